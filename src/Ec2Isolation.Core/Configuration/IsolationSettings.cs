@@ -1,0 +1,105 @@
+using System.Globalization;
+using Ec2Isolation.Core.Model;
+
+namespace Ec2Isolation.Core.Configuration;
+
+/// <summary>
+/// Configuration shared by the Lambda and the CLI, read from EC2ISOLATION_* environment variables.
+/// Every variable is documented in the README's configuration table.
+/// </summary>
+public sealed record IsolationSettings
+{
+    public const string DefaultTriggerTagKey = "ec2-isolation";
+    public const string DefaultTriggerTagValue = "isolate";
+
+    /// <summary>The DynamoDB table of isolation records (EC2ISOLATION_TABLE).</summary>
+    public required string TableName { get; init; }
+
+    /// <summary>The deny-all instance profile, name or ARN (EC2ISOLATION_INSTANCE_PROFILE). Needed to isolate, not to release.</summary>
+    public string? IsolationInstanceProfile { get; init; }
+
+    public string TriggerTagKey { get; init; } = DefaultTriggerTagKey;
+    public string TriggerTagValue { get; init; } = DefaultTriggerTagValue;
+
+    /// <summary>Ingress the quarantine group allows for forensics (EC2ISOLATION_FORENSIC_INGRESS), TCP only.</summary>
+    public IReadOnlyList<SecurityGroupRule> ForensicIngress { get; init; } = [];
+
+    /// <summary>Whether to snapshot every EBS volume (EC2ISOLATION_SNAPSHOTS, default true).</summary>
+    public bool CreateSnapshots { get; init; } = true;
+
+    /// <summary>How long a run may hold a record before another run may take over (EC2ISOLATION_LEASE_SECONDS).</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(120);
+
+    public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
+    public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
+
+    /// <summary>Prefix of the tags the tool writes; distinct from the trigger tag key so they never re-trigger it.</summary>
+    public string StatusTagPrefix => TriggerTagKey + ":";
+
+    /// <summary>Reads the settings; throws <see cref="InvalidRequestException"/> naming every variable that is wrong.</summary>
+    public static IsolationSettings FromEnvironment(Func<string, string?> getVariable)
+    {
+        ArgumentNullException.ThrowIfNull(getVariable);
+        var problems = new List<string>();
+        string? Read(string name) => string.IsNullOrWhiteSpace(getVariable(name)) ? null : getVariable(name)!.Trim();
+
+        var table = Read("EC2ISOLATION_TABLE");
+        if (table is null)
+        {
+            problems.Add("EC2ISOLATION_TABLE is not set: name the DynamoDB table of isolation records");
+        }
+
+        var settings = new IsolationSettings
+        {
+            TableName = table ?? string.Empty,
+            IsolationInstanceProfile = Read("EC2ISOLATION_INSTANCE_PROFILE"),
+            TriggerTagKey = Read("EC2ISOLATION_TAG_KEY") ?? DefaultTriggerTagKey,
+            TriggerTagValue = Read("EC2ISOLATION_TAG_VALUE") ?? DefaultTriggerTagValue,
+        };
+
+        if (Read("EC2ISOLATION_FORENSIC_INGRESS") is { } ingress)
+        {
+            try
+            {
+                settings = settings with { ForensicIngress = ForensicIngressParser.Parse(ingress) };
+            }
+            catch (FormatException e)
+            {
+                problems.Add("EC2ISOLATION_FORENSIC_INGRESS: " + e.Message);
+            }
+        }
+
+        if (Read("EC2ISOLATION_SNAPSHOTS") is { } snapshots)
+        {
+            if (bool.TryParse(snapshots, out var value))
+            {
+                settings = settings with { CreateSnapshots = value };
+            }
+            else
+            {
+                problems.Add($"EC2ISOLATION_SNAPSHOTS must be true or false, not '{snapshots}'");
+            }
+        }
+
+        if (Read("EC2ISOLATION_LEASE_SECONDS") is { } lease)
+        {
+            if (int.TryParse(lease, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 30 and <= 3600)
+            {
+                settings = settings with { LeaseDuration = TimeSpan.FromSeconds(seconds) };
+            }
+            else
+            {
+                problems.Add($"EC2ISOLATION_LEASE_SECONDS must be a whole number of seconds from 30 to 3600, not '{lease}'");
+            }
+        }
+
+        return problems.Count == 0
+            ? settings
+            : throw new InvalidRequestException("Configuration is incomplete: " + string.Join("; ", problems) + ".");
+    }
+
+    /// <summary>The isolation profile, or a clear error when it is needed and missing.</summary>
+    public string RequireIsolationInstanceProfile() =>
+        IsolationInstanceProfile ?? throw new InvalidRequestException(
+            "EC2ISOLATION_INSTANCE_PROFILE is not set: name the deny-all instance profile (name or ARN) that replaces the instance's own.");
+}

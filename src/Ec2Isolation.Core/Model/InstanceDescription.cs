@@ -1,0 +1,60 @@
+namespace Ec2Isolation.Core.Model;
+
+/// <summary>What EC2 says about an instance at the moment it is resolved.</summary>
+public sealed record InstanceDescription
+{
+    public required string InstanceId { get; init; }
+    public required string AccountId { get; init; }
+    public required string State { get; init; }
+    public required string? VpcId { get; init; }
+    public bool IsSpot { get; init; }
+    public required IReadOnlyList<NetworkInterfaceGroups> NetworkInterfaces { get; init; }
+    public required IReadOnlyList<VolumeAttachment> Volumes { get; init; }
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    public bool IsGone => State is "terminated" or "shutting-down";
+}
+
+/// <summary>An ENI and the security groups attached to it, in EC2's order.</summary>
+public sealed record NetworkInterfaceGroups(string NetworkInterfaceId, IReadOnlyList<string> GroupIds);
+
+/// <summary>An EBS volume attached to the instance.</summary>
+public sealed record VolumeAttachment(string VolumeId, string DeviceName, bool DeleteOnTermination);
+
+/// <summary>The instance attributes that protect it as evidence.</summary>
+public sealed record InstanceProtection(bool DisableApiTermination, bool DisableApiStop, string ShutdownBehavior);
+
+/// <summary>An instance profile associated with the instance.</summary>
+public sealed record ProfileAssociation(string AssociationId, string InstanceProfileArn);
+
+/// <summary>The instance's membership of an Auto Scaling group.</summary>
+public sealed record AutoScalingMembership(string GroupName, string LifecycleState);
+
+/// <summary>One registration of the instance in an ELBv2 target group.</summary>
+public sealed record TargetRegistration(string TargetGroupArn, int? Port, string? AvailabilityZone);
+
+/// <summary>A security group as found in a VPC.</summary>
+public sealed record SecurityGroupInfo
+{
+    public required string GroupId { get; init; }
+    public required string GroupName { get; init; }
+    public required string VpcId { get; init; }
+    public IReadOnlyList<SecurityGroupRule> Ingress { get; init; } = [];
+    public IReadOnlyList<SecurityGroupRule> Egress { get; init; } = [];
+}
+
+/// <summary>
+/// One rule of a security group: a protocol ("-1" for all), a port range and one peer
+/// (an IPv4 CIDR, an IPv6 CIDR or a security group id).
+/// </summary>
+public sealed record SecurityGroupRule(string Protocol, int? FromPort, int? ToPort, string Peer)
+{
+    public static SecurityGroupRule AllTraffic(string peer) => new("-1", null, null, peer);
+
+    public bool PeerIsGroup => Peer.StartsWith("sg-", StringComparison.Ordinal);
+
+    public bool PeerIsIpv6 => !PeerIsGroup && Peer.Contains(':', StringComparison.Ordinal);
+
+    public override string ToString() =>
+        Protocol == "-1" ? $"all {Peer}" : $"{Protocol} {FromPort}-{ToPort} {Peer}";
+}

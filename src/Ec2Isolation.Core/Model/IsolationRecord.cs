@@ -1,0 +1,89 @@
+using System.Text.Json.Serialization;
+
+namespace Ec2Isolation.Core.Model;
+
+/// <summary>Where an instance stands in its isolation lifecycle.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<IsolationStatus>))]
+public enum IsolationStatus
+{
+    /// <summary>The record is written and steps are being applied (or a run died while applying them).</summary>
+    Isolating,
+    /// <summary>Every step completed and was verified.</summary>
+    Isolated,
+    /// <summary>A release is undoing the steps (or died while undoing them).</summary>
+    Releasing,
+    /// <summary>The original configuration was restored.</summary>
+    Released,
+}
+
+/// <summary>
+/// The durable record of one isolation: the original configuration, written before the first change,
+/// and every step as it completes, so that a rerun finishes the job and a release restores exactly.
+/// </summary>
+public sealed class IsolationRecord
+{
+    public required string InstanceId { get; init; }
+    public required string InstanceArn { get; init; }
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string VpcId { get; init; }
+    public required string IncidentId { get; init; }
+    public required string Reason { get; init; }
+    public required string RequestedBy { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required OriginalConfiguration Original { get; init; }
+
+    public IsolationStatus Status { get; set; } = IsolationStatus.Isolating;
+
+    /// <summary>Incremented on every write; writes are conditional on the version read.</summary>
+    public long Version { get; set; }
+
+    /// <summary>The run that may write this record until <see cref="LeaseExpiresAt"/>.</summary>
+    public string? LeaseOwner { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>Isolation steps completed, in the order they completed.</summary>
+    public List<string> CompletedSteps { get; init; } = [];
+
+    /// <summary>Release steps completed, in the order they completed.</summary>
+    public List<string> ReleasedSteps { get; init; } = [];
+
+    public IsolationArtifacts Artifacts { get; init; } = new();
+
+    public DateTimeOffset? IsolatedAt { get; set; }
+    public DateTimeOffset? ReleasedAt { get; set; }
+    public string? ReleasedBy { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The last failure: which step and why. Cleared when a run completes.</summary>
+    public string? FailedStep { get; set; }
+    public string? LastError { get; set; }
+
+    /// <summary>Earlier isolations of the same instance, oldest first (their own history emptied).</summary>
+    public List<IsolationRecord> History { get; init; } = [];
+}
+
+/// <summary>Everything the isolation changes, as it was before.</summary>
+public sealed class OriginalConfiguration
+{
+    public required List<NetworkInterfaceGroups> NetworkInterfaces { get; init; }
+    public ProfileAssociation? InstanceProfile { get; init; }
+    public required InstanceProtection Protection { get; init; }
+    public required List<VolumeAttachment> Volumes { get; init; }
+    public AutoScalingMembership? AutoScaling { get; init; }
+    public required List<TargetRegistration> TargetRegistrations { get; init; }
+    public bool IsSpot { get; init; }
+}
+
+/// <summary>What the isolation created or needs to undo, filled in step by step.</summary>
+public sealed class IsolationArtifacts
+{
+    public string? AllTrafficGroupId { get; set; }
+    public string? QuarantineGroupId { get; set; }
+    public string? IsolationProfileAssociationId { get; set; }
+    public List<string> OriginalRoleNames { get; set; } = [];
+    public string? RevocationPolicyName { get; set; }
+    public DateTimeOffset? CredentialsRevokedBefore { get; set; }
+    public List<string> SnapshotIds { get; set; } = [];
+    public List<string> StatusTagKeys { get; set; } = [];
+}

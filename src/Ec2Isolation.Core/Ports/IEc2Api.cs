@@ -1,0 +1,63 @@
+using Ec2Isolation.Core.Model;
+
+namespace Ec2Isolation.Core.Ports;
+
+/// <summary>The EC2 calls the engine makes. Implementations retry throttling; they never swallow other errors.</summary>
+public interface IEc2Api
+{
+    /// <summary>The instance, or null when EC2 does not know it.</summary>
+    Task<InstanceDescription?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken);
+
+    Task<InstanceProtection> DescribeProtectionAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>The instance's current (associated or associating) profile association, or null.</summary>
+    Task<ProfileAssociation?> DescribeProfileAssociationAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>Security groups with any of these names, in every VPC of the region.</summary>
+    Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken);
+
+    /// <summary>Creates a group; throws <see cref="SecurityGroupExistsException"/> when the name is taken in the VPC.</summary>
+    Task<string> CreateSecurityGroupAsync(string vpcId, string groupName, string description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
+
+    /// <summary>Adds rules; rules that already exist are not an error.</summary>
+    Task AuthorizeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken);
+
+    /// <summary>Removes rules; rules that do not exist are not an error.</summary>
+    Task RevokeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken);
+
+    Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken);
+
+    /// <summary>Swaps the profile of an association without a gap; returns the new association id.</summary>
+    Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken);
+
+    /// <summary>Associates a profile with an instance that has none; returns the association id.</summary>
+    Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken);
+
+    Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken);
+
+    Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken);
+
+    Task SetDeleteOnTerminationAsync(string instanceId, IReadOnlyList<VolumeAttachment> volumes, CancellationToken cancellationToken);
+
+    /// <summary>Snapshots carrying this tag, so that a rerun does not snapshot twice.</summary>
+    Task<IReadOnlyList<string>> FindSnapshotsAsync(string tagKey, string tagValue, CancellationToken cancellationToken);
+
+    /// <summary>Crash-consistent snapshots of every EBS volume of the instance, tagged; returns their ids.</summary>
+    Task<IReadOnlyList<string>> CreateSnapshotsAsync(string instanceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
+
+    Task CreateTagsAsync(string resourceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
+
+    Task DeleteTagsAsync(string resourceId, IReadOnlyCollection<string> tagKeys, CancellationToken cancellationToken);
+}
+
+public enum RuleDirection
+{
+    Ingress,
+    Egress,
+}
+
+/// <summary>Thrown when a security group name is already taken in the VPC (another run created it first).</summary>
+public sealed class SecurityGroupExistsException(string message, Exception? innerException = null)
+    : Exception(message, innerException);
