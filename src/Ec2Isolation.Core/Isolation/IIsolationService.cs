@@ -1,0 +1,71 @@
+using Ec2Isolation.Core.Model;
+
+namespace Ec2Isolation.Core.Isolation;
+
+/// <summary>
+/// What the entry points (Lambda, CLI) call. Errors are exceptions: <see cref="InvalidRequestException"/> (bad input,
+/// unknown or terminated instance, missing configuration; nothing changed), <see cref="IsolationBusyException"/>
+/// (another run holds the record), <see cref="IsolationFailedException"/> (a step failed; the record says what completed).
+/// </summary>
+public interface IIsolationService
+{
+    Task<IsolationResult> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken);
+
+    Task<IsolationResult> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The isolation's plan with the API calls it would make, permission-checked with EC2 DryRun; changes nothing.</summary>
+    Task<IsolationPlan> PlanIsolationAsync(IsolationRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The release's plan; changes nothing.</summary>
+    Task<IsolationPlan> PlanReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The record of one instance, or null when it was never isolated.</summary>
+    Task<IsolationRecord?> GetStatusAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>Every record in the table.</summary>
+    Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken);
+}
+
+/// <param name="InstanceId">The instance to isolate (i-...).</param>
+/// <param name="Reason">Why, for the record and the tags (a GuardDuty finding, an analyst's words).</param>
+/// <param name="IncidentId">The incident to tag with; generated when absent.</param>
+/// <param name="RequestedBy">Who asked; the caller's ARN when absent.</param>
+public sealed record IsolationRequest(string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null);
+
+public sealed record ReleaseRequest(string InstanceId, string? RequestedBy = null);
+
+public enum IsolationOutcome
+{
+    /// <summary>This run isolated the instance (or finished an isolation a failed run left).</summary>
+    Isolated,
+    /// <summary>The instance was already isolated; nothing changed.</summary>
+    AlreadyIsolated,
+    /// <summary>This run restored the original configuration.</summary>
+    Released,
+    /// <summary>The instance was already released; nothing changed.</summary>
+    AlreadyReleased,
+}
+
+public sealed record IsolationResult(IsolationOutcome Outcome, IsolationRecord Record, string Message);
+
+/// <summary>What a run would do, step by step.</summary>
+public sealed record IsolationPlan(string InstanceId, string Action, IReadOnlyList<PlannedCall> Calls, string Message);
+
+/// <param name="Step">The step that makes the call.</param>
+/// <param name="Api">service:Action, e.g. ec2:ModifyNetworkInterfaceAttribute.</param>
+/// <param name="Target">The resource it acts on.</param>
+/// <param name="Detail">What it sets.</param>
+/// <param name="Permission">What EC2 DryRun said, where the API has it.</param>
+public sealed record PlannedCall(string Step, string Api, string Target, string Detail, PermissionCheck Permission);
+
+public enum PermissionCheck
+{
+    /// <summary>EC2 DryRun answered DryRunOperation.</summary>
+    Allowed,
+    /// <summary>EC2 DryRun answered UnauthorizedOperation.</summary>
+    Denied,
+    /// <summary>The API has no DryRun (IAM, Auto Scaling, ELBv2, DynamoDB, profile association).</summary>
+    NotCheckable,
+    /// <summary>The call acts on a resource the plan itself creates, so it cannot be checked yet.</summary>
+    DependsOnPlannedResource,
+}
