@@ -1,0 +1,84 @@
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.EC2;
+using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
+using Amazon.Runtime.Credentials;
+using Amazon.SecurityToken;
+
+namespace Ec2Isolation.Aws;
+
+/// <summary>
+/// Builds every AWS client from one connection and one set of credentials, so that the SDK clients and the
+/// signed Query client always talk to the same account, region and endpoint.
+/// </summary>
+public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials credentials)
+{
+    /// <summary>Throttling comes in bursts during mass isolation; the standard mode backs off with jitter.</summary>
+    public const int MaxErrorRetry = 8;
+
+    public AwsConnection Connection { get; } = connection;
+
+    public AWSCredentials Credentials { get; } = credentials;
+
+    public RegionEndpoint Region { get; } = RegionEndpoint.GetBySystemName(connection.Region);
+
+    /// <summary>Credentials from the named profile, or the SDK's default chain (environment, profile, container, instance).</summary>
+    public static AWSCredentials ResolveCredentials(AwsConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.Profile is null)
+        {
+            return DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        }
+
+        return new CredentialProfileStoreChain().TryGetAWSCredentials(connection.Profile, out var credentials)
+            ? credentials
+            : throw new Core.InvalidRequestException($"AWS profile '{connection.Profile}' was not found in the shared config or credentials files.");
+    }
+
+    public IAmazonEC2 CreateEc2() => new AmazonEC2Client(Credentials, Configure(new AmazonEC2Config()));
+
+    public IAmazonDynamoDB CreateDynamoDb() => new AmazonDynamoDBClient(Credentials, Configure(new AmazonDynamoDBConfig()));
+
+    public IAmazonSecurityTokenService CreateSts() =>
+        new AmazonSecurityTokenServiceClient(Credentials, Configure(new AmazonSecurityTokenServiceConfig()));
+
+    /// <summary>
+    /// The endpoint of a Query-protocol service with no SDK package here (iam, autoscaling, elasticloadbalancing):
+    /// the connection's endpoint when set, then AWS_ENDPOINT_URL_{SERVICE} and AWS_ENDPOINT_URL, then AWS's own.
+    /// </summary>
+    public Uri ResolveQueryEndpoint(string endpointPrefix, string environmentSuffix)
+    {
+        var configured = Connection.EndpointUrl
+            ?? Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_" + environmentSuffix)
+            ?? Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
+        if (configured is not null)
+        {
+            return new Uri(configured);
+        }
+
+        var suffix = Region.PartitionDnsSuffix;
+        return endpointPrefix == "iam" && Region.PartitionName == "aws"
+            ? new Uri("https://iam.amazonaws.com/")
+            : new Uri($"https://{endpointPrefix}.{Region.SystemName}.{suffix}/");
+    }
+
+    private T Configure<T>(T config)
+        where T : ClientConfig
+    {
+        config.RetryMode = RequestRetryMode.Standard;
+        config.MaxErrorRetry = MaxErrorRetry;
+        if (Connection.EndpointUrl is null)
+        {
+            config.RegionEndpoint = Region;
+        }
+        else
+        {
+            config.ServiceURL = Connection.EndpointUrl;
+            config.AuthenticationRegion = Region.SystemName;
+        }
+
+        return config;
+    }
+}
