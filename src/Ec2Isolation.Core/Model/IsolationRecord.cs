@@ -85,5 +85,4 @@ public sealed class IsolationArtifacts
     public string? RevocationPolicyName { get; set; }
     public DateTimeOffset? CredentialsRevokedBefore { get; set; }
     public List<string> SnapshotIds { get; set; } = [];
-    public List<string> StatusTagKeys { get; set; } = [];
 }

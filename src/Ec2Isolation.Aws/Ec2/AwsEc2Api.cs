@@ -1,0 +1,359 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Amazon.Runtime;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+using SecurityGroupRule = Ec2Isolation.Core.Model.SecurityGroupRule;
+using VolumeAttachment = Ec2Isolation.Core.Model.VolumeAttachment;
+
+namespace Ec2Isolation.Aws.Ec2;
+
+/// <summary>
+/// <see cref="IEc2Api"/> over the AWS SDK. In dry-run mode every mutating call is sent with DryRun and sends
+/// nothing that would change the account; calls without a DryRun parameter throw <see cref="DryRunNotSupportedException"/>.
+/// Throttling is retried by the SDK client (standard retry mode).
+/// </summary>
+public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
+{
+    public const string DryRunGroupId = "sg-dryrun";
+    public const string DryRunAssociationId = "iip-assoc-dryrun";
+
+    private bool? DryRun => dryRun ? true : null;
+
+    public async Task<InstanceDescription?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        DescribeInstancesResponse response;
+        try
+        {
+            response = await ec2.DescribeInstancesAsync(new() { InstanceIds = [instanceId] }, cancellationToken);
+        }
+        catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidInstanceID.NotFound" or "InvalidInstanceID.Malformed")
+        {
+            return null;
+        }
+
+        var (reservation, instance) = (response.Reservations ?? [])
+            .SelectMany(r => (r.Instances ?? []).Select(i => (r, i)))
+            .FirstOrDefault(pair => pair.i.InstanceId == instanceId);
+        if (instance is null)
+        {
+            return null;
+        }
+
+        return new InstanceDescription
+        {
+            InstanceId = instance.InstanceId,
+            AccountId = reservation.OwnerId,
+            State = instance.State.Name.Value,
+            VpcId = instance.VpcId,
+            IsSpot = instance.InstanceLifecycle == InstanceLifecycleType.Spot,
+            NetworkInterfaces = (instance.NetworkInterfaces ?? [])
+                .OrderBy(eni => eni.Attachment?.NetworkCardIndex ?? 0)
+                .ThenBy(eni => eni.Attachment?.DeviceIndex ?? 0)
+                .Select(eni => ToGroups(eni.NetworkInterfaceId, eni.Groups))
+                .ToList(),
+            Volumes = (instance.BlockDeviceMappings ?? [])
+                .Where(mapping => mapping.Ebs is not null)
+                .Select(mapping => new VolumeAttachment(mapping.Ebs.VolumeId, mapping.DeviceName, mapping.Ebs.DeleteOnTermination ?? false))
+                .ToList(),
+            Tags = (instance.Tags ?? []).ToDictionary(tag => tag.Key, tag => tag.Value),
+        };
+    }
+
+    public async Task<InstanceProtection> DescribeProtectionAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var termination = ReadAttributeAsync(instanceId, InstanceAttributeName.DisableApiTermination, cancellationToken);
+        var stop = ReadAttributeAsync(instanceId, InstanceAttributeName.DisableApiStop, cancellationToken);
+        var shutdown = ReadAttributeAsync(instanceId, InstanceAttributeName.InstanceInitiatedShutdownBehavior, cancellationToken);
+        await Task.WhenAll(termination, stop, shutdown);
+        return new InstanceProtection(
+            termination.Result.DisableApiTermination ?? false,
+            stop.Result.DisableApiStop ?? false,
+            shutdown.Result.InstanceInitiatedShutdownBehavior);
+    }
+
+    public async Task<ProfileAssociation?> DescribeProfileAssociationAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var response = await ec2.DescribeIamInstanceProfileAssociationsAsync(
+            new()
+            {
+                Filters = [new("instance-id", [instanceId]), new("state", ["associated", "associating"])],
+            },
+            cancellationToken);
+        var association = response.IamInstanceProfileAssociations?.FirstOrDefault();
+        return association is null ? null : new ProfileAssociation(association.AssociationId, association.IamInstanceProfile.Arn);
+    }
+
+    public async Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken)
+    {
+        if (groupNames.Count == 0)
+        {
+            return [];
+        }
+
+        var groups = new List<SecurityGroupInfo>();
+        var request = new DescribeSecurityGroupsRequest { Filters = [new("group-name", [.. groupNames])] };
+        await foreach (var group in ec2.Paginators.DescribeSecurityGroups(request).SecurityGroups.WithCancellation(cancellationToken))
+        {
+            groups.Add(new SecurityGroupInfo
+            {
+                GroupId = group.GroupId,
+                GroupName = group.GroupName,
+                VpcId = group.VpcId,
+                Ingress = ToRules(group.IpPermissions),
+                Egress = ToRules(group.IpPermissionsEgress),
+            });
+        }
+
+        return groups;
+    }
+
+    public async Task<string> CreateSecurityGroupAsync(string vpcId, string groupName, string description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await MutateAsync(() => ec2.CreateSecurityGroupAsync(
+                new()
+                {
+                    VpcId = vpcId,
+                    GroupName = groupName,
+                    Description = description,
+                    TagSpecifications = TagSpecifications(ResourceType.SecurityGroup, tags),
+                    DryRun = DryRun,
+                },
+                cancellationToken));
+            return response?.GroupId ?? DryRunGroupId;
+        }
+        catch (AmazonEC2Exception e) when (e.ErrorCode == "InvalidGroup.Duplicate")
+        {
+            throw new SecurityGroupExistsException($"Security group '{groupName}' already exists in {vpcId}.", e);
+        }
+    }
+
+    /// <remarks>
+    /// One rule per call: EC2 fails a whole batch when one of its rules already exists, and an existing rule is
+    /// not an error here.
+    /// </remarks>
+    public Task AuthorizeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
+        EachRuleAsync(rules, "InvalidPermission.Duplicate", async permissions => direction == RuleDirection.Ingress
+            ? await ec2.AuthorizeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
+            : (AmazonWebServiceResponse)await ec2.AuthorizeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
+
+    /// <remarks>One rule per call, like <see cref="AuthorizeAsync"/>: a rule that is already gone is not an error.</remarks>
+    public Task RevokeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
+        EachRuleAsync(rules, "InvalidPermission.NotFound", async permissions => direction == RuleDirection.Ingress
+            ? await ec2.RevokeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
+            : (AmazonWebServiceResponse)await ec2.RevokeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
+
+    public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
+        MutateAsync(() => ec2.ModifyNetworkInterfaceAttributeAsync(
+            new() { NetworkInterfaceId = networkInterfaceId, Groups = [.. groupIds], DryRun = DryRun },
+            cancellationToken));
+
+    public async Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken)
+    {
+        if (networkInterfaceIds.Count == 0)
+        {
+            return [];
+        }
+
+        var response = await ec2.DescribeNetworkInterfacesAsync(new() { NetworkInterfaceIds = [.. networkInterfaceIds] }, cancellationToken);
+        var found = (response.NetworkInterfaces ?? []).ToDictionary(eni => eni.NetworkInterfaceId, eni => ToGroups(eni.NetworkInterfaceId, eni.Groups));
+        return [.. networkInterfaceIds.Where(found.ContainsKey).Select(id => found[id])];
+    }
+
+    public async Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken)
+    {
+        ThrowIfDryRun("ReplaceIamInstanceProfileAssociation");
+        var response = await ec2.ReplaceIamInstanceProfileAssociationAsync(
+            new() { AssociationId = associationId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
+            cancellationToken);
+        return response.IamInstanceProfileAssociation.AssociationId;
+    }
+
+    public async Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken)
+    {
+        ThrowIfDryRun("AssociateIamInstanceProfile");
+        var response = await ec2.AssociateIamInstanceProfileAsync(
+            new() { InstanceId = instanceId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
+            cancellationToken);
+        return response.IamInstanceProfileAssociation.AssociationId;
+    }
+
+    public async Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken)
+    {
+        ThrowIfDryRun("DisassociateIamInstanceProfile");
+        await ec2.DisassociateIamInstanceProfileAsync(new() { AssociationId = associationId }, cancellationToken);
+    }
+
+    /// <remarks>
+    /// EC2 takes one attribute per ModifyInstanceAttribute call. The shutdown behaviour uses the
+    /// <c>Attribute</c>/<c>Value</c> form, which both EC2 and moto honour.
+    /// </remarks>
+    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken)
+    {
+        List<ModifyInstanceAttributeRequest> requests =
+        [
+            new() { DisableApiStop = protection.DisableApiStop },
+            new() { Attribute = InstanceAttributeName.InstanceInitiatedShutdownBehavior, Value = protection.ShutdownBehavior },
+        ];
+        if (includeTermination)
+        {
+            requests.Add(new() { DisableApiTermination = protection.DisableApiTermination });
+        }
+
+        return Task.WhenAll(requests.Select(request => ModifyInstanceAsync(instanceId, request, cancellationToken)));
+    }
+
+    public Task SetDeleteOnTerminationAsync(string instanceId, IReadOnlyList<VolumeAttachment> volumes, CancellationToken cancellationToken) =>
+        volumes.Count == 0
+            ? Task.CompletedTask
+            : ModifyInstanceAsync(
+                instanceId,
+                new()
+                {
+                    BlockDeviceMappings = [.. volumes.Select(volume => new InstanceBlockDeviceMappingSpecification
+                    {
+                        DeviceName = volume.DeviceName,
+                        Ebs = new() { VolumeId = volume.VolumeId, DeleteOnTermination = volume.DeleteOnTermination },
+                    })],
+                },
+                cancellationToken);
+
+    public async Task<IReadOnlyList<string>> FindSnapshotsAsync(string tagKey, string tagValue, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        var request = new DescribeSnapshotsRequest { OwnerIds = ["self"], Filters = [new("tag:" + tagKey, [tagValue])] };
+        await foreach (var snapshot in ec2.Paginators.DescribeSnapshots(request).Snapshots.WithCancellation(cancellationToken))
+        {
+            ids.Add(snapshot.SnapshotId);
+        }
+
+        return ids;
+    }
+
+    public async Task<IReadOnlyList<string>> CreateSnapshotsAsync(string instanceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
+    {
+        var response = await MutateAsync(() => ec2.CreateSnapshotsAsync(
+            new()
+            {
+                InstanceSpecification = new() { InstanceId = instanceId, ExcludeBootVolume = false },
+                TagSpecifications = TagSpecifications(ResourceType.Snapshot, tags),
+                CopyTagsFromSource = CopyTagsFromSource.Volume,
+                DryRun = DryRun,
+            },
+            cancellationToken));
+        return [.. (response?.Snapshots ?? []).Select(snapshot => snapshot.SnapshotId)];
+    }
+
+    public Task CreateTagsAsync(string resourceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+        tags.Count == 0
+            ? Task.CompletedTask
+            : MutateAsync(() => ec2.CreateTagsAsync(
+                new() { Resources = [resourceId], Tags = ToTags(tags), DryRun = DryRun },
+                cancellationToken));
+
+    /// <remarks>No keys sends nothing: DeleteTags without tags would delete every tag of the resource.</remarks>
+    public Task DeleteTagsAsync(string resourceId, IReadOnlyCollection<string> tagKeys, CancellationToken cancellationToken) =>
+        tagKeys.Count == 0
+            ? Task.CompletedTask
+            : MutateAsync(() => ec2.DeleteTagsAsync(
+                new() { Resources = [resourceId], Tags = [.. tagKeys.Select(key => new Tag { Key = key })], DryRun = DryRun },
+                cancellationToken));
+
+    /// <summary>
+    /// Sends a mutating call. In dry-run mode <c>DryRunOperation</c> means permitted: the result is null (callers
+    /// substitute a placeholder); <c>UnauthorizedOperation</c> becomes <see cref="PermissionDeniedException"/>.
+    /// </summary>
+    private async Task<T?> MutateAsync<T>(Func<Task<T>> call)
+        where T : class
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AmazonEC2Exception e) when (dryRun && e.ErrorCode == "DryRunOperation")
+        {
+            return null;
+        }
+        catch (AmazonEC2Exception e) when (dryRun && e.ErrorCode == "UnauthorizedOperation")
+        {
+            throw new PermissionDeniedException(e.Message, e);
+        }
+    }
+
+    private Task EachRuleAsync(IReadOnlyList<SecurityGroupRule> rules, string toleratedErrorCode, Func<List<IpPermission>, Task<AmazonWebServiceResponse>> call) =>
+        Task.WhenAll(rules.Select(async rule =>
+        {
+            try
+            {
+                await MutateAsync(() => call([ToPermission(rule)]));
+            }
+            catch (AmazonEC2Exception e) when (e.ErrorCode == toleratedErrorCode)
+            {
+            }
+        }));
+
+    private async Task ModifyInstanceAsync(string instanceId, ModifyInstanceAttributeRequest request, CancellationToken cancellationToken)
+    {
+        request.InstanceId = instanceId;
+        request.DryRun = DryRun;
+        await MutateAsync(() => ec2.ModifyInstanceAttributeAsync(request, cancellationToken));
+    }
+
+    private async Task<InstanceAttribute> ReadAttributeAsync(string instanceId, InstanceAttributeName name, CancellationToken cancellationToken) =>
+        (await ec2.DescribeInstanceAttributeAsync(new() { InstanceId = instanceId, Attribute = name }, cancellationToken)).InstanceAttribute;
+
+    private void ThrowIfDryRun(string action)
+    {
+        if (dryRun)
+        {
+            throw new DryRunNotSupportedException($"{action} has no DryRun parameter; nothing was sent.");
+        }
+    }
+
+    private static NetworkInterfaceGroups ToGroups(string networkInterfaceId, List<GroupIdentifier>? groups) =>
+        new(networkInterfaceId, [.. (groups ?? []).Select(group => group.GroupId)]);
+
+    private static IamInstanceProfileSpecification ProfileSpecification(string nameOrArn) =>
+        nameOrArn.StartsWith("arn:", StringComparison.Ordinal) ? new() { Arn = nameOrArn } : new() { Name = nameOrArn };
+
+    private static List<Tag> ToTags(IReadOnlyDictionary<string, string> tags) =>
+        [.. tags.Select(tag => new Tag(tag.Key, tag.Value))];
+
+    private static List<TagSpecification>? TagSpecifications(ResourceType resourceType, IReadOnlyDictionary<string, string> tags) =>
+        tags.Count == 0 ? null : [new() { ResourceType = resourceType, Tags = ToTags(tags) }];
+
+    private static List<SecurityGroupRule> ToRules(List<IpPermission>? permissions) =>
+        [.. (permissions ?? []).SelectMany(permission =>
+        {
+            var protocol = permission.IpProtocol;
+            var allTraffic = protocol == "-1";
+            int? from = allTraffic ? null : permission.FromPort, to = allTraffic ? null : permission.ToPort;
+            return (permission.Ipv4Ranges ?? []).Select(range => range.CidrIp)
+                .Concat((permission.Ipv6Ranges ?? []).Select(range => range.CidrIpv6))
+                .Concat((permission.UserIdGroupPairs ?? []).Select(pair => pair.GroupId))
+                .Select(peer => new SecurityGroupRule(protocol, from, to, peer));
+        })];
+
+    private static IpPermission ToPermission(SecurityGroupRule rule)
+    {
+        var permission = rule.Protocol == "-1"
+            ? new IpPermission { IpProtocol = "-1" }
+            : new IpPermission { IpProtocol = rule.Protocol, FromPort = rule.FromPort, ToPort = rule.ToPort };
+        if (rule.PeerIsGroup)
+        {
+            permission.UserIdGroupPairs = [new() { GroupId = rule.Peer }];
+        }
+        else if (rule.PeerIsIpv6)
+        {
+            permission.Ipv6Ranges = [new() { CidrIpv6 = rule.Peer }];
+        }
+        else
+        {
+            permission.Ipv4Ranges = [new() { CidrIp = rule.Peer }];
+        }
+
+        return permission;
+    }
+}

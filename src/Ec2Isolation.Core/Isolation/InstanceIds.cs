@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+
+namespace Ec2Isolation.Core.Isolation;
+
+/// <summary>Checks what callers pass before any AWS call is made.</summary>
+public static partial class InstanceIds
+{
+    /// <summary>Throws <see cref="InvalidRequestException"/> unless the text is an EC2 instance id (i- and 8 or 17 hex digits).</summary>
+    public static string Validate(string? instanceId) =>
+        instanceId is not null && InstanceId().IsMatch(instanceId)
+            ? instanceId
+            : throw new InvalidRequestException(
+                $"'{Printable(instanceId)}' is not an EC2 instance id (i- followed by 8 or 17 lowercase hex digits).");
+
+    /// <summary>Incident ids become tag values: EC2's tag characters only, at most 128.</summary>
+    public static string ValidateIncidentId(string incidentId) =>
+        IncidentId().IsMatch(incidentId)
+            ? incidentId
+            : throw new InvalidRequestException(
+                $"Incident id '{Printable(incidentId)}' may hold only letters, digits, spaces and + - = . _ : / @, at most 128 characters.");
+
+    /// <summary>Input echoed in a message, with control characters made visible and its length bounded.</summary>
+    public static string Printable(string? text)
+    {
+        if (text is null)
+        {
+            return "(none)";
+        }
+
+        var shown = text.Length > 80 ? text[..80] + "…" : text;
+        return string.Concat(shown.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    }
+
+    [GeneratedRegex("^i-([0-9a-f]{8}|[0-9a-f]{17})$", RegexOptions.CultureInvariant)]
+    private static partial Regex InstanceId();
+
+    [GeneratedRegex(@"^[A-Za-z0-9 +\-=._:/@]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex IncidentId();
+}

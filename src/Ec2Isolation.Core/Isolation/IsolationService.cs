@@ -1,0 +1,269 @@
+using System.Globalization;
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Isolation.Planning;
+using Ec2Isolation.Core.Isolation.Steps;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace Ec2Isolation.Core.Isolation;
+
+/// <summary>
+/// Isolates and releases instances. Reads everything it needs in parallel, writes the record before the first change,
+/// applies the steps in order recording each as it completes, and never undoes a step on error: a failed run leaves a
+/// record that says what holds, and the next run finishes the job.
+/// </summary>
+public sealed class IsolationService(
+    AwsApis apis,
+    IEc2Api ec2PermissionProbe,
+    ICallerIdentity caller,
+    IsolationSettings settings,
+    string region,
+    TimeProvider time,
+    ILogger<IsolationService> logger) : IIsolationService
+{
+    public Task<IsolationResult> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken) =>
+        IsolateAsync(apis, request, onStep: null, cancellationToken);
+
+    public Task<IsolationResult> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken) =>
+        ReleaseAsync(apis, request, onStep: null, cancellationToken);
+
+    public async Task<IsolationPlan> PlanIsolationAsync(IsolationRequest request, CancellationToken cancellationToken)
+    {
+        var recorder = new PlanRecorder(ec2PermissionProbe);
+        var result = await IsolateAsync(recorder.Wrap(apis), request, recorder.StartStep, cancellationToken);
+        return recorder.ToPlan(request.InstanceId, "isolate", result);
+    }
+
+    public async Task<IsolationPlan> PlanReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken)
+    {
+        var recorder = new PlanRecorder(ec2PermissionProbe);
+        var result = await ReleaseAsync(recorder.Wrap(apis), request, recorder.StartStep, cancellationToken);
+        return recorder.ToPlan(request.InstanceId, "release", result);
+    }
+
+    public Task<IsolationRecord?> GetStatusAsync(string instanceId, CancellationToken cancellationToken) =>
+        apis.Records.GetAsync(InstanceIds.Validate(instanceId), cancellationToken);
+
+    public Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken) =>
+        apis.Records.ListAsync(cancellationToken);
+
+    private async Task<IsolationResult> IsolateAsync(
+        AwsApis run, IsolationRequest request, Action<string>? onStep, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var instanceId = InstanceIds.Validate(request.InstanceId);
+        settings.RequireIsolationInstanceProfile();
+        if (request.IncidentId is not null)
+        {
+            InstanceIds.ValidateIncidentId(request.IncidentId);
+        }
+
+        var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
+        var state = await InstanceState.ResolveAsync(run, instanceId, settings, forIsolation: true, cancellationToken);
+        if (state.Record is { Status: IsolationStatus.Isolated } isolated)
+        {
+            Log.AlreadyIsolated(logger, instanceId);
+            return new IsolationResult(IsolationOutcome.AlreadyIsolated, isolated, $"{instanceId} is already isolated (incident {isolated.IncidentId}); nothing changed.");
+        }
+
+        var instance = RequireLiveInstance(state.Instance, instanceId);
+        var record = state.Record switch
+        {
+            { Status: IsolationStatus.Isolating } resumed => resumed,
+            { Status: IsolationStatus.Releasing } releasing => Reisolate(releasing),
+            _ => NewRecord(request, instance, state, await requestedBy),
+        };
+
+        var lease = await RecordLease.AcquireAsync(run.Records, time, settings.LeaseDuration, record, state.Record, cancellationToken);
+        if (record.CompletedSteps.Count > 0)
+        {
+            Log.IsolationResumed(logger, instanceId, string.Join(", ", record.CompletedSteps));
+        }
+        else
+        {
+            Log.IsolationStarted(logger, instanceId, record.VpcId, record.IncidentId, record.Reason);
+        }
+
+        var context = NewContext(run, lease, instance, state.Groups);
+        await RunStepsAsync(context, IsolationSteps.InOrder, record.CompletedSteps, StepDirection.Apply, onStep, cancellationToken);
+        record.Status = IsolationStatus.Isolated;
+        record.IsolatedAt = time.GetUtcNow();
+        await FinishAsync(lease, cancellationToken);
+        Log.Isolated(logger, instanceId);
+        return new IsolationResult(IsolationOutcome.Isolated, record, $"{instanceId} is isolated (incident {record.IncidentId}).");
+    }
+
+    private async Task<IsolationResult> ReleaseAsync(
+        AwsApis run, ReleaseRequest request, Action<string>? onStep, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var instanceId = InstanceIds.Validate(request.InstanceId);
+        var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
+        var state = await InstanceState.ResolveAsync(run, instanceId, settings, forIsolation: false, cancellationToken);
+        var record = state.Record ?? throw new InvalidRequestException($"{instanceId} has no isolation record; there is nothing to release.");
+        if (record.Status == IsolationStatus.Released)
+        {
+            Log.AlreadyReleased(logger, instanceId);
+            return new IsolationResult(IsolationOutcome.AlreadyReleased, record, $"{instanceId} is already released; nothing changed.");
+        }
+
+        var instance = RequireLiveInstance(state.Instance, instanceId);
+        if (record.Status != IsolationStatus.Releasing)
+        {
+            record.Status = IsolationStatus.Releasing;
+            record.ReleasedSteps.Clear();
+        }
+
+        record.ReleasedBy = await requestedBy;
+        var lease = await RecordLease.AcquireAsync(run.Records, time, settings.LeaseDuration, record, record, cancellationToken);
+        Log.ReleaseStarted(logger, instanceId, record.IncidentId);
+        var context = NewContext(run, lease, instance, state.Groups);
+        await RunStepsAsync(context, IsolationSteps.InOrder.Reverse().ToList(), record.ReleasedSteps, StepDirection.Restore, onStep, cancellationToken);
+        record.Status = IsolationStatus.Released;
+        record.ReleasedAt = time.GetUtcNow();
+        await FinishAsync(lease, cancellationToken);
+        Log.Released(logger, instanceId);
+        return new IsolationResult(IsolationOutcome.Released, record, $"{instanceId} is released; its original configuration is restored.");
+    }
+
+    private RunContext NewContext(AwsApis run, RecordLease lease, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups) => new()
+    {
+        Apis = run,
+        Settings = settings,
+        Time = time,
+        Logger = logger,
+        Lease = lease,
+        Instance = instance,
+        KnownGroups = groups,
+    };
+
+    private enum StepDirection
+    {
+        Apply,
+        Restore,
+    }
+
+    private async Task RunStepsAsync(
+        RunContext context, IReadOnlyList<IIsolationStep> steps, List<string> done, StepDirection direction, Action<string>? onStep,
+        CancellationToken cancellationToken)
+    {
+        foreach (var step in steps.Where(step => !done.Contains(step.Name)))
+        {
+            onStep?.Invoke(step.Name);
+            try
+            {
+                await (direction == StepDirection.Apply
+                    ? step.ApplyAsync(context, cancellationToken)
+                    : step.RestoreAsync(context, cancellationToken));
+                done.Add(step.Name);
+                await context.SaveAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not IsolationBusyException)
+            {
+                done.Remove(step.Name);
+                Log.StepFailed(logger, e, step.Name, context.InstanceId, string.Join(", ", done));
+                await RecordFailureAsync(context, step.Name, e);
+                throw new IsolationFailedException(FailureMessage(context.Record, step.Name, direction, e), step.Name, e);
+            }
+
+            Log.StepCompleted(logger, step.Name, context.InstanceId);
+        }
+    }
+
+    /// <summary>Says what holds after a failure: whether the network is contained, and that a rerun finishes the job.</summary>
+    private static string FailureMessage(IsolationRecord record, string step, StepDirection direction, Exception e)
+    {
+        var completed = direction == StepDirection.Apply ? record.CompletedSteps : record.ReleasedSteps;
+        var done = completed.Count == 0 ? "none" : string.Join(", ", completed);
+        return direction == StepDirection.Apply
+            ? $"Isolation of {record.InstanceId} failed at step '{step}': {e.Message} Completed steps stay in force: {done}. "
+              + (record.CompletedSteps.Contains(StepNames.Network) ? "The network is contained. " : "The network is NOT yet contained. ")
+              + "Run isolate again to finish."
+            : $"Release of {record.InstanceId} failed at step '{step}': {e.Message} Restored so far: {done}; the rest stays isolated. Run release again to finish.";
+    }
+
+    /// <summary>Records the failure and gives up the lease so that a rerun can start at once. Never undoes a step.</summary>
+    private async Task RecordFailureAsync(RunContext context, string step, Exception e)
+    {
+        context.Record.FailedStep = step;
+        context.Record.LastError = e is OperationCanceledException ? "Cancelled before the step completed (deadline or interrupt)." : e.Message;
+        try
+        {
+            // The run's token may be the one that was cancelled; the failure must still be written.
+            await context.Lease.ReleaseAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // The original failure is what the caller must see; this one is logged.
+        catch (Exception writeFailure)
+#pragma warning restore CA1031
+        {
+            Log.FailureNotRecorded(logger, writeFailure, context.InstanceId);
+        }
+    }
+
+    private static Task FinishAsync(RecordLease lease, CancellationToken cancellationToken)
+    {
+        lease.Record.FailedStep = null;
+        lease.Record.LastError = null;
+        return lease.ReleaseAsync(cancellationToken);
+    }
+
+    private static InstanceDescription RequireLiveInstance(InstanceDescription? instance, string instanceId) => instance switch
+    {
+        null => throw new InvalidRequestException($"Instance {instanceId} was not found in this account and region; nothing was changed."),
+        { IsGone: true } => throw new InvalidRequestException($"Instance {instanceId} is {instance.State}; nothing was changed."),
+        { VpcId: null } => throw new InvalidRequestException($"Instance {instanceId} is not in a VPC; nothing was changed."),
+        _ => instance,
+    };
+
+    /// <summary>An instance whose release died halfway is isolated again from the same original configuration.</summary>
+    private static IsolationRecord Reisolate(IsolationRecord record)
+    {
+        record.Status = IsolationStatus.Isolating;
+        record.CompletedSteps.Clear();
+        record.ReleasedSteps.Clear();
+        return record;
+    }
+
+    private IsolationRecord NewRecord(IsolationRequest request, InstanceDescription instance, InstanceState state, string requestedBy)
+    {
+        var now = time.GetUtcNow();
+        var history = new List<IsolationRecord>();
+        if (state.Record is { } released)
+        {
+            // The earlier isolation moves into the new record's history, flat: its own history comes first.
+            history.AddRange(released.History);
+            released.History.Clear();
+            history.Add(released);
+        }
+
+        return new IsolationRecord
+        {
+            InstanceId = instance.InstanceId,
+            InstanceArn = $"arn:{Partition(region)}:ec2:{region}:{instance.AccountId}:instance/{instance.InstanceId}",
+            AccountId = instance.AccountId,
+            Region = region,
+            VpcId = instance.VpcId!,
+            IncidentId = request.IncidentId ?? $"iso-{now.UtcDateTime.ToString("yyyyMMddTHHmmssZ", CultureInfo.InvariantCulture)}-{instance.InstanceId}",
+            Reason = request.Reason ?? "(no reason given)",
+            RequestedBy = requestedBy,
+            StartedAt = now,
+            History = history,
+            Original = new OriginalConfiguration
+            {
+                NetworkInterfaces = [.. instance.NetworkInterfaces],
+                InstanceProfile = state.ProfileAssociation,
+                Protection = state.Protection!,
+                Volumes = [.. instance.Volumes],
+                AutoScaling = state.AutoScaling,
+                TargetRegistrations = [.. state.TargetRegistrations],
+                IsSpot = instance.IsSpot,
+            },
+        };
+    }
+
+    private static string Partition(string region) =>
+        region.StartsWith("cn-", StringComparison.Ordinal) ? "aws-cn"
+        : region.StartsWith("us-gov-", StringComparison.Ordinal) ? "aws-us-gov"
+        : "aws";
+}

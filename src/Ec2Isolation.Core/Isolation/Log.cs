@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ec2Isolation.Core.Isolation;
+
+/// <summary>Every message the engine logs, with a stable event id: an audit trail that can be queried.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Isolating {InstanceId} in {VpcId} for incident {IncidentId}: {Reason}")]
+    public static partial void IsolationStarted(ILogger logger, string instanceId, string vpcId, string incidentId, string reason);
+
+    [LoggerMessage(1001, LogLevel.Information, "Resuming the isolation of {InstanceId}; completed steps: {CompletedSteps}")]
+    public static partial void IsolationResumed(ILogger logger, string instanceId, string completedSteps);
+
+    [LoggerMessage(1002, LogLevel.Information, "Step {Step} completed for {InstanceId}")]
+    public static partial void StepCompleted(ILogger logger, string step, string instanceId);
+
+    [LoggerMessage(1003, LogLevel.Information, "Isolated {InstanceId}: network contained, credentials revoked, evidence kept")]
+    public static partial void Isolated(ILogger logger, string instanceId);
+
+    [LoggerMessage(1004, LogLevel.Information, "{InstanceId} is already isolated; nothing changed")]
+    public static partial void AlreadyIsolated(ILogger logger, string instanceId);
+
+    [LoggerMessage(1005, LogLevel.Error, "Step {Step} failed for {InstanceId}; completed steps {CompletedSteps} stay in force")]
+    public static partial void StepFailed(ILogger logger, Exception exception, string step, string instanceId, string completedSteps);
+
+    [LoggerMessage(1006, LogLevel.Critical, "Could not record the failure of {InstanceId}; the record may still hold the lease until it expires")]
+    public static partial void FailureNotRecorded(ILogger logger, Exception exception, string instanceId);
+
+    [LoggerMessage(1007, LogLevel.Information, "Created security group {GroupId} ({GroupName}) in {VpcId}")]
+    public static partial void GroupCreated(ILogger logger, string groupId, string groupName, string vpcId);
+
+    [LoggerMessage(1008, LogLevel.Information, "Security group {GroupName} in {VpcId} was created by a concurrent run; using it")]
+    public static partial void GroupCreatedConcurrently(ILogger logger, string groupName, string vpcId);
+
+    [LoggerMessage(1009, LogLevel.Warning, "Security group {GroupId} had rules it should not have; corrected: {Rules}")]
+    public static partial void GroupCorrected(ILogger logger, string groupId, string rules);
+
+    [LoggerMessage(1010, LogLevel.Information, "Releasing {InstanceId} (incident {IncidentId})")]
+    public static partial void ReleaseStarted(ILogger logger, string instanceId, string incidentId);
+
+    [LoggerMessage(1011, LogLevel.Information, "Released {InstanceId}: original configuration restored")]
+    public static partial void Released(ILogger logger, string instanceId);
+
+    [LoggerMessage(1012, LogLevel.Information, "{InstanceId} is already released; nothing changed")]
+    public static partial void AlreadyReleased(ILogger logger, string instanceId);
+
+    [LoggerMessage(1013, LogLevel.Warning, "{InstanceId} is held by another run until {LeaseExpiresAt}; this run changed nothing")]
+    public static partial void Busy(ILogger logger, string instanceId, DateTimeOffset leaseExpiresAt);
+
+    [LoggerMessage(1014, LogLevel.Warning, "Spot instance {InstanceId} cannot have termination protection; stop protection and shutdown behaviour are set")]
+    public static partial void SpotWithoutTerminationProtection(ILogger logger, string instanceId);
+
+    [LoggerMessage(1015, LogLevel.Information, "Snapshots of {InstanceId}: {SnapshotIds}")]
+    public static partial void Snapshots(ILogger logger, string instanceId, string snapshotIds);
+}

@@ -1,0 +1,62 @@
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+
+namespace Ec2Isolation.Core.Isolation.Planning;
+
+/// <summary>IAM for a dry run: reads go to IAM, changes are recorded (IAM has no DryRun).</summary>
+internal sealed class PlanningIamApi(IIamApi iam, PlanRecorder plan) : IIamApi
+{
+    public Task<IReadOnlyList<string>> GetInstanceProfileRolesAsync(string instanceProfile, CancellationToken cancellationToken) =>
+        iam.GetInstanceProfileRolesAsync(instanceProfile, cancellationToken);
+
+    public Task PutRolePolicyAsync(string roleName, string policyName, string policyDocument, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("iam:PutRolePolicy", roleName, $"{policyName}: {policyDocument}");
+
+    public Task DeleteRolePolicyAsync(string roleName, string policyName, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("iam:DeleteRolePolicy", roleName, policyName);
+}
+
+/// <summary>Auto Scaling for a dry run: reads go through, changes are recorded.</summary>
+internal sealed class PlanningAutoScalingApi(IAutoScalingApi autoScaling, PlanRecorder plan) : IAutoScalingApi
+{
+    public Task<AutoScalingMembership?> DescribeMembershipAsync(string instanceId, CancellationToken cancellationToken) =>
+        autoScaling.DescribeMembershipAsync(instanceId, cancellationToken);
+
+    public Task EnterStandbyAsync(string groupName, string instanceId, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("autoscaling:EnterStandby", instanceId, groupName);
+
+    public Task ExitStandbyAsync(string groupName, string instanceId, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("autoscaling:ExitStandby", instanceId, groupName);
+}
+
+/// <summary>ELBv2 for a dry run: reads go through, changes are recorded.</summary>
+internal sealed class PlanningLoadBalancingApi(ILoadBalancingApi loadBalancing, PlanRecorder plan) : ILoadBalancingApi
+{
+    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(string vpcId, string instanceId, CancellationToken cancellationToken) =>
+        loadBalancing.FindRegistrationsAsync(vpcId, instanceId, cancellationToken);
+
+    public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("elasticloadbalancing:DeregisterTargets", registration.TargetGroupArn, Describe(instanceId, registration));
+
+    public Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("elasticloadbalancing:RegisterTargets", registration.TargetGroupArn, Describe(instanceId, registration));
+
+    private static string Describe(string instanceId, TargetRegistration registration) =>
+        registration.Port is { } port ? $"{instanceId}:{port}" : instanceId;
+}
+
+/// <summary>The record store for a dry run: reads go through; the first write is recorded once, none is made.</summary>
+internal sealed class PlanningRecordStore(IRecordStore records, PlanRecorder plan) : IRecordStore
+{
+    private int _writes;
+
+    public Task<IsolationRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) => records.GetAsync(instanceId, cancellationToken);
+
+    public Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken) => records.ListAsync(cancellationToken);
+
+    public Task PutAsync(IsolationRecord record, long? expectedVersion, CancellationToken cancellationToken) =>
+        Interlocked.Increment(ref _writes) == 1
+            ? plan.UncheckedAsync("dynamodb:PutItem", record.InstanceId,
+                $"record {record.Status}, conditional on version {expectedVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(new)"}; rewritten after each step")
+            : Task.CompletedTask;
+}

@@ -1,0 +1,86 @@
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+
+namespace Ec2Isolation.Core.Isolation;
+
+/// <summary>
+/// The right of one run to write a record. Every write is conditional on the version this run last wrote, and
+/// renews the lease; another run may take over only once the lease has expired (the owner died).
+/// </summary>
+internal sealed class RecordLease
+{
+    private readonly IRecordStore _store;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _duration;
+    private readonly string _owner;
+
+    private RecordLease(IRecordStore store, TimeProvider time, TimeSpan duration, IsolationRecord record)
+    {
+        _store = store;
+        _time = time;
+        _duration = duration;
+        _owner = record.LeaseOwner!;
+        Record = record;
+    }
+
+    public IsolationRecord Record { get; }
+
+    /// <summary>
+    /// Claims <paramref name="record"/> (new, or replacing <paramref name="current"/>) for this run with a conditional write.
+    /// Throws <see cref="IsolationBusyException"/> when another run holds it or wins the race.
+    /// </summary>
+    public static async Task<RecordLease> AcquireAsync(
+        IRecordStore store, TimeProvider time, TimeSpan duration, IsolationRecord record, IsolationRecord? current, CancellationToken cancellationToken)
+    {
+        // current may be the very object being claimed (a resumed record): read its state before changing it.
+        var now = time.GetUtcNow();
+        var expectedVersion = current?.Version;
+        if (current is { LeaseOwner: not null, LeaseExpiresAt: { } expires } && expires > now)
+        {
+            throw new IsolationBusyException(
+                $"{record.InstanceId} is being worked on by another run until {expires:O}; nothing was changed. Check 'status' and retry after that time.");
+        }
+
+        record.Version = (expectedVersion ?? 0) + 1;
+        record.LeaseOwner = Guid.NewGuid().ToString("N");
+        record.LeaseExpiresAt = now + duration;
+        record.UpdatedAt = now;
+        try
+        {
+            await store.PutAsync(record, expectedVersion, cancellationToken);
+        }
+        catch (RecordConflictException e)
+        {
+            record.Version = expectedVersion ?? 0;
+            throw new IsolationBusyException(
+                $"Another run claimed {record.InstanceId} at the same moment; nothing was changed by this run. ({e.Message})");
+        }
+
+        return new RecordLease(store, time, duration, record);
+    }
+
+    /// <summary>Writes the record and renews the lease. Fails when another run has taken the record over.</summary>
+    public Task SaveAsync(CancellationToken cancellationToken) => WriteAsync(keepLease: true, cancellationToken);
+
+    /// <summary>Writes the record and gives the lease up, so that the next run may start at once.</summary>
+    public Task ReleaseAsync(CancellationToken cancellationToken) => WriteAsync(keepLease: false, cancellationToken);
+
+    private async Task WriteAsync(bool keepLease, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var expected = Record.Version;
+        Record.Version = expected + 1;
+        Record.UpdatedAt = now;
+        Record.LeaseOwner = keepLease ? _owner : null;
+        Record.LeaseExpiresAt = keepLease ? now + _duration : null;
+        try
+        {
+            await _store.PutAsync(Record, expected, cancellationToken);
+        }
+        catch
+        {
+            Record.Version = expected;
+            throw;
+        }
+    }
+}

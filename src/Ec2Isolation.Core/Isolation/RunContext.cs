@@ -1,0 +1,44 @@
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace Ec2Isolation.Core.Isolation;
+
+/// <summary>One run (isolate or release) of one instance: the record it owns and what the steps share.</summary>
+internal sealed class RunContext
+{
+    public required AwsApis Apis { get; init; }
+    public required IsolationSettings Settings { get; init; }
+    public required TimeProvider Time { get; init; }
+    public required ILogger Logger { get; init; }
+    public required RecordLease Lease { get; init; }
+
+    /// <summary>The instance as this run resolved it (its current state, not the original one).</summary>
+    public required InstanceDescription Instance { get; init; }
+
+    /// <summary>Quarantine and all-traffic groups found in the region while the instance was resolved.</summary>
+    public IReadOnlyList<SecurityGroupInfo> KnownGroups { get; init; } = [];
+
+    public IsolationRecord Record => Lease.Record;
+
+    public string InstanceId => Record.InstanceId;
+
+    public string StatusTag(string name) => Settings.StatusTagPrefix + name;
+
+    /// <summary>Writes the record now, renewing the lease; for a step that must record an artifact before it acts.</summary>
+    public Task SaveAsync(CancellationToken cancellationToken) => Lease.SaveAsync(cancellationToken);
+}
+
+/// <summary>
+/// One reversible part of an isolation. Apply is idempotent (a rerun after a crash repeats it safely);
+/// Restore brings back what the record's original configuration holds, checking the current state first.
+/// </summary>
+internal interface IIsolationStep
+{
+    string Name { get; }
+
+    Task ApplyAsync(RunContext context, CancellationToken cancellationToken);
+
+    Task RestoreAsync(RunContext context, CancellationToken cancellationToken);
+}

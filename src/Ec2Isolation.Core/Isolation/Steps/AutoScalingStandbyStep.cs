@@ -1,0 +1,43 @@
+namespace Ec2Isolation.Core.Isolation.Steps;
+
+/// <summary>
+/// Puts an Auto Scaling member into Standby, so that health checks and scale-in do not terminate the evidence;
+/// the group keeps its desired capacity and launches a replacement.
+/// </summary>
+internal sealed class AutoScalingStandbyStep : IIsolationStep
+{
+    private const string InService = "InService";
+    private const string Standby = "Standby";
+
+    public string Name => StepNames.AutoScalingStandby;
+
+    public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var api = context.Apis.AutoScaling;
+        if (context.Record.Original.AutoScaling is null)
+        {
+            return;
+        }
+
+        var current = await api.DescribeMembershipAsync(context.InstanceId, cancellationToken);
+        if (current is { LifecycleState: InService })
+        {
+            await api.EnterStandbyAsync(current.GroupName, context.InstanceId, cancellationToken);
+        }
+    }
+
+    public async Task RestoreAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var api = context.Apis.AutoScaling;
+        if (context.Record.Original.AutoScaling is not { LifecycleState: InService })
+        {
+            return;
+        }
+
+        var current = await api.DescribeMembershipAsync(context.InstanceId, cancellationToken);
+        if (current is { LifecycleState: Standby })
+        {
+            await api.ExitStandbyAsync(current.GroupName, context.InstanceId, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace Ec2Isolation.Core.Isolation.Steps;
+
+/// <summary>
+/// Replaces the instance profile with the deny-all isolation profile (a swap without a gap), or associates it
+/// when the instance had none. New credentials the instance fetches are then the isolation role's.
+/// </summary>
+internal sealed class InstanceProfileStep : IIsolationStep
+{
+    public string Name => StepNames.InstanceProfile;
+
+    public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var ec2 = context.Apis.Ec2;
+        var isolationProfile = context.Settings.RequireIsolationInstanceProfile();
+        var current = await ec2.DescribeProfileAssociationAsync(context.InstanceId, cancellationToken);
+        if (current is not null && ProfilesMatch(current.InstanceProfileArn, isolationProfile))
+        {
+            context.Record.Artifacts.IsolationProfileAssociationId = current.AssociationId;
+            return;
+        }
+
+        context.Record.Artifacts.IsolationProfileAssociationId = current is null
+            ? await ec2.AssociateProfileAsync(context.InstanceId, isolationProfile, cancellationToken)
+            : await ec2.ReplaceProfileAssociationAsync(current.AssociationId, isolationProfile, cancellationToken);
+    }
+
+    public async Task RestoreAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var ec2 = context.Apis.Ec2;
+        var original = context.Record.Original.InstanceProfile;
+        var current = await ec2.DescribeProfileAssociationAsync(context.InstanceId, cancellationToken);
+        switch (original, current)
+        {
+            case (null, null):
+                return;
+            case (null, not null):
+                await ec2.DisassociateProfileAsync(current.AssociationId, cancellationToken);
+                return;
+            case (not null, null):
+                await ec2.AssociateProfileAsync(context.InstanceId, original.InstanceProfileArn, cancellationToken);
+                return;
+            case (not null, not null) when !ProfilesMatch(current.InstanceProfileArn, original.InstanceProfileArn):
+                await ec2.ReplaceProfileAssociationAsync(current.AssociationId, original.InstanceProfileArn, cancellationToken);
+                return;
+        }
+    }
+
+    /// <summary>The setting may name the profile or give its ARN; EC2 reports ARNs.</summary>
+    internal static bool ProfilesMatch(string arn, string nameOrArn) =>
+        arn == nameOrArn || ProfileName(arn) == nameOrArn;
+
+    /// <summary>The name of a profile given by name or ARN (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME).</summary>
+    internal static string ProfileName(string nameOrArn) => nameOrArn[(nameOrArn.LastIndexOf('/') + 1)..];
+}

@@ -1,0 +1,62 @@
+using Ec2Isolation.Core.Model;
+
+namespace Ec2Isolation.Core.Isolation.Steps;
+
+/// <summary>
+/// Moves every ENI to the VPC's all-traffic group, so that tracked connections become untracked, then to the
+/// quarantine group, which cuts them; then reads the ENIs back and fails unless only the quarantine group is attached.
+/// </summary>
+internal sealed class NetworkStep : IIsolationStep
+{
+    public string Name => StepNames.Network;
+
+    public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var ec2 = context.Apis.Ec2;
+        await RecordUnknownInterfacesAsync(context, cancellationToken);
+        var (allTraffic, quarantine) = await new QuarantineGroups(context).EnsureAsync(cancellationToken);
+        context.Record.Artifacts.AllTrafficGroupId = allTraffic;
+        context.Record.Artifacts.QuarantineGroupId = quarantine;
+
+        // An ENI a failed run already quarantined has been through the all-traffic group; moving it again gains nothing.
+        var current = context.Instance.NetworkInterfaces;
+        var pending = current.Where(eni => !IsQuarantinedOnly(eni, quarantine)).Select(eni => eni.NetworkInterfaceId).ToList();
+        await Task.WhenAll(pending.Select(eni => ec2.SetNetworkInterfaceGroupsAsync(eni, [allTraffic], cancellationToken)));
+        await Task.WhenAll(pending.Select(eni => ec2.SetNetworkInterfaceGroupsAsync(eni, [quarantine], cancellationToken)));
+
+        var ids = current.Select(eni => eni.NetworkInterfaceId).ToList();
+        var after = await ec2.DescribeNetworkInterfaceGroupsAsync(ids, cancellationToken);
+        var problems = after.Where(eni => !IsQuarantinedOnly(eni, quarantine))
+            .Select(eni => $"{eni.NetworkInterfaceId} has [{string.Join(", ", eni.GroupIds)}], expected only {quarantine}")
+            .Concat(ids.Except(after.Select(eni => eni.NetworkInterfaceId)).Select(eni => $"{eni} could not be read back"))
+            .ToList();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Network isolation did not hold: " + string.Join("; ", problems));
+        }
+    }
+
+    public Task RestoreAsync(RunContext context, CancellationToken cancellationToken) =>
+        Task.WhenAll(context.Record.Original.NetworkInterfaces.Select(eni =>
+            context.Apis.Ec2.SetNetworkInterfaceGroupsAsync(eni.NetworkInterfaceId, eni.GroupIds, cancellationToken)));
+
+    /// <summary>
+    /// An ENI attached after the record was written (between a failed run and its rerun) is quarantined too;
+    /// its groups go into the record first, so that release can restore it.
+    /// </summary>
+    private static async Task RecordUnknownInterfacesAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var original = context.Record.Original.NetworkInterfaces;
+        var unknown = context.Instance.NetworkInterfaces
+            .Where(eni => original.TrueForAll(known => known.NetworkInterfaceId != eni.NetworkInterfaceId))
+            .ToList();
+        if (unknown.Count > 0)
+        {
+            original.AddRange(unknown);
+            await context.SaveAsync(cancellationToken);
+        }
+    }
+
+    private static bool IsQuarantinedOnly(NetworkInterfaceGroups eni, string quarantineGroupId) =>
+        eni.GroupIds.Count == 1 && eni.GroupIds[0] == quarantineGroupId;
+}

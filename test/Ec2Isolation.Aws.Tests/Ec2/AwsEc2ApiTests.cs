@@ -1,0 +1,222 @@
+using Amazon.EC2;
+using Ec2Isolation.Aws.Ec2;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+using Ec2Isolation.TestSupport;
+
+namespace Ec2Isolation.Aws.Tests.Ec2;
+
+[Collection(MotoTests.Collection)]
+[Trait("Category", MotoTests.Integration)]
+public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private readonly IAmazonEC2 _ec2 = MotoFixture.ClientsFor(moto).CreateEc2();
+    private Ec2TestAccount _account = null!;
+    private AwsEc2Api _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        await moto.ResetAsync();
+        _account = await Ec2TestAccount.CreateAsync(_ec2, dualStack: true);
+        _api = new AwsEc2Api(_ec2);
+    }
+
+    public Task DisposeAsync()
+    {
+        _ec2.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData("i-0123456789abcdef0")]
+    [InlineData("not-an-instance")]
+    public async Task DescribeInstanceAsync_UnknownInstance_ReturnsNull(string instanceId) =>
+        Assert.Null(await _api.DescribeInstanceAsync(instanceId, None));
+
+    [Fact]
+    public async Task DescribeInstanceAsync_ThreeInterfaces_ReadsGroupsPerInterfaceInDeviceOrder()
+    {
+        var web = await _account.CreateGroupAsync("web");
+        var db = await _account.CreateGroupAsync("db");
+        var admin = await _account.CreateGroupAsync("admin");
+        var instance = await _account.RunInstanceAsync([web], [db, admin], [admin]);
+        await _ec2.CreateTagsAsync(new() { Resources = [instance.InstanceId], Tags = [new("Name", "victim")] });
+
+        var described = await _api.DescribeInstanceAsync(instance.InstanceId, None);
+
+        Assert.NotNull(described);
+        Assert.Equal(MotoServer.AccountId, described.AccountId);
+        Assert.Equal("running", described.State);
+        Assert.Equal(_account.VpcId, described.VpcId);
+        Assert.False(described.IsSpot);
+        Assert.Equal(
+            [$"{instance.NetworkInterfaceIds[0]}: {web}", $"{instance.NetworkInterfaceIds[1]}: {db} {admin}", $"{instance.NetworkInterfaceIds[2]}: {admin}"],
+            Flatten(described.NetworkInterfaces));
+        Assert.NotEmpty(described.Volumes);
+        Assert.All(described.Volumes, volume => Assert.StartsWith("vol-", volume.VolumeId, StringComparison.Ordinal));
+        Assert.Equal("victim", described.Tags["Name"]);
+    }
+
+    [Fact]
+    public async Task FindSecurityGroupsAsync_NameInTwoVpcs_FindsBothWithTheirRules()
+    {
+        var other = await Ec2TestAccount.CreateAsync(_ec2);
+        var here = await _account.CreateGroupAsync("quarantine");
+        var there = await other.CreateGroupAsync("quarantine");
+        await _account.CreateGroupAsync("unrelated");
+        await _api.AuthorizeAsync(here, RuleDirection.Ingress, [new("tcp", 22, 22, "10.1.0.0/16"), new("tcp", 22, 22, there)], None);
+
+        var found = await _api.FindSecurityGroupsAsync(["quarantine", "missing"], None);
+
+        Assert.Equivalent(new[] { here, there }, found.Select(group => group.GroupId), strict: true);
+        var group = found.Single(g => g.GroupId == here);
+        Assert.Equal(("quarantine", _account.VpcId), (group.GroupName, group.VpcId));
+        Assert.Equivalent(new SecurityGroupRule[] { new("tcp", 22, 22, "10.1.0.0/16"), new("tcp", 22, 22, there) }, group.Ingress, strict: true);
+        Assert.Contains(SecurityGroupRule.AllTraffic("0.0.0.0/0"), group.Egress);
+    }
+
+    [Fact]
+    public async Task CreateSecurityGroupAsync_NameTaken_ThrowsSecurityGroupExists()
+    {
+        var tags = new Dictionary<string, string> { ["Purpose"] = "isolation" };
+        var groupId = await _api.CreateSecurityGroupAsync(_account.VpcId, "quarantine", "isolation", tags, None);
+
+        await Assert.ThrowsAsync<SecurityGroupExistsException>(
+            () => _api.CreateSecurityGroupAsync(_account.VpcId, "quarantine", "isolation", tags, None));
+        var described = await _ec2.DescribeSecurityGroupsAsync(new Amazon.EC2.Model.DescribeSecurityGroupsRequest { GroupIds = [groupId] });
+        Assert.Contains(described.SecurityGroups[0].Tags, tag => tag.Key == "Purpose" && tag.Value == "isolation");
+    }
+
+    [Fact]
+    public async Task RevokeAsync_DefaultEgressOfDualStackGroup_RemovesBothRules()
+    {
+        SecurityGroupRule[] defaults = [SecurityGroupRule.AllTraffic("0.0.0.0/0"), SecurityGroupRule.AllTraffic("::/0")];
+        var groupId = await _api.CreateSecurityGroupAsync(_account.VpcId, "quarantine", "isolation", new Dictionary<string, string>(), None);
+        Assert.Equivalent(defaults, (await FindAsync("quarantine")).Egress, strict: true);
+
+        await _api.RevokeAsync(groupId, RuleDirection.Egress, defaults, None);
+
+        Assert.Empty((await FindAsync("quarantine")).Egress);
+    }
+
+    [Fact]
+    public async Task RevokeAsync_RuleMissing_RemovesTheOthers()
+    {
+        var groupId = await _account.CreateGroupAsync("quarantine");
+        await _api.AuthorizeAsync(groupId, RuleDirection.Ingress, [new("tcp", 443, 443, "10.0.0.0/8")], None);
+
+        await _api.RevokeAsync(groupId, RuleDirection.Ingress, [new("tcp", 22, 22, "10.0.0.0/8"), new("tcp", 443, 443, "10.0.0.0/8")], None);
+
+        Assert.Empty((await FindAsync("quarantine")).Ingress);
+    }
+
+    [Fact]
+    public async Task AuthorizeAsync_OneRuleExists_AddsTheOthers()
+    {
+        var groupId = await _account.CreateGroupAsync("quarantine");
+        SecurityGroupRule existing = new("tcp", 22, 22, "10.0.0.0/8");
+        await _api.AuthorizeAsync(groupId, RuleDirection.Ingress, [existing], None);
+
+        await _api.AuthorizeAsync(groupId, RuleDirection.Ingress, [existing, new("udp", 53, 53, "2001:db8::/32"), SecurityGroupRule.AllTraffic(groupId)], None);
+
+        Assert.Equivalent(
+            new[] { existing, new("udp", 53, 53, "2001:db8::/32"), SecurityGroupRule.AllTraffic(groupId) },
+            (await FindAsync("quarantine")).Ingress,
+            strict: true);
+    }
+
+    [Fact]
+    public async Task SetNetworkInterfaceGroupsAsync_SecondInterface_SwapsOnlyItsGroups()
+    {
+        var web = await _account.CreateGroupAsync("web");
+        var quarantine = await _account.CreateGroupAsync("quarantine");
+        var instance = await _account.RunInstanceAsync([web], [web]);
+
+        await _api.SetNetworkInterfaceGroupsAsync(instance.NetworkInterfaceIds[1], [quarantine], None);
+
+        Assert.Equal(
+            [$"{instance.NetworkInterfaceIds[0]}: {web}", $"{instance.NetworkInterfaceIds[1]}: {quarantine}"],
+            Flatten(await _api.DescribeNetworkInterfaceGroupsAsync(instance.NetworkInterfaceIds, None)));
+        var described = await _api.DescribeInstanceAsync(instance.InstanceId, None);
+        Assert.Equal([quarantine], described!.NetworkInterfaces[1].GroupIds);
+    }
+
+    [Fact]
+    public async Task ReplaceProfileAssociationAsync_AssociatedProfile_SwapsTheProfile()
+    {
+        var original = await IamTestProfiles.CreateAsync(moto, "app");
+        var isolation = await IamTestProfiles.CreateAsync(moto, "isolation");
+        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
+        Assert.Null(await _api.DescribeProfileAssociationAsync(instance.InstanceId, None));
+
+        var associationId = await _api.AssociateProfileAsync(instance.InstanceId, "app", None);
+        Assert.Equal(new ProfileAssociation(associationId, original), await _api.DescribeProfileAssociationAsync(instance.InstanceId, None));
+        var replacedId = await _api.ReplaceProfileAssociationAsync(associationId, isolation, None);
+
+        // Real EC2 issues a new association id on replace, moto keeps the old one: assert only on what was returned.
+        Assert.Equal(new ProfileAssociation(replacedId, isolation), await _api.DescribeProfileAssociationAsync(instance.InstanceId, None));
+        await _api.DisassociateProfileAsync(replacedId, None);
+        Assert.Null(await _api.DescribeProfileAssociationAsync(instance.InstanceId, None));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SetProtectionAsync_Protect_ReadsBackAndRestores(bool includeTermination)
+    {
+        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
+        var original = await _api.DescribeProtectionAsync(instance.InstanceId, None);
+
+        await _api.SetProtectionAsync(instance.InstanceId, new(true, true, "stop"), includeTermination, None);
+        Assert.Equal(new InstanceProtection(includeTermination, true, "stop"), await _api.DescribeProtectionAsync(instance.InstanceId, None));
+
+        await _api.SetProtectionAsync(instance.InstanceId, original, includeTermination, None);
+        Assert.Equal(original, await _api.DescribeProtectionAsync(instance.InstanceId, None));
+    }
+
+    [Fact]
+    public async Task SetDeleteOnTerminationAsync_Volumes_ReadsBackTheGivenValues()
+    {
+        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
+        var volumes = (await _api.DescribeInstanceAsync(instance.InstanceId, None))!.Volumes;
+        var flipped = volumes.Select(volume => volume with { DeleteOnTermination = !volume.DeleteOnTermination }).ToList();
+
+        await _api.SetDeleteOnTerminationAsync(instance.InstanceId, flipped, None);
+
+        Assert.Equal(flipped, (await _api.DescribeInstanceAsync(instance.InstanceId, None))!.Volumes);
+    }
+
+    [Fact]
+    public async Task CreateSnapshotsAsync_Instance_SnapshotsAreTaggedAndFoundByTag()
+    {
+        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
+        var tags = new Dictionary<string, string> { ["IsolationIncident"] = "INC-1", ["Purpose"] = "forensics" };
+
+        var created = await _api.CreateSnapshotsAsync(instance.InstanceId, tags, None);
+
+        Assert.NotEmpty(created);
+        Assert.Equal(created.Order(), (await _api.FindSnapshotsAsync("IsolationIncident", "INC-1", None)).Order());
+        Assert.Empty(await _api.FindSnapshotsAsync("IsolationIncident", "INC-2", None));
+    }
+
+    [Fact]
+    public async Task DeleteTagsAsync_Keys_RemovesOnlyThoseKeys()
+    {
+        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
+        await _api.CreateTagsAsync(instance.InstanceId, new Dictionary<string, string> { ["Isolation"] = "isolated", ["Owner"] = "team" }, None);
+
+        await _api.DeleteTagsAsync(instance.InstanceId, ["Isolation"], None);
+        await _api.DeleteTagsAsync(instance.InstanceId, [], None);
+
+        var tags = (await _api.DescribeInstanceAsync(instance.InstanceId, None))!.Tags;
+        Assert.Equal(new Dictionary<string, string> { ["Owner"] = "team" }, tags);
+    }
+
+    private static string[] Flatten(IEnumerable<NetworkInterfaceGroups> interfaces) =>
+        [.. interfaces.Select(eni => $"{eni.NetworkInterfaceId}: {string.Join(' ', eni.GroupIds)}")];
+
+    private async Task<SecurityGroupInfo> FindAsync(string groupName) =>
+        Assert.Single(await _api.FindSecurityGroupsAsync([groupName], None));
+}
