@@ -31,9 +31,9 @@ public static partial class InstanceIds
         return string.Concat(shown.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
     }
 
-    [GeneratedRegex("^i-([0-9a-f]{8}|[0-9a-f]{17})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^i-([0-9a-f]{8}|[0-9a-f]{17})\z", RegexOptions.CultureInvariant)]
     private static partial Regex InstanceId();
 
-    [GeneratedRegex(@"^[A-Za-z0-9 +\-=._:/@]{1,128}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9 +\-=._:/@]{1,128}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IncidentId();
 }

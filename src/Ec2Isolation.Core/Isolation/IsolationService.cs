@@ -61,7 +61,7 @@ public sealed class IsolationService(
 
         var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
         var state = await InstanceState.ResolveAsync(run, instanceId, settings, forIsolation: true, cancellationToken);
-        if (state.Record is { Status: IsolationStatus.Isolated } isolated)
+        if (state.Record is { Status: IsolationStatus.Isolated } isolated && !NetworkDrifted(isolated, state.Instance))
         {
             Log.AlreadyIsolated(logger, instanceId);
             return new IsolationResult(IsolationOutcome.AlreadyIsolated, isolated, $"{instanceId} is already isolated (incident {isolated.IncidentId}); nothing changed.");
@@ -70,7 +70,7 @@ public sealed class IsolationService(
         var instance = RequireLiveInstance(state.Instance, instanceId);
         var record = state.Record switch
         {
-            { Status: IsolationStatus.Isolating } resumed => resumed,
+            { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Resume(resumed, instance),
             { Status: IsolationStatus.Releasing } releasing => Reisolate(releasing),
             _ => NewRecord(request, instance, state, await requestedBy),
         };
@@ -215,6 +215,28 @@ public sealed class IsolationService(
         { VpcId: null } => throw new InvalidRequestException($"Instance {instanceId} is not in a VPC; nothing was changed."),
         _ => instance,
     };
+
+    /// <summary>
+    /// True when an ENI of an instance whose network step completed is not in the quarantine group alone: one was
+    /// attached, or its groups changed, since. The network step must then run again.
+    /// </summary>
+    private static bool NetworkDrifted(IsolationRecord record, InstanceDescription? instance) =>
+        instance is { IsGone: false }
+        && record.CompletedSteps.Contains(StepNames.Network)
+        && instance.NetworkInterfaces.Any(eni => eni.GroupIds.Count != 1 || eni.GroupIds[0] != record.Artifacts.QuarantineGroupId);
+
+    /// <summary>Finishes an isolation a failed run left, or re-contains an isolated instance whose network drifted.</summary>
+    private IsolationRecord Resume(IsolationRecord record, InstanceDescription instance)
+    {
+        if (NetworkDrifted(record, instance))
+        {
+            Log.NetworkDrifted(logger, record.InstanceId);
+            record.CompletedSteps.Remove(StepNames.Network);
+        }
+
+        record.Status = IsolationStatus.Isolating;
+        return record;
+    }
 
     /// <summary>An instance whose release died halfway is isolated again from the same original configuration.</summary>
     private static IsolationRecord Reisolate(IsolationRecord record)

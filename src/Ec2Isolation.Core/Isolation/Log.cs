@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(1014, LogLevel.Warning, "Spot instance {InstanceId} cannot have termination protection; stop protection and shutdown behaviour are set")]
     public static partial void SpotWithoutTerminationProtection(ILogger logger, string instanceId);
 
+    [LoggerMessage(1016, LogLevel.Warning, "An ENI of {InstanceId} is no longer in the quarantine group alone; containing the network again")]
+    public static partial void NetworkDrifted(ILogger logger, string instanceId);
+
     [LoggerMessage(1015, LogLevel.Information, "Snapshots of {InstanceId}: {SnapshotIds}")]
     public static partial void Snapshots(ILogger logger, string instanceId, string snapshotIds);
 }

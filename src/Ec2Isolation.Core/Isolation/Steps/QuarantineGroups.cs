@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
 
@@ -14,6 +15,8 @@ internal sealed class QuarantineGroups(RunContext context)
     private const string AnyIpv6 = "::/0";
 
     private static readonly SecurityGroupRule[] Everything = [SecurityGroupRule.AllTraffic(AnyIpv4), SecurityGroupRule.AllTraffic(AnyIpv6)];
+
+    private readonly ConcurrentBag<string> _created = [];
 
     /// <returns>The ids of the all-traffic and the quarantine group.</returns>
     public async Task<(string AllTraffic, string Quarantine)> EnsureAsync(CancellationToken cancellationToken)
@@ -36,8 +39,8 @@ internal sealed class QuarantineGroups(RunContext context)
         var group = context.KnownGroups.FirstOrDefault(g => g.VpcId == vpcId && g.GroupName == name)
             ?? await CreateAsync(vpcId, name, role, description, cancellationToken);
         await Task.WhenAll(
-            ReconcileAsync(group, RuleDirection.Ingress, group.Ingress, ingress, exact, cancellationToken),
-            ReconcileAsync(group, RuleDirection.Egress, group.Egress, egress, exact, cancellationToken));
+            ReconcileAsync(group, RuleDirection.Ingress, ingress, exact, cancellationToken),
+            ReconcileAsync(group, RuleDirection.Egress, egress, exact, cancellationToken));
         return group.GroupId;
     }
 
@@ -49,7 +52,9 @@ internal sealed class QuarantineGroups(RunContext context)
         {
             var groupId = await ec2.CreateSecurityGroupAsync(vpcId, name, description, tags, cancellationToken);
             Log.GroupCreated(context.Logger, groupId, name, vpcId);
-            // A new group allows all egress, and in a VPC with IPv6 also to ::/0; reconciling revokes both.
+            // A new group allows all egress to 0.0.0.0/0, and to ::/0 only in a VPC with IPv6: which one is not known
+            // without another round trip, so both count as present to revoke and as absent to authorize.
+            _created.Add(groupId);
             return new SecurityGroupInfo { GroupId = groupId, GroupName = name, VpcId = vpcId, Egress = Everything };
         }
         catch (SecurityGroupExistsException)
@@ -62,11 +67,11 @@ internal sealed class QuarantineGroups(RunContext context)
     }
 
     private async Task ReconcileAsync(
-        SecurityGroupInfo group, RuleDirection direction, IReadOnlyList<SecurityGroupRule> actual, IReadOnlyList<SecurityGroupRule> desired,
-        bool exact, CancellationToken cancellationToken)
+        SecurityGroupInfo group, RuleDirection direction, IReadOnlyList<SecurityGroupRule> desired, bool exact, CancellationToken cancellationToken)
     {
         var ec2 = context.Apis.Ec2;
-        var missing = desired.Except(actual).ToList();
+        var actual = direction == RuleDirection.Ingress ? group.Ingress : group.Egress;
+        var missing = _created.Contains(group.GroupId) ? desired.ToList() : desired.Except(actual).ToList();
         var extra = exact ? actual.Except(desired).ToList() : [];
         if (extra.Count > 0)
         {

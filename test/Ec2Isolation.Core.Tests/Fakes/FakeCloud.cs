@@ -1,0 +1,390 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+
+namespace Ec2Isolation.Core.Tests.Fakes;
+
+/// <summary>
+/// An in-memory account behind every port, with the semantics the engine relies on (unique group names per VPC,
+/// conditional record writes, records stored as JSON so later changes to the object do not leak in), a log of every
+/// call in order, and fault injection on any call.
+/// </summary>
+internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
+{
+    public const string AccountId = "123456789012";
+    public const string IsolationProfileArn = "arn:aws:iam::123456789012:instance-profile/ec2-isolation-deny-all";
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, string> _records = [];
+    private int _ids;
+
+    public ConcurrentQueue<string> Calls { get; } = new();
+    public Dictionary<string, FakeInstance> Instances { get; } = [];
+    public Dictionary<string, List<string>> EniGroups { get; } = [];
+    public List<FakeGroup> Groups { get; } = [];
+    public Dictionary<string, List<string>> ProfileRoles { get; } = new() { [IsolationProfileArn] = ["ec2-isolation-deny-all"] };
+    public Dictionary<(string Role, string Policy), string> RolePolicies { get; } = [];
+    public Dictionary<string, AutoScalingMembership> AutoScaling { get; } = [];
+    public List<(string InstanceId, TargetRegistration Registration)> Targets { get; } = [];
+    public List<(string SnapshotId, string InstanceId, IReadOnlyDictionary<string, string> Tags)> Snapshots { get; } = [];
+
+    /// <summary>Called before every call with its name; throw from it to inject a fault.</summary>
+    public Action<string>? BeforeCall { get; set; }
+
+    /// <summary>Names of the calls that change something, in the order they were made.</summary>
+    public IReadOnlyList<string> Mutations => [.. Calls.Where(call => !call.StartsWith("Describe", StringComparison.Ordinal)
+        && !call.StartsWith("Find", StringComparison.Ordinal) && !call.StartsWith("Get", StringComparison.Ordinal)
+        && !call.StartsWith("List", StringComparison.Ordinal))];
+
+    public FakeInstance AddInstance(string instanceId, string vpcId, int enis = 1, string? profileArn = null, bool dualStack = false)
+    {
+        var interfaces = Enumerable.Range(0, enis).Select(i => $"eni-{instanceId[2..]}{i}").ToList();
+        foreach (var eni in interfaces)
+        {
+            EniGroups[eni] = ["sg-app" + eni[^1], "sg-shared"];
+        }
+
+        var instance = new FakeInstance
+        {
+            InstanceId = instanceId,
+            VpcId = vpcId,
+            Enis = interfaces,
+            Volumes = [new VolumeAttachment("vol-" + instanceId[2..], "/dev/xvda", DeleteOnTermination: true)],
+            Protection = new InstanceProtection(false, false, "terminate"),
+            DualStack = dualStack,
+        };
+        if (profileArn is not null)
+        {
+            instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), profileArn);
+            ProfileRoles.TryAdd(profileArn, ["app-role"]);
+        }
+
+        Instances[instanceId] = instance;
+        return instance;
+    }
+
+    public IsolationRecord? StoredRecord(string instanceId)
+    {
+        lock (_lock)
+        {
+            return _records.TryGetValue(instanceId, out var json) ? Deserialize(json) : null;
+        }
+    }
+
+    // ---- IRecordStore
+
+    public Task<IsolationRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
+        Call("GetItem", () => StoredRecord(instanceId));
+
+    public Task PutAsync(IsolationRecord record, long? expectedVersion, CancellationToken cancellationToken) => Call("PutItem", () =>
+    {
+        lock (_lock)
+        {
+            var stored = _records.TryGetValue(record.InstanceId, out var json) ? Deserialize(json) : null;
+            if (expectedVersion is null ? stored is not null : stored?.Version != expectedVersion)
+            {
+                throw new RecordConflictException($"version {stored?.Version} is not {expectedVersion}");
+            }
+
+            _records[record.InstanceId] = JsonSerializer.Serialize(record, IsolationJsonContext.Default.IsolationRecord);
+        }
+
+        return true;
+    });
+
+    public Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken) => Call("ListRecords", () =>
+    {
+        lock (_lock)
+        {
+            return (IReadOnlyList<IsolationRecord>)[.. _records.Values.Select(Deserialize)];
+        }
+    });
+
+    // ---- ICallerIdentity
+
+    public Task<string> GetCallerArnAsync(CancellationToken cancellationToken) =>
+        Call("GetCallerIdentity", () => "arn:aws:sts::123456789012:assumed-role/Responder/alice");
+
+    // ---- IEc2Api
+
+    public Task<InstanceDescription?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
+        Call("DescribeInstances", () => Instances.TryGetValue(instanceId, out var i) ? Describe(i) : null);
+
+    public Task<InstanceProtection> DescribeProtectionAsync(string instanceId, CancellationToken cancellationToken) =>
+        Call("DescribeInstanceAttribute", () => Instance(instanceId).Protection);
+
+    public Task<ProfileAssociation?> DescribeProfileAssociationAsync(string instanceId, CancellationToken cancellationToken) =>
+        Call("DescribeIamInstanceProfileAssociations", () => Instance(instanceId).Association);
+
+    public Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken) =>
+        Call("DescribeSecurityGroups", () =>
+        {
+            lock (_lock)
+            {
+                return (IReadOnlyList<SecurityGroupInfo>)[.. Groups.Where(g => groupNames.Contains(g.Name)).Select(g => g.ToInfo())];
+            }
+        });
+
+    public Task<string> CreateSecurityGroupAsync(
+        string vpcId, string groupName, string description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+        Call("CreateSecurityGroup", () =>
+        {
+            lock (_lock)
+            {
+                if (Groups.Exists(g => g.VpcId == vpcId && g.Name == groupName))
+                {
+                    throw new SecurityGroupExistsException($"{groupName} exists in {vpcId}");
+                }
+
+                var group = new FakeGroup { GroupId = "sg-" + NextId(), Name = groupName, VpcId = vpcId };
+                group.Egress.Add(SecurityGroupRule.AllTraffic("0.0.0.0/0"));
+                if (Instances.Values.Any(i => i.VpcId == vpcId && i.DualStack))
+                {
+                    group.Egress.Add(SecurityGroupRule.AllTraffic("::/0"));
+                }
+
+                Groups.Add(group);
+                return group.GroupId;
+            }
+        });
+
+    public Task AuthorizeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
+        Call("Authorize" + direction, () =>
+        {
+            lock (_lock)
+            {
+                var list = Group(groupId).Rules(direction);
+                list.AddRange(rules.Where(rule => !list.Contains(rule)));
+            }
+
+            return true;
+        });
+
+    public Task RevokeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
+        Call("Revoke" + direction, () =>
+        {
+            lock (_lock)
+            {
+                Group(groupId).Rules(direction).RemoveAll(rules.Contains);
+            }
+
+            return true;
+        });
+
+    public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
+        Call("ModifyNetworkInterfaceAttribute:" + string.Join(",", groupIds), () =>
+        {
+            lock (_lock)
+            {
+                EniGroups[networkInterfaceId] = [.. groupIds];
+            }
+
+            return true;
+        });
+
+    public Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(
+        IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken) =>
+        Call("DescribeNetworkInterfaces", () =>
+        {
+            lock (_lock)
+            {
+                return (IReadOnlyList<NetworkInterfaceGroups>)[.. networkInterfaceIds.Select(id => new NetworkInterfaceGroups(id, [.. EniGroups[id]]))];
+            }
+        });
+
+    public Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken) =>
+        Call("ReplaceIamInstanceProfileAssociation", () =>
+        {
+            var instance = Instances.Values.Single(i => i.Association?.AssociationId == associationId);
+            instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
+            return instance.Association.AssociationId;
+        });
+
+    public Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken) =>
+        Call("AssociateIamInstanceProfile", () =>
+        {
+            var instance = Instance(instanceId);
+            if (instance.Association is not null)
+            {
+                throw new InvalidOperationException("IncorrectState: already associated");
+            }
+
+            instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
+            return instance.Association.AssociationId;
+        });
+
+    public Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken) =>
+        Call("DisassociateIamInstanceProfile", () =>
+        {
+            Instances.Values.Single(i => i.Association?.AssociationId == associationId).Association = null;
+            return true;
+        });
+
+    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken) =>
+        Call("ModifyInstanceAttribute:protection", () =>
+        {
+            var instance = Instance(instanceId);
+            instance.Protection = includeTermination ? protection : protection with { DisableApiTermination = instance.Protection.DisableApiTermination };
+            return true;
+        });
+
+    public Task SetDeleteOnTerminationAsync(string instanceId, IReadOnlyList<VolumeAttachment> volumes, CancellationToken cancellationToken) =>
+        Call("ModifyInstanceAttribute:volumes", () =>
+        {
+            var instance = Instance(instanceId);
+            instance.Volumes = [.. instance.Volumes.Select(v => volumes.FirstOrDefault(c => c.DeviceName == v.DeviceName) ?? v)];
+            return true;
+        });
+
+    public Task<IReadOnlyList<string>> FindSnapshotsAsync(string tagKey, string tagValue, CancellationToken cancellationToken) =>
+        Call("DescribeSnapshots", () => (IReadOnlyList<string>)[.. Snapshots
+            .Where(s => s.Tags.TryGetValue(tagKey, out var value) && value == tagValue).Select(s => s.SnapshotId)]);
+
+    public Task<IReadOnlyList<string>> CreateSnapshotsAsync(string instanceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+        Call("CreateSnapshots", () =>
+        {
+            var ids = Instance(instanceId).Volumes.Select(_ => "snap-" + NextId()).ToList();
+            Snapshots.AddRange(ids.Select(id => (id, instanceId, tags)));
+            return (IReadOnlyList<string>)ids;
+        });
+
+    public Task CreateTagsAsync(string resourceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+        Call("CreateTags", () =>
+        {
+            foreach (var tag in tags)
+            {
+                Instance(resourceId).Tags[tag.Key] = tag.Value;
+            }
+
+            return true;
+        });
+
+    public Task DeleteTagsAsync(string resourceId, IReadOnlyCollection<string> tagKeys, CancellationToken cancellationToken) =>
+        Call("DeleteTags", () =>
+        {
+            foreach (var key in tagKeys)
+            {
+                Instance(resourceId).Tags.Remove(key);
+            }
+
+            return true;
+        });
+
+    // ---- IIamApi
+
+    public Task<IReadOnlyList<string>> GetInstanceProfileRolesAsync(string instanceProfile, CancellationToken cancellationToken) =>
+        Call("GetInstanceProfile", () => (IReadOnlyList<string>)ProfileRoles[ToArn(instanceProfile)]);
+
+    public Task PutRolePolicyAsync(string roleName, string policyName, string policyDocument, CancellationToken cancellationToken) =>
+        Call("PutRolePolicy", () => RolePolicies[(roleName, policyName)] = policyDocument);
+
+    public Task DeleteRolePolicyAsync(string roleName, string policyName, CancellationToken cancellationToken) =>
+        Call("DeleteRolePolicy", () => RolePolicies.Remove((roleName, policyName)));
+
+    // ---- IAutoScalingApi
+
+    public Task<AutoScalingMembership?> DescribeMembershipAsync(string instanceId, CancellationToken cancellationToken) =>
+        Call("DescribeAutoScalingInstances", () => AutoScaling.GetValueOrDefault(instanceId));
+
+    public Task EnterStandbyAsync(string groupName, string instanceId, CancellationToken cancellationToken) =>
+        Call("EnterStandby", () => AutoScaling[instanceId] = new AutoScalingMembership(groupName, "Standby"));
+
+    public Task ExitStandbyAsync(string groupName, string instanceId, CancellationToken cancellationToken) =>
+        Call("ExitStandby", () => AutoScaling[instanceId] = new AutoScalingMembership(groupName, "InService"));
+
+    // ---- ILoadBalancingApi
+
+    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(string vpcId, string instanceId, CancellationToken cancellationToken) =>
+        Call("DescribeTargetHealth", () => (IReadOnlyList<TargetRegistration>)[.. Targets.Where(t => t.InstanceId == instanceId).Select(t => t.Registration)]);
+
+    public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
+        Call("DeregisterTargets", () =>
+        {
+            lock (_lock)
+            {
+                return Targets.Remove((instanceId, registration));
+            }
+        });
+
+    public Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
+        Call("RegisterTargets", () =>
+        {
+            lock (_lock)
+            {
+                if (!Targets.Contains((instanceId, registration)))
+                {
+                    Targets.Add((instanceId, registration));
+                }
+            }
+
+            return true;
+        });
+
+    // ---- helpers
+
+    private async Task<T> Call<T>(string name, Func<T> body)
+    {
+        await Task.Yield();
+        Calls.Enqueue(name);
+        BeforeCall?.Invoke(name);
+        return body();
+    }
+
+    private FakeInstance Instance(string instanceId) =>
+        Instances.TryGetValue(instanceId, out var instance) ? instance : throw new InvalidOperationException($"InvalidInstanceID.NotFound: {instanceId}");
+
+    private FakeGroup Group(string groupId) => Groups.Single(g => g.GroupId == groupId);
+
+    private InstanceDescription Describe(FakeInstance instance)
+    {
+        lock (_lock)
+        {
+            return new InstanceDescription
+            {
+                InstanceId = instance.InstanceId,
+                AccountId = AccountId,
+                State = instance.State,
+                VpcId = instance.VpcId,
+                IsSpot = instance.IsSpot,
+                NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]))],
+                Volumes = instance.Volumes,
+                Tags = new Dictionary<string, string>(instance.Tags),
+            };
+        }
+    }
+
+    private static string ToArn(string profile) =>
+        profile.StartsWith("arn:", StringComparison.Ordinal) ? profile : $"arn:aws:iam::{AccountId}:instance-profile/{profile}";
+
+    private string NextId() => Interlocked.Increment(ref _ids).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static IsolationRecord Deserialize(string json) => JsonSerializer.Deserialize(json, IsolationJsonContext.Default.IsolationRecord)!;
+}
+
+internal sealed class FakeInstance
+{
+    public required string InstanceId { get; init; }
+    public required string VpcId { get; init; }
+    public required List<string> Enis { get; init; }
+    public string State { get; set; } = "running";
+    public bool IsSpot { get; set; }
+    public bool DualStack { get; init; }
+    public required IReadOnlyList<VolumeAttachment> Volumes { get; set; }
+    public required InstanceProtection Protection { get; set; }
+    public ProfileAssociation? Association { get; set; }
+    public Dictionary<string, string> Tags { get; } = [];
+}
+
+internal sealed class FakeGroup
+{
+    public required string GroupId { get; init; }
+    public required string Name { get; init; }
+    public required string VpcId { get; init; }
+    public List<SecurityGroupRule> Ingress { get; } = [];
+    public List<SecurityGroupRule> Egress { get; } = [];
+
+    public List<SecurityGroupRule> Rules(RuleDirection direction) => direction == RuleDirection.Ingress ? Ingress : Egress;
+
+    public SecurityGroupInfo ToInfo() => new() { GroupId = GroupId, GroupName = Name, VpcId = VpcId, Ingress = [.. Ingress], Egress = [.. Egress] };
+}

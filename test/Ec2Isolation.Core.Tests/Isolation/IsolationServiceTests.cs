@@ -1,0 +1,711 @@
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Isolation.Steps;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+using Ec2Isolation.Core.Tests.Fakes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+
+namespace Ec2Isolation.Core.Tests.Isolation;
+
+public sealed class IsolationServiceTests
+{
+    private const string InstanceId = "i-0123456789abcdef0";
+    private const string OtherInstanceId = "i-0fedcba9876543210";
+    private const string VpcId = "vpc-1";
+    private const string ProfileArn = "arn:aws:iam::123456789012:instance-profile/app-profile";
+
+    private readonly FakeCloud _cloud = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+    private IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
+
+    /// <summary>EC2 in DryRun mode: it answers every check as permitted and changes nothing.</summary>
+    private readonly Mock<IEc2Api> _dryRunEc2 = new();
+
+    private IsolationService CreateSut() => new(
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance);
+
+    private static IsolationRequest Request(string instanceId = InstanceId) => new(instanceId, "GuardDuty finding abc", "INC-42", "tester");
+
+    [Fact]
+    public async Task IsolateAsync_MultiEniInstance_EveryEniEndsInQuarantineOnly()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, enis: 3, profileArn: ProfileArn);
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        var quarantine = _cloud.Groups.Single(g => g.Name == _settings.QuarantineGroupName);
+        Assert.All(_cloud.Instances[InstanceId].Enis, eni => Assert.Equal([quarantine.GroupId], _cloud.EniGroups[eni]));
+        Assert.Empty(quarantine.Ingress);
+        Assert.Empty(quarantine.Egress);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_MultiEniInstance_EveryEniPassesThroughAllTrafficGroupFirst()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, enis: 2);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        var allTraffic = _cloud.Groups.Single(g => g.Name == _settings.AllTrafficGroupName).GroupId;
+        var quarantine = _cloud.Groups.Single(g => g.Name == _settings.QuarantineGroupName).GroupId;
+        var moves = _cloud.Calls.Where(c => c.StartsWith("ModifyNetworkInterfaceAttribute", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            ["ModifyNetworkInterfaceAttribute:" + allTraffic, "ModifyNetworkInterfaceAttribute:" + allTraffic,
+             "ModifyNetworkInterfaceAttribute:" + quarantine, "ModifyNetworkInterfaceAttribute:" + quarantine],
+            moves);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_NewGroups_AllTrafficGroupAllowsEverythingBothWays()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, dualStack: true);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        var allTraffic = _cloud.Groups.Single(g => g.Name == _settings.AllTrafficGroupName);
+        SecurityGroupRule[] everything = [SecurityGroupRule.AllTraffic("0.0.0.0/0"), SecurityGroupRule.AllTraffic("::/0")];
+        Assert.Equal(everything.ToHashSet(), allTraffic.Ingress.ToHashSet());
+        Assert.Equal(everything.ToHashSet(), allTraffic.Egress.ToHashSet());
+    }
+
+    [Fact]
+    public async Task IsolateAsync_DualStackVpc_QuarantineGroupKeepsNoIpv6Egress()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, dualStack: true);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Empty(_cloud.Groups.Single(g => g.Name == _settings.QuarantineGroupName).Egress);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_ForensicIngressConfigured_QuarantineAllowsOnlyThat()
+    {
+        _settings = _settings with { ForensicIngress = ForensicIngressParser.Parse("10.9.0.0/24:22") };
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        var quarantine = _cloud.Groups.Single(g => g.Name == _settings.QuarantineGroupName);
+        Assert.Equal([new SecurityGroupRule("tcp", 22, 22, "10.9.0.0/24")], quarantine.Ingress);
+        Assert.Empty(quarantine.Egress);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_ExistingQuarantineGroupWasTamperedWith_ExtraRulesRevokedBeforeUse()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.Groups.Add(new FakeGroup { GroupId = "sg-q", Name = _settings.QuarantineGroupName, VpcId = VpcId });
+        _cloud.Groups[0].Egress.Add(SecurityGroupRule.AllTraffic("0.0.0.0/0"));
+        _cloud.Groups[0].Ingress.Add(new SecurityGroupRule("tcp", 22, 22, "0.0.0.0/0"));
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Empty(_cloud.Groups[0].Egress);
+        Assert.Empty(_cloud.Groups[0].Ingress);
+        Assert.Single(_cloud.Groups, g => g.Name == _settings.QuarantineGroupName);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_GroupsExist_NoGroupCallsBeforeTheEnisMove()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.AddInstance(OtherInstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(OtherInstanceId), CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal("PutItem", _cloud.Mutations[0]);
+        Assert.StartsWith("ModifyNetworkInterfaceAttribute", _cloud.Mutations[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_AnyInstance_RecordIsWrittenBeforeTheFirstChange()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal("PutItem", _cloud.Mutations[0]);
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal(IsolationStatus.Isolated, record.Status);
+        Assert.Equal(IsolationSteps.InOrder.Select(s => s.Name), record.CompletedSteps);
+        Assert.Equal(["sg-app0", "sg-shared"], record.Original.NetworkInterfaces.Single().GroupIds);
+        Assert.Equal(ProfileArn, record.Original.InstanceProfile!.InstanceProfileArn);
+        Assert.Equal("INC-42", record.IncidentId);
+        Assert.Equal("tester", record.RequestedBy);
+        Assert.Null(record.LeaseOwner);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_InstanceWithProfile_ProfileReplacedAndItsSessionsRevoked()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(FakeCloud.IsolationProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
+        var policy = _cloud.RolePolicies[("app-role", CredentialRevocationStep.PolicyName(InstanceId))];
+        Assert.Contains($"\"ec2:SourceInstanceARN\":\"arn:aws:ec2:us-east-1:123456789012:instance/{InstanceId}\"", policy, StringComparison.Ordinal);
+        Assert.Contains("\"aws:TokenIssueTime\":\"2026-11-25T10:00:01Z\"", policy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_InstanceWithoutProfile_IsolationProfileAssociatedAndNothingRevoked()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(FakeCloud.IsolationProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
+        Assert.Empty(_cloud.RolePolicies);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_AutoScalingMemberBehindTargetGroup_StandbyAndDeregistered()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
+        _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal("Standby", _cloud.AutoScaling[InstanceId].LifecycleState);
+        Assert.Empty(_cloud.Targets);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_AnyInstance_EvidenceProtectedSnapshottedAndTagged()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        var instance = _cloud.Instances[InstanceId];
+        Assert.Equal(new InstanceProtection(true, true, "stop"), instance.Protection);
+        Assert.All(instance.Volumes, v => Assert.False(v.DeleteOnTermination));
+        var snapshot = Assert.Single(_cloud.Snapshots);
+        Assert.Equal("INC-42", snapshot.Tags["ec2-isolation:incident"]);
+        Assert.Equal([snapshot.SnapshotId], result.Record.Artifacts.SnapshotIds);
+        Assert.Equal("isolated", instance.Tags["ec2-isolation:status"]);
+        Assert.Equal("INC-42", instance.Tags["ec2-isolation:incident"]);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_SpotInstance_NoTerminationProtectionButStopProtection()
+    {
+        _cloud.AddInstance(InstanceId, VpcId).IsSpot = true;
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(new InstanceProtection(false, true, "stop"), _cloud.Instances[InstanceId].Protection);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_SnapshotsDisabled_NoSnapshotTaken()
+    {
+        _settings = _settings with { CreateSnapshots = false };
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Empty(_cloud.Snapshots);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_AlreadyIsolated_NothingChangesAndSaysSo()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.AlreadyIsolated, result.Outcome);
+        Assert.Contains("already isolated", result.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Mutations);
+    }
+
+    [Theory]
+    [InlineData("i-0123")]
+    [InlineData("i-0123456789ABCDEF0")]
+    [InlineData("sg-0123456789abcdef0")]
+    [InlineData("i-0123456789abcdef0\n")]
+    [InlineData("")]
+    public async Task IsolateAsync_NotAnInstanceId_InvalidRequestWithNoCall(string instanceId)
+    {
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => CreateSut().IsolateAsync(Request(instanceId), CancellationToken.None));
+
+        Assert.Contains("is not an EC2 instance id", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Calls);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_UnknownInstance_InvalidRequestAndNothingChanged()
+    {
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Contains("was not found", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Mutations);
+    }
+
+    [Theory]
+    [InlineData("terminated")]
+    [InlineData("shutting-down")]
+    public async Task IsolateAsync_GoneInstance_InvalidRequestAndNothingChanged(string state)
+    {
+        _cloud.AddInstance(InstanceId, VpcId).State = state;
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Contains(state, error.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Mutations);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_NoIsolationProfileConfigured_InvalidRequestNamingTheVariable()
+    {
+        _settings = _settings with { IsolationInstanceProfile = null };
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Contains("EC2ISOLATION_INSTANCE_PROFILE", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Calls);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_RecordStoreUnavailable_NothingChangedAndErrorSaysWhy()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "GetItem")
+            {
+                throw new InvalidOperationException("DynamoDB is unavailable");
+            }
+        };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Contains("DynamoDB", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Mutations);
+    }
+
+    public static TheoryData<string> Steps() => [.. IsolationSteps.InOrder.Select(step => step.Name)];
+
+    [Theory]
+    [MemberData(nameof(Steps))]
+    public async Task IsolateAsync_StepFails_RecordSaysWhatCompletedAndRerunFinishes(string failingStep)
+    {
+        _cloud.AddInstance(InstanceId, VpcId, enis: 2, profileArn: ProfileArn);
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
+        _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+        FailOn(FirstMutationsOf(failingStep));
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        var record = _cloud.StoredRecord(InstanceId)!;
+        var expectedDone = IsolationSteps.InOrder.Select(s => s.Name).TakeWhile(name => name != failingStep).ToList();
+        Assert.Equal(failingStep, error.FailedStep);
+        Assert.Equal(IsolationStatus.Isolating, record.Status);
+        Assert.Equal(expectedDone, record.CompletedSteps);
+        Assert.Equal(failingStep, record.FailedStep);
+        Assert.Contains("injected failure", record.LastError, StringComparison.Ordinal);
+        Assert.Null(record.LeaseOwner);
+        if (expectedDone.Contains(StepNames.Network))
+        {
+            Assert.Contains("The network is contained", error.Message, StringComparison.Ordinal);
+            AssertQuarantined();
+        }
+
+        _cloud.BeforeCall = null;
+        var rerun = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, rerun.Outcome);
+        AssertQuarantined();
+        Assert.Equal(IsolationSteps.InOrder.Select(s => s.Name), _cloud.StoredRecord(InstanceId)!.CompletedSteps);
+        Assert.Null(_cloud.StoredRecord(InstanceId)!.FailedStep);
+        Assert.Single(_cloud.Snapshots.Select(s => s.SnapshotId).Distinct());
+    }
+
+    [Fact]
+    public async Task IsolateAsync_RunDiesAfterCreatingSnapshots_RerunDoesNotSnapshotTwice()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        var saves = 0;
+        _cloud.BeforeCall = call =>
+        {
+            // The record write after CreateSnapshots fails, as when the process is killed before it.
+            if (call == "PutItem" && _cloud.Snapshots.Count > 0 && ++saves == 1)
+            {
+                throw new InvalidOperationException("killed");
+            }
+        };
+        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+        _cloud.BeforeCall = null;
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Single(_cloud.Snapshots);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_AnotherRunHoldsTheLease_BusyAndNothingChanged()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CrashMidwayAsync(StepNames.InstanceProfile);
+        var record = _cloud.StoredRecord(InstanceId)!;
+        record.LeaseOwner = "another-run";
+        record.LeaseExpiresAt = _time.GetUtcNow().AddMinutes(1);
+        record.Version++;
+        await _cloud.PutAsync(record, record.Version - 1, CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        await Assert.ThrowsAsync<IsolationBusyException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Empty(_cloud.Mutations);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_LeaseOfADeadRunExpired_NextRunTakesOverAndFinishes()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CrashMidwayAsync(StepNames.InstanceProfile);
+        var record = _cloud.StoredRecord(InstanceId)!;
+        record.LeaseOwner = "dead-run";
+        record.LeaseExpiresAt = _time.GetUtcNow().AddMinutes(1);
+        record.Version++;
+        await _cloud.PutAsync(record, record.Version - 1, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_TwoRunsForOneInstanceAtOnce_ExactlyOneIsolates()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, enis: 2);
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Outcome(CreateSut().IsolateAsync(Request(), CancellationToken.None))));
+
+        Assert.Equal(1, runs.Count(r => r == "Isolated"));
+        Assert.All(runs, r => Assert.Contains(r, new[] { "Isolated", "AlreadyIsolated", "Busy" }));
+        Assert.Equal(1, _cloud.Calls.Count(c => c == "CreateSnapshots"));
+        AssertQuarantined();
+    }
+
+    [Fact]
+    public async Task IsolateAsync_ManyInstancesInOneNewVpcAtOnce_OneGroupOfEachKind()
+    {
+        var ids = Enumerable.Range(0, 8).Select(i => $"i-0123456789abcde{i:x2}").ToList();
+        ids.ForEach(id => _cloud.AddInstance(id, VpcId));
+
+        var results = await Task.WhenAll(ids.Select(id => CreateSut().IsolateAsync(Request(id), CancellationToken.None)));
+
+        Assert.All(results, r => Assert.Equal(IsolationOutcome.Isolated, r.Outcome));
+        Assert.Single(_cloud.Groups, g => g.Name == _settings.QuarantineGroupName);
+        Assert.Single(_cloud.Groups, g => g.Name == _settings.AllTrafficGroupName);
+        Assert.Empty(_cloud.Groups.Single(g => g.Name == _settings.QuarantineGroupName).Egress);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_EniAttachedBetweenCrashAndRerun_QuarantinedAndRecordedForRelease()
+    {
+        var instance = _cloud.AddInstance(InstanceId, VpcId);
+        await CrashMidwayAsync(StepNames.InstanceProfile);
+        instance.Enis.Add("eni-late");
+        _cloud.EniGroups["eni-late"] = ["sg-late"];
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        AssertQuarantined();
+        Assert.Contains(_cloud.StoredRecord(InstanceId)!.Original.NetworkInterfaces, eni => eni.NetworkInterfaceId == "eni-late");
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "tester"), CancellationToken.None);
+        Assert.Equal(["sg-late"], _cloud.EniGroups["eni-late"]);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_IsolatedInstanceGotANewEni_NetworkContainedAgain()
+    {
+        var instance = _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        instance.Enis.Add("eni-late");
+        _cloud.EniGroups["eni-late"] = ["sg-late"];
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        AssertQuarantined();
+        Assert.Equal(IsolationStatus.Isolated, _cloud.StoredRecord(InstanceId)!.Status);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_IsolatedInstance_RestoresTheOriginalConfigurationExactly()
+    {
+        var instance = _cloud.AddInstance(InstanceId, VpcId, enis: 3, profileArn: ProfileArn);
+        instance.Tags[_settings.TriggerTagKey] = _settings.TriggerTagValue;
+        instance.Tags["team"] = "web";
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
+        _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 8080, null)));
+        var before = Snapshot();
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        var result = await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Released, result.Outcome);
+        Assert.Equal(before with { Tags = "team=web" }, Snapshot());
+        Assert.DoesNotContain(_cloud.RolePolicies.Keys, k => k.Role == "app-role");
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal(IsolationStatus.Released, record.Status);
+        Assert.Equal("releaser", record.ReleasedBy);
+        Assert.Single(_cloud.Snapshots);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_InstanceHadNoProfile_IsolationProfileDisassociated()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+
+        Assert.Null(_cloud.Instances[InstanceId].Association);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_PartlyIsolatedInstance_RestoresWhatChanged()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
+        var before = Snapshot();
+        await CrashMidwayAsync(StepNames.CredentialRevocation);
+
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_StepFails_RerunFinishesAndNetworkStaysClosedMeanwhile()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
+        var before = Snapshot();
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        FailOn("DeleteRolePolicy");
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(
+            () => CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None));
+
+        Assert.Equal(StepNames.CredentialRevocation, error.FailedStep);
+        AssertQuarantined();
+        Assert.Equal(IsolationStatus.Releasing, _cloud.StoredRecord(InstanceId)!.Status);
+        _cloud.BeforeCall = null;
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_NoRecord_InvalidRequestAndNothingChanged()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(
+            () => CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None));
+
+        Assert.Contains("no isolation record", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Mutations);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_AlreadyReleased_NothingChanged()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.AlreadyReleased, result.Outcome);
+        Assert.Empty(_cloud.Mutations);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_ReleasedBefore_NewIsolationKeepsTheEarlierOneInHistory()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        _time.Advance(TimeSpan.FromDays(1));
+
+        var result = await CreateSut().IsolateAsync(Request() with { IncidentId = "INC-43" }, CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal("INC-43", record.IncidentId);
+        var earlier = Assert.Single(record.History);
+        Assert.Equal(("INC-42", IsolationStatus.Released), (earlier.IncidentId, earlier.Status));
+        Assert.Equal(["sg-app0", "sg-shared"], record.Original.NetworkInterfaces.Single().GroupIds);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_ReleaseDiedHalfway_IsolatesAgainFromTheOriginalConfiguration()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        FailOn("ModifyNetworkInterfaceAttribute");
+        await Assert.ThrowsAsync<IsolationFailedException>(
+            () => CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None));
+        _cloud.BeforeCall = null;
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        AssertQuarantined();
+        Assert.Equal(new InstanceProtection(true, true, "stop"), _cloud.Instances[InstanceId].Protection);
+        Assert.Equal(["sg-app0", "sg-shared"], _cloud.StoredRecord(InstanceId)!.Original.NetworkInterfaces.Single().GroupIds);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_Cancelled_RecordSaysSoAndLeaseIsGivenUp()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        using var cancellation = new CancellationTokenSource();
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "CreateSnapshots")
+            {
+                cancellation.Cancel();
+                cancellation.Token.ThrowIfCancellationRequested();
+            }
+        };
+
+        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), cancellation.Token));
+
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal(StepNames.Snapshots, record.FailedStep);
+        Assert.Contains("Cancelled", record.LastError, StringComparison.Ordinal);
+        Assert.Null(record.LeaseOwner);
+    }
+
+    [Fact]
+    public async Task PlanIsolationAsync_AnyInstance_ListsEveryChangeAndMakesNone()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, enis: 2, profileArn: ProfileArn);
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
+        _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+        var before = Snapshot();
+
+        var plan = await CreateSut().PlanIsolationAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(before, Snapshot());
+        Assert.Null(_cloud.StoredRecord(InstanceId));
+        var apis = plan.Calls.Select(c => c.Api).ToList();
+        Assert.Equal("dynamodb:PutItem", apis[0]);
+        Assert.Equal(4, apis.Count(a => a == "ec2:ModifyNetworkInterfaceAttribute"));
+        Assert.Contains("iam:PutRolePolicy", apis);
+        Assert.Contains("autoscaling:EnterStandby", apis);
+        Assert.Contains("elasticloadbalancing:DeregisterTargets", apis);
+        Assert.Contains("ec2:CreateSnapshots", apis);
+        Assert.Equal(
+            PermissionCheck.DependsOnPlannedResource,
+            plan.Calls.First(c => c.Api == "ec2:ModifyNetworkInterfaceAttribute").Permission);
+        Assert.Equal(IsolationSteps.InOrder.Select(s => s.Name).Where(plan.Calls.Select(c => c.Step).Contains), plan.Calls.Select(c => c.Step).Distinct().Skip(1));
+    }
+
+    [Fact]
+    public async Task PlanIsolationAsync_AlreadyIsolated_EmptyPlanSaysSo()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        var plan = await CreateSut().PlanIsolationAsync(Request(), CancellationToken.None);
+
+        Assert.Empty(plan.Calls);
+        Assert.Contains("already isolated", plan.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanReleaseAsync_IsolatedInstance_ListsTheRestorationAndMakesNone()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        var isolated = Snapshot();
+
+        var plan = await CreateSut().PlanReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+
+        Assert.Equal(isolated, Snapshot());
+        Assert.Equal(IsolationStatus.Isolated, _cloud.StoredRecord(InstanceId)!.Status);
+        Assert.Contains(plan.Calls, c => c.Api == "ec2:ModifyNetworkInterfaceAttribute" && c.Detail == "groups [sg-app0, sg-shared]");
+        Assert.Contains(plan.Calls, c => c.Api == "iam:DeleteRolePolicy");
+    }
+
+    private void FailOn(params string[] calls) => _cloud.BeforeCall = call =>
+    {
+        if (calls.Any(failing => call.StartsWith(failing, StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("injected failure");
+        }
+    };
+
+    private async Task CrashMidwayAsync(string failingStep)
+    {
+        FailOn(FirstMutationsOf(failingStep));
+        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+        _cloud.BeforeCall = null;
+    }
+
+    private static string[] FirstMutationsOf(string step) => step switch
+    {
+        StepNames.Network => ["CreateSecurityGroup"],
+        StepNames.InstanceProfile => ["ReplaceIamInstanceProfileAssociation", "AssociateIamInstanceProfile"],
+        StepNames.CredentialRevocation => ["PutRolePolicy"],
+        StepNames.AutoScalingStandby => ["EnterStandby"],
+        StepNames.TargetDeregistration => ["DeregisterTargets"],
+        StepNames.Protection => ["ModifyInstanceAttribute:protection"],
+        StepNames.Volumes => ["ModifyInstanceAttribute:volumes"],
+        StepNames.Snapshots => ["CreateSnapshots"],
+        StepNames.StatusTags => ["CreateTags"],
+        _ => throw new ArgumentOutOfRangeException(nameof(step)),
+    };
+
+    private void AssertQuarantined()
+    {
+        var quarantine = _cloud.Groups.Single(g => g.VpcId == VpcId && g.Name == _settings.QuarantineGroupName).GroupId;
+        Assert.All(_cloud.Instances[InstanceId].Enis, eni => Assert.Equal([quarantine], _cloud.EniGroups[eni]));
+    }
+
+    private static async Task<string> Outcome(Task<IsolationResult> run)
+    {
+        try
+        {
+            return (await run).Outcome.ToString();
+        }
+        catch (IsolationBusyException)
+        {
+            return "Busy";
+        }
+    }
+
+    /// <summary>What isolation changes and release restores, flattened so that two snapshots compare by value.</summary>
+    private sealed record State(string Groups, string? Profile, InstanceProtection Protection, string Volumes, string? AutoScaling, string Targets, string Tags);
+
+    private State Snapshot()
+    {
+        var instance = _cloud.Instances[InstanceId];
+        return new State(
+            string.Join(";", instance.Enis.Select(eni => eni + "=" + string.Join(",", _cloud.EniGroups[eni]))),
+            instance.Association?.InstanceProfileArn,
+            instance.Protection,
+            string.Join(";", instance.Volumes.Select(v => $"{v.VolumeId}:{v.DeleteOnTermination}")),
+            _cloud.AutoScaling.GetValueOrDefault(InstanceId)?.LifecycleState,
+            string.Join(";", _cloud.Targets.Where(t => t.InstanceId == InstanceId).Select(t => t.Registration.ToString())),
+            string.Join(";", instance.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}")));
+    }
+}
