@@ -58,10 +58,14 @@ public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials cr
             return new Uri(configured);
         }
 
-        var suffix = Region.PartitionDnsSuffix;
-        return endpointPrefix == "iam" && Region.PartitionName == "aws"
-            ? new Uri("https://iam.amazonaws.com/")
-            : new Uri($"https://{endpointPrefix}.{Region.SystemName}.{suffix}/");
+        // IAM is global: one endpoint per partition.
+        return (endpointPrefix, Region.PartitionName) switch
+        {
+            ("iam", "aws") => new Uri("https://iam.amazonaws.com/"),
+            ("iam", "aws-us-gov") => new Uri("https://iam.us-gov.amazonaws.com/"),
+            ("iam", "aws-cn") => new Uri("https://iam.cn-north-1.amazonaws.com.cn/"),
+            _ => new Uri($"https://{endpointPrefix}.{Region.SystemName}.{Region.PartitionDnsSuffix}/"),
+        };
     }
 
     private T Configure<T>(T config)

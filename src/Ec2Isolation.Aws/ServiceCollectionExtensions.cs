@@ -1,6 +1,13 @@
+using Ec2Isolation.Aws.DynamoDb;
+using Ec2Isolation.Aws.Ec2;
+using Ec2Isolation.Aws.Query;
+using Ec2Isolation.Aws.Sts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Ports;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Aws;
 
@@ -8,12 +15,40 @@ namespace Ec2Isolation.Aws;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IIsolationService"/> over the real AWS adapters for one connection.
-    /// The caller adds logging (console for the CLI, JSON for the Lambda) and a <see cref="TimeProvider"/> if it wants another than the system's.
+    /// Registers <see cref="IIsolationService"/> over the real AWS adapters for one connection. The caller adds logging
+    /// (console for the CLI, JSON for the Lambda), and may register its own <see cref="TimeProvider"/> or
+    /// <see cref="AwsClientFactory"/> (tests: the emulator with dummy credentials) first.
+    /// Credentials are resolved when the service is first resolved, from the connection's profile or the default chain.
     /// </summary>
     public static IServiceCollection AddEc2Isolation(this IServiceCollection services, IsolationSettings settings, AwsConnection connection)
     {
         ArgumentNullException.ThrowIfNull(services);
-        throw new NotImplementedException("filled in when the adapters land");
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(settings);
+        services.TryAddSingleton(_ => new AwsClientFactory(connection, AwsClientFactory.ResolveCredentials(connection)));
+        services.AddSingleton(provider =>
+        {
+            var clients = provider.GetRequiredService<AwsClientFactory>();
+            var time = provider.GetRequiredService<TimeProvider>();
+            return new AwsApis(
+                new AwsEc2Api(clients.CreateEc2()),
+                new QueryIamApi(AwsQueryClient.Create(clients, QueryService.Iam, time)),
+                new QueryAutoScalingApi(AwsQueryClient.Create(clients, QueryService.AutoScaling, time)),
+                new QueryLoadBalancingApi(AwsQueryClient.Create(clients, QueryService.ElasticLoadBalancingV2, time)),
+                new DynamoRecordStore(clients.CreateDynamoDb(), settings.TableName));
+        });
+        services.AddSingleton<IIsolationService>(provider =>
+        {
+            var clients = provider.GetRequiredService<AwsClientFactory>();
+            return new IsolationService(
+                provider.GetRequiredService<AwsApis>(),
+                new AwsEc2Api(clients.CreateEc2(), dryRun: true),
+                new StsCallerIdentity(clients.CreateSts()),
+                settings,
+                connection.Region,
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILogger<IsolationService>>());
+        });
+        return services;
     }
 }

@@ -16,7 +16,6 @@ namespace Ec2Isolation.Aws.Ec2;
 public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
 {
     public const string DryRunGroupId = "sg-dryrun";
-    public const string DryRunAssociationId = "iip-assoc-dryrun";
 
     private bool? DryRun => dryRun ? true : null;
 
@@ -67,9 +66,9 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         var shutdown = ReadAttributeAsync(instanceId, InstanceAttributeName.InstanceInitiatedShutdownBehavior, cancellationToken);
         await Task.WhenAll(termination, stop, shutdown);
         return new InstanceProtection(
-            termination.Result.DisableApiTermination ?? false,
-            stop.Result.DisableApiStop ?? false,
-            shutdown.Result.InstanceInitiatedShutdownBehavior);
+            (await termination).DisableApiTermination ?? false,
+            (await stop).DisableApiStop ?? false,
+            (await shutdown).InstanceInitiatedShutdownBehavior);
     }
 
     public async Task<ProfileAssociation?> DescribeProfileAssociationAsync(string instanceId, CancellationToken cancellationToken)
@@ -333,6 +332,7 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
             return (permission.Ipv4Ranges ?? []).Select(range => range.CidrIp)
                 .Concat((permission.Ipv6Ranges ?? []).Select(range => range.CidrIpv6))
                 .Concat((permission.UserIdGroupPairs ?? []).Select(pair => pair.GroupId))
+                .Concat((permission.PrefixListIds ?? []).Select(prefixList => prefixList.Id))
                 .Select(peer => new SecurityGroupRule(protocol, from, to, peer));
         })];
 
@@ -344,6 +344,10 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         if (rule.PeerIsGroup)
         {
             permission.UserIdGroupPairs = [new() { GroupId = rule.Peer }];
+        }
+        else if (rule.PeerIsPrefixList)
+        {
+            permission.PrefixListIds = [new() { Id = rule.Peer }];
         }
         else if (rule.PeerIsIpv6)
         {

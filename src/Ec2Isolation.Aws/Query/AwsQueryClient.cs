@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Xml;
 using System.Xml.Linq;
@@ -100,6 +99,7 @@ public sealed class AwsQueryClient
         QueryPaging paging,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(paging);
         var firstPage = parameters.ToArray();
         string? marker = null;

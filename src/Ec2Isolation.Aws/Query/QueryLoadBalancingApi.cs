@@ -38,6 +38,8 @@ public sealed class QueryLoadBalancingApi(AwsQueryClient client) : ILoadBalancin
             return
             [
                 .. result.Members("TargetHealthDescriptions")
+                    // A draining target is being taken out by someone else: release must not put it back.
+                    .Where(description => description.Child("TargetHealth")?.ChildValue("State") != "draining")
                     .Select(description => description.Child("Target"))
                     .OfType<XElement>()
                     .Where(target => target.ChildValue("Id") == instanceId)

@@ -10,7 +10,7 @@ namespace Ec2Isolation.Aws.Query;
 /// The service id in <c>AWS_ENDPOINT_URL_{suffix}</c>: the SDK service id in upper case, spaces as underscores
 /// (the AWS SDKs' "Identifiers for service-specific endpoints" table).
 /// </param>
-/// <param name="IsGlobal">A global service (IAM) signs for us-east-1 in the aws partition, whatever the configured region.</param>
+/// <param name="IsGlobal">A global service (IAM) signs for one region per partition (us-east-1 in aws), whatever the configured region.</param>
 public sealed record QueryService(string Version, string SigningName, string EndpointPrefix, string EnvironmentSuffix, bool IsGlobal = false)
 {
     public static QueryService Iam { get; } = new("2010-05-08", "iam", "iam", "IAM", IsGlobal: true);
@@ -22,10 +22,16 @@ public sealed record QueryService(string Version, string SigningName, string End
     public static QueryService ElasticLoadBalancingV2 { get; } =
         new("2015-12-01", "elasticloadbalancing", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2");
 
-    /// <summary>The region the requests are signed for.</summary>
+    /// <summary>The region the requests are signed for: a global service signs for its partition's home region.</summary>
     public RegionEndpoint SigningRegion(RegionEndpoint region)
     {
         ArgumentNullException.ThrowIfNull(region);
-        return IsGlobal && region.PartitionName == "aws" ? RegionEndpoint.USEast1 : region;
+        return !IsGlobal ? region : region.PartitionName switch
+        {
+            "aws" => RegionEndpoint.USEast1,
+            "aws-cn" => RegionEndpoint.CNNorth1,
+            "aws-us-gov" => RegionEndpoint.USGovCloudWest1,
+            _ => region,
+        };
     }
 }

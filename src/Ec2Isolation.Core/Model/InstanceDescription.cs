@@ -45,7 +45,8 @@ public sealed record SecurityGroupInfo
 
 /// <summary>
 /// One rule of a security group: a protocol ("-1" for all), a port range and one peer
-/// (an IPv4 CIDR, an IPv6 CIDR or a security group id).
+/// (an IPv4 CIDR, an IPv6 CIDR, a security group id or a prefix list id). Every kind is read, so that a rule
+/// someone added to the quarantine group is always seen, and revoked.
 /// </summary>
 public sealed record SecurityGroupRule(string Protocol, int? FromPort, int? ToPort, string Peer)
 {
@@ -53,7 +54,9 @@ public sealed record SecurityGroupRule(string Protocol, int? FromPort, int? ToPo
 
     public bool PeerIsGroup => Peer.StartsWith("sg-", StringComparison.Ordinal);
 
-    public bool PeerIsIpv6 => !PeerIsGroup && Peer.Contains(':', StringComparison.Ordinal);
+    public bool PeerIsPrefixList => Peer.StartsWith("pl-", StringComparison.Ordinal);
+
+    public bool PeerIsIpv6 => !PeerIsGroup && !PeerIsPrefixList && Peer.Contains(':', StringComparison.Ordinal);
 
     public override string ToString() =>
         Protocol == "-1" ? $"all {Peer}" : $"{Protocol} {FromPort}-{ToPort} {Peer}";

@@ -15,12 +15,14 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
     private readonly IAmazonEC2 _ec2 = MotoFixture.ClientsFor(moto).CreateEc2();
     private Ec2TestAccount _account = null!;
     private AwsEc2Api _api = null!;
+    private AwsEc2Api _dryRun = null!;
 
     public async Task InitializeAsync()
     {
         await moto.ResetAsync();
         _account = await Ec2TestAccount.CreateAsync(_ec2, dualStack: true);
         _api = new AwsEc2Api(_ec2);
+        _dryRun = new AwsEc2Api(_ec2, dryRun: true);
     }
 
     public Task DisposeAsync()
@@ -148,17 +150,17 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
     {
         var original = await IamTestProfiles.CreateAsync(moto, "app");
         var isolation = await IamTestProfiles.CreateAsync(moto, "isolation");
-        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
-        Assert.Null(await _api.DescribeProfileAssociationAsync(instance.InstanceId, None));
+        var instanceId = await RunInstanceAsync();
+        Assert.Null(await _api.DescribeProfileAssociationAsync(instanceId, None));
 
-        var associationId = await _api.AssociateProfileAsync(instance.InstanceId, "app", None);
-        Assert.Equal(new ProfileAssociation(associationId, original), await _api.DescribeProfileAssociationAsync(instance.InstanceId, None));
+        var associationId = await _api.AssociateProfileAsync(instanceId, "app", None);
+        Assert.Equal(new ProfileAssociation(associationId, original), await _api.DescribeProfileAssociationAsync(instanceId, None));
         var replacedId = await _api.ReplaceProfileAssociationAsync(associationId, isolation, None);
 
         // Real EC2 issues a new association id on replace, moto keeps the old one: assert only on what was returned.
-        Assert.Equal(new ProfileAssociation(replacedId, isolation), await _api.DescribeProfileAssociationAsync(instance.InstanceId, None));
+        Assert.Equal(new ProfileAssociation(replacedId, isolation), await _api.DescribeProfileAssociationAsync(instanceId, None));
         await _api.DisassociateProfileAsync(replacedId, None);
-        Assert.Null(await _api.DescribeProfileAssociationAsync(instance.InstanceId, None));
+        Assert.Null(await _api.DescribeProfileAssociationAsync(instanceId, None));
     }
 
     [Theory]
@@ -166,35 +168,35 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
     [InlineData(false)]
     public async Task SetProtectionAsync_Protect_ReadsBackAndRestores(bool includeTermination)
     {
-        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
-        var original = await _api.DescribeProtectionAsync(instance.InstanceId, None);
+        var instanceId = await RunInstanceAsync();
+        var original = await _api.DescribeProtectionAsync(instanceId, None);
 
-        await _api.SetProtectionAsync(instance.InstanceId, new(true, true, "stop"), includeTermination, None);
-        Assert.Equal(new InstanceProtection(includeTermination, true, "stop"), await _api.DescribeProtectionAsync(instance.InstanceId, None));
+        await _api.SetProtectionAsync(instanceId, new(true, true, "stop"), includeTermination, None);
+        Assert.Equal(new InstanceProtection(includeTermination, true, "stop"), await _api.DescribeProtectionAsync(instanceId, None));
 
-        await _api.SetProtectionAsync(instance.InstanceId, original, includeTermination, None);
-        Assert.Equal(original, await _api.DescribeProtectionAsync(instance.InstanceId, None));
+        await _api.SetProtectionAsync(instanceId, original, includeTermination, None);
+        Assert.Equal(original, await _api.DescribeProtectionAsync(instanceId, None));
     }
 
     [Fact]
     public async Task SetDeleteOnTerminationAsync_Volumes_ReadsBackTheGivenValues()
     {
-        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
-        var volumes = (await _api.DescribeInstanceAsync(instance.InstanceId, None))!.Volumes;
+        var instanceId = await RunInstanceAsync();
+        var volumes = (await _api.DescribeInstanceAsync(instanceId, None))!.Volumes;
         var flipped = volumes.Select(volume => volume with { DeleteOnTermination = !volume.DeleteOnTermination }).ToList();
 
-        await _api.SetDeleteOnTerminationAsync(instance.InstanceId, flipped, None);
+        await _api.SetDeleteOnTerminationAsync(instanceId, flipped, None);
 
-        Assert.Equal(flipped, (await _api.DescribeInstanceAsync(instance.InstanceId, None))!.Volumes);
+        Assert.Equal(flipped, (await _api.DescribeInstanceAsync(instanceId, None))!.Volumes);
     }
 
     [Fact]
     public async Task CreateSnapshotsAsync_Instance_SnapshotsAreTaggedAndFoundByTag()
     {
-        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
+        var instanceId = await RunInstanceAsync();
         var tags = new Dictionary<string, string> { ["IsolationIncident"] = "INC-1", ["Purpose"] = "forensics" };
 
-        var created = await _api.CreateSnapshotsAsync(instance.InstanceId, tags, None);
+        var created = await _api.CreateSnapshotsAsync(instanceId, tags, None);
 
         Assert.NotEmpty(created);
         Assert.Equal(created.Order(), (await _api.FindSnapshotsAsync("IsolationIncident", "INC-1", None)).Order());
@@ -204,18 +206,81 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
     [Fact]
     public async Task DeleteTagsAsync_Keys_RemovesOnlyThoseKeys()
     {
-        var instance = await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")]);
-        await _api.CreateTagsAsync(instance.InstanceId, new Dictionary<string, string> { ["Isolation"] = "isolated", ["Owner"] = "team" }, None);
+        var instanceId = await RunInstanceAsync();
+        await _api.CreateTagsAsync(instanceId, new Dictionary<string, string> { ["Isolation"] = "isolated", ["Owner"] = "team" }, None);
 
-        await _api.DeleteTagsAsync(instance.InstanceId, ["Isolation"], None);
-        await _api.DeleteTagsAsync(instance.InstanceId, [], None);
+        await _api.DeleteTagsAsync(instanceId, ["Isolation"], None);
+        await _api.DeleteTagsAsync(instanceId, [], None);
 
-        var tags = (await _api.DescribeInstanceAsync(instance.InstanceId, None))!.Tags;
+        var tags = (await _api.DescribeInstanceAsync(instanceId, None))!.Tags;
         Assert.Equal(new Dictionary<string, string> { ["Owner"] = "team" }, tags);
     }
 
+    [Fact]
+    public async Task SetNetworkInterfaceGroupsAsync_DryRun_SendsOnceAndLeavesGroupsUnchanged()
+    {
+        var web = await _account.CreateGroupAsync("web");
+        var instance = await _account.RunInstanceAsync([web], [web]);
+        var quarantine = await _account.CreateGroupAsync("quarantine");
+        await moto.StartRecordingAsync();
+
+        await _dryRun.SetNetworkInterfaceGroupsAsync(instance.NetworkInterfaceIds[0], [quarantine], None);
+
+        Assert.Equal(["ModifyNetworkInterfaceAttribute"], Actions(await moto.StopRecordingAsync()));
+        var groups = await _dryRun.DescribeNetworkInterfaceGroupsAsync(instance.NetworkInterfaceIds, None);
+        Assert.All(groups, eni => Assert.Equal([web], eni.GroupIds));
+    }
+
+    [Fact]
+    public async Task MutatingCalls_DryRun_ChangeNothingAndAnswerAllowed()
+    {
+        var instanceId = await RunInstanceAsync();
+        var groupId = Assert.Single(await _api.FindSecurityGroupsAsync(["web"], None)).GroupId;
+        await _api.CreateTagsAsync(instanceId, new Dictionary<string, string> { ["Name"] = "victim" }, None);
+        var before = await DescribeStateAsync(instanceId);
+        var tags = new Dictionary<string, string> { ["Isolation"] = "isolated" };
+        var rules = new[] { SecurityGroupRule.AllTraffic("10.0.0.0/8") };
+        var volumes = before.Instance.Volumes.Select(volume => volume with { DeleteOnTermination = !volume.DeleteOnTermination }).ToList();
+
+        Assert.Equal(AwsEc2Api.DryRunGroupId, await _dryRun.CreateSecurityGroupAsync(_account.VpcId, "quarantine", "isolation", tags, None));
+        await _dryRun.AuthorizeAsync(groupId, RuleDirection.Ingress, rules, None);
+        await _dryRun.RevokeAsync(groupId, RuleDirection.Egress, [SecurityGroupRule.AllTraffic("0.0.0.0/0")], None);
+        await _dryRun.SetProtectionAsync(instanceId, new(true, true, "stop"), includeTermination: true, None);
+        await _dryRun.SetDeleteOnTerminationAsync(instanceId, volumes, None);
+        Assert.Empty(await _dryRun.CreateSnapshotsAsync(instanceId, tags, None));
+        await _dryRun.CreateTagsAsync(instanceId, tags, None);
+        await _dryRun.DeleteTagsAsync(instanceId, ["Name"], None);
+
+        Assert.Equivalent(before, await DescribeStateAsync(instanceId), strict: true);
+        Assert.Empty(await _dryRun.FindSnapshotsAsync("Isolation", "isolated", None));
+    }
+
+    [Fact]
+    public async Task ProfileCalls_DryRun_ThrowDryRunNotSupportedAndSendNothing()
+    {
+        await moto.StartRecordingAsync();
+
+        await Assert.ThrowsAsync<DryRunNotSupportedException>(() => _dryRun.AssociateProfileAsync("i-0123456789abcdef0", "isolation", None));
+        await Assert.ThrowsAsync<DryRunNotSupportedException>(() => _dryRun.ReplaceProfileAssociationAsync("iip-assoc-1", "isolation", None));
+        await Assert.ThrowsAsync<DryRunNotSupportedException>(() => _dryRun.DisassociateProfileAsync("iip-assoc-1", None));
+
+        Assert.Empty(Actions(await moto.StopRecordingAsync()));
+    }
+
+    private async Task<(InstanceDescription Instance, InstanceProtection Protection, IReadOnlyList<SecurityGroupInfo> Groups)> DescribeStateAsync(string instanceId) =>
+        ((await _dryRun.DescribeInstanceAsync(instanceId, None))!,
+         await _dryRun.DescribeProtectionAsync(instanceId, None),
+         await _dryRun.FindSecurityGroupsAsync(["web", "quarantine"], None));
+
+    /// <summary>The actions in a moto request recording, in arrival order (an SDK retry shows as a second entry).</summary>
+    private static List<string> Actions(string recording) => [.. RequestLog.Parse(recording).Select(request => request.Action)];
+
     private static string[] Flatten(IEnumerable<NetworkInterfaceGroups> interfaces) =>
         [.. interfaces.Select(eni => $"{eni.NetworkInterfaceId}: {string.Join(' ', eni.GroupIds)}")];
+
+    /// <summary>An instance with one ENI in a new group named "web".</summary>
+    private async Task<string> RunInstanceAsync() =>
+        (await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")])).InstanceId;
 
     private async Task<SecurityGroupInfo> FindAsync(string groupName) =>
         Assert.Single(await _api.FindSecurityGroupsAsync([groupName], None));

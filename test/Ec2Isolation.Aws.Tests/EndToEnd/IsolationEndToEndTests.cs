@@ -1,0 +1,336 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Ec2Isolation.Aws.Query;
+using Ec2Isolation.Aws.Tests.Ec2;
+using Ec2Isolation.Core;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+using Ec2Isolation.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ec2Isolation.Aws.Tests.EndToEnd;
+
+/// <summary>
+/// The whole engine over the real adapters (AWS SDK and the signed Query client) against moto.
+/// moto is not faithful in places (moto.md): ENI groups are asserted on the ENIs, profiles through
+/// DescribeIamInstanceProfileAssociations, and the order of group swaps from moto's request log.
+/// </summary>
+[Collection(MotoTests.Collection)]
+[Trait("Category", MotoTests.Integration)]
+public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private MotoAccount _account = null!;
+
+    private IAmazonEC2 Ec2 => _account.Ec2;
+
+    public async Task InitializeAsync() => _account = await MotoAccount.CreateAsync(moto);
+
+    public Task DisposeAsync()
+    {
+        _account.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private static IsolationRequest Request(string instanceId) => new(instanceId, "GuardDuty Backdoor:EC2/C&CActivity.B", "INC-7", "tester");
+
+    [Fact]
+    public async Task IsolateAsync_MultiEniInstanceWithProfile_ContainedRevokedAndEvidenceKept()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var instance = await _account.Network.RunInstanceAsync([app], [app], [app]);
+        await _account.AssociateAppProfileAsync(instance.InstanceId);
+
+        var result = await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        var quarantine = await GroupAsync(_account.Settings.QuarantineGroupName);
+        Assert.All(await EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
+        Assert.Empty(quarantine.IpPermissions ?? []);
+        Assert.Empty(quarantine.IpPermissionsEgress ?? []);
+        Assert.EndsWith("/" + MotoAccount.IsolationProfile, await ProfileArnAsync(instance.InstanceId), StringComparison.Ordinal);
+        var policy = await _account.QueryAsync(QueryService.Iam, "GetRolePolicy",
+            new("RoleName", MotoAccount.AppRole), new("PolicyName", "ec2-isolation-revoke-" + instance.InstanceId));
+        var document = Uri.UnescapeDataString(policy.RequiredValue("PolicyDocument"));
+        Assert.Contains($"arn:aws:ec2:us-east-1:{MotoServer.AccountId}:instance/{instance.InstanceId}", document, StringComparison.Ordinal);
+        Assert.Equal((true, true, "stop"), await ProtectionAsync(instance.InstanceId));
+        Assert.All(await VolumesAsync(instance.InstanceId), volume => Assert.False(volume.DeleteOnTermination));
+        // moto's AMIs come with snapshots of their own: look for the incident's.
+        var snapshots = await Ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest { Filters = [new("tag:ec2-isolation:incident", ["INC-7"])] });
+        Assert.NotEmpty(result.Record.Artifacts.SnapshotIds);
+        Assert.Equal(result.Record.Artifacts.SnapshotIds.Order(), snapshots.Snapshots.Select(s => s.SnapshotId).Order());
+        var volumeIds = (await VolumesAsync(instance.InstanceId)).Select(v => v.VolumeId).ToList();
+        Assert.All(snapshots.Snapshots, s => Assert.Contains(s.VolumeId, volumeIds));
+        var tags = await TagsAsync(instance.InstanceId);
+        Assert.Equal(("isolated", "INC-7"), (tags["ec2-isolation:status"], tags["ec2-isolation:incident"]));
+        var stored = await _account.BuildProvider().GetRequiredService<AwsApis>().Records.GetAsync(instance.InstanceId, None);
+        Assert.Equal(IsolationStatus.Isolated, stored!.Status);
+        Assert.Equal(3, stored.Original.NetworkInterfaces.Count);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_MultiEniInstance_EachEniPassesThroughTheAllTrafficGroupBeforeQuarantine()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var instance = await _account.Network.RunInstanceAsync([app], [app]);
+        await moto.StartRecordingAsync();
+
+        await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
+
+        var allTraffic = (await GroupAsync(_account.Settings.AllTrafficGroupName)).GroupId;
+        var quarantine = (await GroupAsync(_account.Settings.QuarantineGroupName)).GroupId;
+        var moves = RequestLog.Parse(await moto.StopRecordingAsync())
+            .Where(request => request.Action == "ModifyNetworkInterfaceAttribute")
+            .Select(request => (Eni: request.Parameter("NetworkInterfaceId"), Group: request.Parameter("SecurityGroupId.1")))
+            .ToList();
+        foreach (var eni in instance.NetworkInterfaceIds)
+        {
+            Assert.Equal([allTraffic, quarantine], moves.Where(move => move.Eni == eni).Select(move => move.Group));
+        }
+    }
+
+    [Fact]
+    public async Task IsolateAsync_DualStackVpc_NoIpv6EgressLeft()
+    {
+        _account.Dispose();
+        _account = await MotoAccount.CreateAsync(moto, dualStack: true);
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+
+        await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
+
+        var quarantine = await GroupAsync(_account.Settings.QuarantineGroupName);
+        Assert.Empty(quarantine.IpPermissionsEgress ?? []);
+        var allTraffic = await GroupAsync(_account.Settings.AllTrafficGroupName);
+        Assert.Contains(allTraffic.IpPermissionsEgress, p => p.IpProtocol == "-1" && p.Ipv6Ranges?.Any(r => r.CidrIpv6 == "::/0") == true);
+        Assert.Contains(allTraffic.IpPermissions, p => p.IpProtocol == "-1" && p.Ipv6Ranges?.Any(r => r.CidrIpv6 == "::/0") == true);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_InstanceWithoutProfile_IsolationProfileAssociatedThenRemoved()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var service = _account.CreateService();
+
+        await service.IsolateAsync(Request(instance.InstanceId), None);
+        Assert.EndsWith("/" + MotoAccount.IsolationProfile, await ProfileArnAsync(instance.InstanceId), StringComparison.Ordinal);
+        await service.ReleaseAsync(new ReleaseRequest(instance.InstanceId, "tester"), None);
+
+        Assert.Null(await ProfileArnAsync(instance.InstanceId));
+    }
+
+    [Fact]
+    public async Task IsolateAsync_AutoScalingMemberBehindTargetGroup_StandbyDeregisteredThenRestored()
+    {
+        var (instanceId, targetGroupArn) = await _account.CreateAutoScalingMemberBehindTargetGroupAsync(await _account.Network.CreateGroupAsync("web"));
+        var service = _account.CreateService();
+
+        await service.IsolateAsync(Request(instanceId), None);
+
+        Assert.Equal("Standby", await LifecycleStateAsync(instanceId));
+        Assert.Empty(await TargetsAsync(targetGroupArn));
+
+        await service.ReleaseAsync(new ReleaseRequest(instanceId, "tester"), None);
+
+        Assert.Equal("InService", await LifecycleStateAsync(instanceId));
+        Assert.Equal([(instanceId, "8080")], await TargetsAsync(targetGroupArn));
+    }
+
+    [Fact]
+    public async Task IsolateAsync_TwoInstancesRaceInANewVpc_OneGroupOfEachKind()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var first = await _account.Network.RunInstanceAsync([app]);
+        var second = await _account.Network.RunInstanceAsync([app]);
+
+        var results = await Task.WhenAll(
+            _account.CreateService().IsolateAsync(Request(first.InstanceId), None),
+            _account.CreateService().IsolateAsync(Request(second.InstanceId), None));
+
+        Assert.All(results, result => Assert.Equal(IsolationOutcome.Isolated, result.Outcome));
+        var groups = await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new("vpc-id", [_account.Network.VpcId])] });
+        Assert.Single(groups.SecurityGroups, g => g.GroupName == _account.Settings.QuarantineGroupName);
+        Assert.Single(groups.SecurityGroups, g => g.GroupName == _account.Settings.AllTrafficGroupName);
+        Assert.Empty(groups.SecurityGroups.Single(g => g.GroupName == _account.Settings.QuarantineGroupName).IpPermissionsEgress ?? []);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_IsolatedAlready_NoMutatingCallIsMade()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var service = _account.CreateService();
+        await service.IsolateAsync(Request(instance.InstanceId), None);
+        await moto.StartRecordingAsync();
+
+        var again = await service.IsolateAsync(Request(instance.InstanceId), None);
+
+        Assert.Equal(IsolationOutcome.AlreadyIsolated, again.Outcome);
+        Assert.DoesNotContain(RequestLog.Parse(await moto.StopRecordingAsync()), request => request.IsMutation);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_FailureInjectedAtRevocation_RecordSaysWhatHeldAndRerunFinishes()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        await _account.AssociateAppProfileAsync(instance.InstanceId);
+        using var provider = _account.BuildProvider();
+        var apis = provider.GetRequiredService<AwsApis>();
+        var failing = ServiceWith(provider, apis with { Iam = new FailingIam(apis.Iam) });
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(() => failing.IsolateAsync(Request(instance.InstanceId), None));
+
+        Assert.Equal("credential-revocation", error.FailedStep);
+        Assert.Contains("The network is contained", error.Message, StringComparison.Ordinal);
+        var record = await apis.Records.GetAsync(instance.InstanceId, None);
+        Assert.Equal(["network", "instance-profile"], record!.CompletedSteps);
+        Assert.Equal(("credential-revocation", IsolationStatus.Isolating), (record.FailedStep, record.Status));
+        var quarantine = (await GroupAsync(_account.Settings.QuarantineGroupName)).GroupId;
+        Assert.All(await EniGroupsAsync(instance), groups => Assert.Equal([quarantine], groups));
+
+        var rerun = await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
+
+        Assert.Equal(IsolationOutcome.Isolated, rerun.Outcome);
+        Assert.Equal(9, rerun.Record.CompletedSteps.Count);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_IsolatedInstance_RestoresTheOriginalConfigurationExactly()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var db = await _account.Network.CreateGroupAsync("db");
+        var instance = await _account.Network.RunInstanceAsync([app, db], [db]);
+        await _account.AssociateAppProfileAsync(instance.InstanceId);
+        await Ec2.CreateTagsAsync(new() { Resources = [instance.InstanceId], Tags = [new("team", "web"), new("ec2-isolation", "isolate")] });
+        var before = await SnapshotAsync(instance);
+        var service = _account.CreateService();
+        await service.IsolateAsync(Request(instance.InstanceId), None);
+        Assert.NotEqual(before, await SnapshotAsync(instance));
+
+        var result = await service.ReleaseAsync(new ReleaseRequest(instance.InstanceId, "tester"), None);
+
+        Assert.Equal(IsolationOutcome.Released, result.Outcome);
+        Assert.Equal(before with { Tags = "team=web" }, await SnapshotAsync(instance));
+        var policies = await _account.QueryAsync(QueryService.Iam, "ListRolePolicies", new KeyValuePair<string, string>("RoleName", MotoAccount.AppRole));
+        Assert.Empty(policies.Members("PolicyNames"));
+        Assert.Equal(IsolationStatus.Released, (await service.GetStatusAsync(instance.InstanceId, None))!.Status);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_TerminatedInstance_InvalidRequestAndNothingChanged()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        await Ec2.TerminateInstancesAsync(new() { InstanceIds = [instance.InstanceId] });
+        await moto.StartRecordingAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => _account.CreateService().IsolateAsync(Request(instance.InstanceId), None));
+
+        Assert.Contains("terminated", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(RequestLog.Parse(await moto.StopRecordingAsync()), request => request.IsMutation);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_UnknownInstance_InvalidRequestAndNothingChanged()
+    {
+        await moto.StartRecordingAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => _account.CreateService().IsolateAsync(Request("i-0123456789abcdef0"), None));
+
+        Assert.Contains("was not found", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(RequestLog.Parse(await moto.StopRecordingAsync()), request => request.IsMutation);
+    }
+
+    [Fact]
+    public async Task PlanIsolationAsync_AnyInstance_ChangesNothingAndChecksPermissionsWithDryRun()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var instance = await _account.Network.RunInstanceAsync([app], [app]);
+        await _account.AssociateAppProfileAsync(instance.InstanceId);
+        var before = await SnapshotAsync(instance);
+        await moto.StartRecordingAsync();
+
+        var plan = await _account.CreateService().PlanIsolationAsync(Request(instance.InstanceId), None);
+
+        var log = RequestLog.Parse(await moto.StopRecordingAsync());
+        Assert.All(log.Where(request => request.IsMutation), request => Assert.Equal("true", request.Parameter("DryRun")));
+        Assert.Equal(before, await SnapshotAsync(instance));
+        Assert.Null(await _account.CreateService().GetStatusAsync(instance.InstanceId, None));
+        Assert.Contains(plan.Calls, call => call.Api == "ec2:CreateSecurityGroup" && call.Permission == PermissionCheck.Allowed);
+        Assert.Contains(plan.Calls, call => call.Api == "ec2:CreateSnapshots" && call.Permission == PermissionCheck.Allowed);
+        Assert.Contains(plan.Calls, call => call.Api == "iam:PutRolePolicy" && call.Permission == PermissionCheck.NotCheckable);
+        Assert.Equal(4, plan.Calls.Count(call => call.Api == "ec2:ModifyNetworkInterfaceAttribute"));
+    }
+
+    private IsolationService ServiceWith(ServiceProvider provider, AwsApis apis) => new IsolationService(
+        apis,
+        new Aws.Ec2.AwsEc2Api(_account.Clients.CreateEc2(), dryRun: true),
+        new Aws.Sts.StsCallerIdentity(_account.Clients.CreateSts()),
+        _account.Settings,
+        MotoServer.Region,
+        TimeProvider.System,
+        provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<IsolationService>>());
+
+    private sealed class FailingIam(IIamApi inner) : IIamApi
+    {
+        public Task<IReadOnlyList<string>> GetInstanceProfileRolesAsync(string instanceProfile, CancellationToken cancellationToken) =>
+            inner.GetInstanceProfileRolesAsync(instanceProfile, cancellationToken);
+
+        public Task PutRolePolicyAsync(string roleName, string policyName, string policyDocument, CancellationToken cancellationToken) =>
+            throw new AwsQueryException("ServiceFailure", "injected", System.Net.HttpStatusCode.InternalServerError);
+
+        public Task DeleteRolePolicyAsync(string roleName, string policyName, CancellationToken cancellationToken) =>
+            inner.DeleteRolePolicyAsync(roleName, policyName, cancellationToken);
+    }
+
+    /// <summary>What isolation changes and release restores, read from the emulator, flattened to compare by value.</summary>
+    private sealed record InstanceSnapshot(string Groups, string? Profile, (bool, bool, string) Protection, string Volumes, string Tags);
+
+    private async Task<InstanceSnapshot> SnapshotAsync(TestInstance instance) => new(
+        string.Join(";", (await EniGroupsAsync(instance)).Select(groups => string.Join(",", groups))),
+        await ProfileArnAsync(instance.InstanceId),
+        await ProtectionAsync(instance.InstanceId),
+        string.Join(";", (await VolumesAsync(instance.InstanceId)).Select(v => $"{v.VolumeId}:{v.DeleteOnTermination}")),
+        string.Join(";", (await TagsAsync(instance.InstanceId)).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}")));
+
+    private async Task<List<List<string>>> EniGroupsAsync(TestInstance instance)
+    {
+        var response = await Ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [.. instance.NetworkInterfaceIds] });
+        return [.. instance.NetworkInterfaceIds.Select(id =>
+            response.NetworkInterfaces.Single(eni => eni.NetworkInterfaceId == id).Groups.Select(g => g.GroupId).ToList())];
+    }
+
+    private async Task<SecurityGroup> GroupAsync(string name) =>
+        (await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new("group-name", [name])] })).SecurityGroups.Single();
+
+    private async Task<string?> ProfileArnAsync(string instanceId) =>
+        (await Ec2.DescribeIamInstanceProfileAssociationsAsync(new()
+        {
+            Filters = [new("instance-id", [instanceId]), new("state", ["associated"])],
+        })).IamInstanceProfileAssociations?.SingleOrDefault()?.IamInstanceProfile.Arn;
+
+    private async Task<(bool, bool, string)> ProtectionAsync(string instanceId)
+    {
+        var termination = await Ec2.DescribeInstanceAttributeAsync(new(instanceId, InstanceAttributeName.DisableApiTermination));
+        var stop = await Ec2.DescribeInstanceAttributeAsync(new(instanceId, InstanceAttributeName.DisableApiStop));
+        var shutdown = await Ec2.DescribeInstanceAttributeAsync(new(instanceId, InstanceAttributeName.InstanceInitiatedShutdownBehavior));
+        return (termination.InstanceAttribute.DisableApiTermination == true, stop.InstanceAttribute.DisableApiStop == true,
+            shutdown.InstanceAttribute.InstanceInitiatedShutdownBehavior);
+    }
+
+    private async Task<List<EbsInstanceBlockDevice>> VolumesAsync(string instanceId) =>
+        [.. (await InstanceAsync(instanceId)).BlockDeviceMappings.Select(mapping => mapping.Ebs)];
+
+    private async Task<Dictionary<string, string>> TagsAsync(string instanceId) =>
+        (await InstanceAsync(instanceId)).Tags?.ToDictionary(tag => tag.Key, tag => tag.Value) ?? [];
+
+    private async Task<Instance> InstanceAsync(string instanceId) =>
+        (await Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations.Single().Instances.Single();
+
+    private async Task<string> LifecycleStateAsync(string instanceId) =>
+        Assert.Single((await _account.QueryAsync(QueryService.AutoScaling, "DescribeAutoScalingInstances",
+            new KeyValuePair<string, string>("InstanceIds.member.1", instanceId))).Members("AutoScalingInstances")).RequiredValue("LifecycleState");
+
+    private async Task<List<(string, string)>> TargetsAsync(string targetGroupArn) =>
+        [.. (await _account.QueryAsync(QueryService.ElasticLoadBalancingV2, "DescribeTargetHealth",
+            new KeyValuePair<string, string>("TargetGroupArn", targetGroupArn))).Members("TargetHealthDescriptions")
+            .Select(d => d.Child("Target")!).Select(t => (t.RequiredValue("Id"), t.RequiredValue("Port")))];
+}

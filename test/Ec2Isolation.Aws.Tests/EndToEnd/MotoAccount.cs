@@ -1,0 +1,123 @@
+using System.Xml.Linq;
+using Amazon.DynamoDBv2;
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Ec2Isolation.Aws.Query;
+using Ec2Isolation.Aws.Tests.Ec2;
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ec2Isolation.Aws.Tests.EndToEnd;
+
+/// <summary>
+/// A small realistic account in the emulator for end-to-end runs: the record table, the deny-all isolation profile,
+/// an application role and profile, a VPC with instances, and optionally an Auto Scaling group behind a target group.
+/// Everything is made with the real SDK clients and the signed Query client.
+/// </summary>
+public sealed class MotoAccount(MotoServer moto, Ec2TestAccount network) : IDisposable
+{
+    public const string TableName = "ec2-isolation-records";
+    public const string IsolationProfile = "ec2-isolation-deny-all";
+    public const string AppProfile = "web-app";
+    public const string AppRole = "web-app-role";
+
+    public AwsClientFactory Clients { get; } = MotoFixture.ClientsFor(moto);
+
+    public Ec2TestAccount Network { get; } = network;
+
+    public IAmazonEC2 Ec2 => Network.Ec2;
+
+    public IsolationSettings Settings { get; } = new() { TableName = TableName, IsolationInstanceProfile = IsolationProfile };
+
+    public static async Task<MotoAccount> CreateAsync(MotoServer moto, bool dualStack = false)
+    {
+        ArgumentNullException.ThrowIfNull(moto);
+        await moto.ResetAsync();
+        var clients = MotoFixture.ClientsFor(moto);
+        var account = new MotoAccount(moto, await Ec2TestAccount.CreateAsync(clients.CreateEc2(), dualStack));
+        using var dynamo = clients.CreateDynamoDb();
+        await dynamo.CreateTableAsync(new()
+        {
+            TableName = TableName,
+            AttributeDefinitions = [new("InstanceId", ScalarAttributeType.S)],
+            KeySchema = [new("InstanceId", Amazon.DynamoDBv2.KeyType.HASH)],
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+        });
+        await account.CreateProfileAsync(IsolationProfile, "ec2-isolation-deny-all-role");
+        await account.CreateProfileAsync(AppProfile, AppRole);
+        return account;
+    }
+
+    /// <summary>The service as the CLI and the Lambda build it, pointed at the emulator.</summary>
+    public IIsolationService CreateService(Func<IsolationSettings, IsolationSettings>? configure = null) =>
+        BuildProvider(configure).GetRequiredService<IIsolationService>();
+
+    public ServiceProvider BuildProvider(Func<IsolationSettings, IsolationSettings>? configure = null) =>
+        new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(Clients)
+            .AddEc2Isolation(configure?.Invoke(Settings) ?? Settings, Clients.Connection)
+            .BuildServiceProvider();
+
+    public Task<XElement> QueryAsync(QueryService service, string action, params KeyValuePair<string, string>[] parameters) =>
+        AwsQueryClient.Create(Clients, service).SendAsync(action, parameters, CancellationToken.None);
+
+    public async Task AssociateAppProfileAsync(string instanceId) =>
+        await Ec2.AssociateIamInstanceProfileAsync(new() { InstanceId = instanceId, IamInstanceProfile = new() { Name = AppProfile } });
+
+    /// <summary>An Auto Scaling group of one instance whose ENI carries <paramref name="groupId"/>, registered in a target group on port 8080.</summary>
+    /// <returns>The instance id and the target group ARN.</returns>
+    public async Task<(string InstanceId, string TargetGroupArn)> CreateAutoScalingMemberBehindTargetGroupAsync(string groupId)
+    {
+        var template = await Ec2.CreateLaunchTemplateAsync(new()
+        {
+            LaunchTemplateName = "web",
+            LaunchTemplateData = new RequestLaunchTemplateData
+            {
+                ImageId = Ec2TestAccount.ImageId,
+                InstanceType = InstanceType.T3Micro,
+                NetworkInterfaces = [new() { DeviceIndex = 0, SubnetId = Network.SubnetId, Groups = [groupId] }],
+            },
+        });
+        await QueryAsync(
+            QueryService.AutoScaling,
+            "CreateAutoScalingGroup",
+            new("AutoScalingGroupName", "web"),
+            new("LaunchTemplate.LaunchTemplateId", template.LaunchTemplate.LaunchTemplateId),
+            new("LaunchTemplate.Version", "$Latest"),
+            new("MinSize", "1"),
+            new("MaxSize", "3"),
+            new("DesiredCapacity", "1"),
+            new("VPCZoneIdentifier", Network.SubnetId));
+        var groups = await QueryAsync(QueryService.AutoScaling, "DescribeAutoScalingGroups", new KeyValuePair<string, string>("AutoScalingGroupNames.member.1", "web"));
+        var instanceId = Assert.Single(Assert.Single(groups.Members("AutoScalingGroups")).Members("Instances")).RequiredValue("InstanceId");
+        var targetGroup = await QueryAsync(
+            QueryService.ElasticLoadBalancingV2,
+            "CreateTargetGroup",
+            new("Name", "web"),
+            new("Protocol", "HTTP"),
+            new("Port", "80"),
+            new("VpcId", Network.VpcId),
+            new("TargetType", "instance"));
+        var targetGroupArn = Assert.Single(targetGroup.Members("TargetGroups")).RequiredValue("TargetGroupArn");
+        await QueryAsync(
+            QueryService.ElasticLoadBalancingV2,
+            "RegisterTargets",
+            new("TargetGroupArn", targetGroupArn),
+            new("Targets.member.1.Id", instanceId),
+            new("Targets.member.1.Port", "8080"));
+        return (instanceId, targetGroupArn);
+    }
+
+    public void Dispose() => Ec2.Dispose();
+
+    private async Task CreateProfileAsync(string profileName, string roleName)
+    {
+        const string ec2Trust = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}""";
+        await QueryAsync(QueryService.Iam, "CreateRole", new("RoleName", roleName), new("AssumeRolePolicyDocument", ec2Trust));
+        await QueryAsync(QueryService.Iam, "CreateInstanceProfile", new KeyValuePair<string, string>("InstanceProfileName", profileName));
+        await QueryAsync(QueryService.Iam, "AddRoleToInstanceProfile", new("InstanceProfileName", profileName), new("RoleName", roleName));
+    }
+}

@@ -1,0 +1,72 @@
+using Ec2Isolation.Aws.Query;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.TestSupport;
+
+namespace Ec2Isolation.Aws.Tests.Query;
+
+/// <remarks>
+/// moto is not faithful here (moto.md): targets are healthy at once and deregistration has no draining, so a
+/// deregistered target is gone immediately (real ELBv2 lists it as draining for the deregistration delay).
+/// moto also accepts an instance of another VPC as a target (real ELBv2 refuses), which the VPC test relies on.
+/// </remarks>
+[Collection(MotoTests.Collection)]
+[Trait("Category", MotoTests.Integration)]
+public sealed class QueryLoadBalancingApiTests(MotoServer moto) : QueryMotoTests(moto)
+{
+    private QueryLoadBalancingApi Api => new(Query(QueryService.ElasticLoadBalancingV2));
+
+    [Fact]
+    public async Task FindRegistrations_RegisteredInstance_FindsItWithItsPort()
+    {
+        var (vpcId, instanceId, registration) = await RegisterInstanceAsync();
+
+        Assert.Equal([registration], await Api.FindRegistrationsAsync(vpcId, instanceId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task DeregisterThenRegister_Registration_IsGoneThenBack()
+    {
+        var (vpcId, instanceId, registration) = await RegisterInstanceAsync();
+
+        await Api.DeregisterAsync(instanceId, registration, CancellationToken.None);
+        Assert.Empty(await Api.FindRegistrationsAsync(vpcId, instanceId, CancellationToken.None));
+
+        await Api.RegisterAsync(instanceId, registration, CancellationToken.None);
+        Assert.Equal([registration], await Api.FindRegistrationsAsync(vpcId, instanceId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task FindRegistrations_TargetGroupInAnotherVpc_IsIgnored()
+    {
+        var (vpcId, instanceId, registration) = await RegisterInstanceAsync();
+        var (otherVpcId, _) = await CreateSubnetAsync("10.2.0.0/16");
+        await Api.RegisterAsync(instanceId, new TargetRegistration(await CreateTargetGroupAsync("other", otherVpcId), 80, null), CancellationToken.None);
+
+        Assert.Equal([registration], await Api.FindRegistrationsAsync(vpcId, instanceId, CancellationToken.None));
+    }
+
+    /// <summary>A new instance registered on port 8080 in an instance-type target group of its VPC.</summary>
+    private async Task<(string VpcId, string InstanceId, TargetRegistration Registration)> RegisterInstanceAsync()
+    {
+        var (vpcId, subnetId) = await CreateSubnetAsync("10.1.0.0/16");
+        var instanceId = await RunInstanceAsync(subnetId);
+        var registration = new TargetRegistration(await CreateTargetGroupAsync("web", vpcId), 8080, null);
+        await Api.RegisterAsync(instanceId, registration, CancellationToken.None);
+        return (vpcId, instanceId, registration);
+    }
+
+    private async Task<string> CreateTargetGroupAsync(string name, string vpcId)
+    {
+        var result = await SetUpAsync(
+            QueryService.ElasticLoadBalancingV2,
+            "CreateTargetGroup",
+            [
+                new("Name", name),
+                new("Protocol", "HTTP"),
+                new("Port", "80"),
+                new("VpcId", vpcId),
+                new("TargetType", "instance"),
+            ]);
+        return Assert.Single(result.Members("TargetGroups")).RequiredValue("TargetGroupArn");
+    }
+}
