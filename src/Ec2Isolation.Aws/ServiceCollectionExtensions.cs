@@ -3,6 +3,7 @@ using Ec2Isolation.Aws.Ec2;
 using Ec2Isolation.Aws.Query;
 using Ec2Isolation.Aws.Sts;
 using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Ports;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,7 @@ namespace Ec2Isolation.Aws;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IIsolationService"/> over the real AWS adapters for one connection. The caller adds logging
+    /// Registers <see cref="IIsolationService"/> and <see cref="IIsolationEventProcessor"/> over the real AWS adapters for one connection. The caller adds logging
     /// (console for the CLI, JSON for the Lambda), and may register its own <see cref="TimeProvider"/> or
     /// <see cref="AwsClientFactory"/> (tests: the emulator with dummy credentials) first.
     /// Credentials are resolved when the service is first resolved, from the connection's profile or the default chain.
@@ -49,6 +50,11 @@ public static class ServiceCollectionExtensions
                 provider.GetRequiredService<TimeProvider>(),
                 provider.GetRequiredService<ILogger<IsolationService>>());
         });
+        services.AddSingleton<IIsolationEventProcessor>(provider => new IsolationEventProcessor(
+            provider.GetRequiredService<IIsolationService>(),
+            provider.GetRequiredService<AwsApis>().Ec2,
+            settings,
+            provider.GetRequiredService<ILogger<IsolationEventProcessor>>()));
         return services;
     }
 }

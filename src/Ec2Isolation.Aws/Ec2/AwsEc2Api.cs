@@ -219,6 +219,21 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
                 },
                 cancellationToken);
 
+    public async Task<IReadOnlyList<string>> FindInstanceIdsByTagAsync(string tagKey, string tagValue, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        var request = new DescribeInstancesRequest
+        {
+            Filters = [new("tag:" + tagKey, [tagValue]), new("instance-state-name", ["pending", "running", "stopping", "stopped"])],
+        };
+        await foreach (var reservation in ec2.Paginators.DescribeInstances(request).Reservations.WithCancellation(cancellationToken))
+        {
+            ids.AddRange(reservation.Instances.Select(instance => instance.InstanceId));
+        }
+
+        return ids;
+    }
+
     public async Task<IReadOnlyList<string>> FindSnapshotsAsync(string tagKey, string tagValue, CancellationToken cancellationToken)
     {
         var ids = new List<string>();

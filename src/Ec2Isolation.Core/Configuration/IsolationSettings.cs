@@ -30,6 +30,12 @@ public sealed record IsolationSettings
     /// <summary>How long a run may hold a record before another run may take over (EC2ISOLATION_LEASE_SECONDS).</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>GuardDuty findings at or above this severity isolate their instance (EC2ISOLATION_GUARDDUTY_MIN_SEVERITY, default 7.0: High).</summary>
+    public double GuardDutyMinSeverity { get; init; } = 7.0;
+
+    /// <summary>When not empty, only finding types starting with one of these isolate (EC2ISOLATION_GUARDDUTY_TYPE_PREFIXES, comma-separated).</summary>
+    public IReadOnlyList<string> GuardDutyTypePrefixes { get; init; } = [];
+
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
 
@@ -91,6 +97,23 @@ public sealed record IsolationSettings
             {
                 problems.Add($"EC2ISOLATION_LEASE_SECONDS must be a whole number of seconds from 30 to 3600, not '{lease}'");
             }
+        }
+
+        if (Read("EC2ISOLATION_GUARDDUTY_MIN_SEVERITY") is { } severity)
+        {
+            if (double.TryParse(severity, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= 10)
+            {
+                settings = settings with { GuardDutyMinSeverity = value };
+            }
+            else
+            {
+                problems.Add($"EC2ISOLATION_GUARDDUTY_MIN_SEVERITY must be a number from 1.0 to 10.0, not '{severity}'");
+            }
+        }
+
+        if (Read("EC2ISOLATION_GUARDDUTY_TYPE_PREFIXES") is { } prefixes)
+        {
+            settings = settings with { GuardDutyTypePrefixes = prefixes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
         }
 
         return problems.Count == 0

@@ -30,7 +30,9 @@ public interface IIsolationService
 /// <param name="Reason">Why, for the record and the tags (a GuardDuty finding, an analyst's words).</param>
 /// <param name="IncidentId">The incident to tag with; generated when absent.</param>
 /// <param name="RequestedBy">Who asked; the caller's ARN when absent.</param>
-public sealed record IsolationRequest(string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null);
+/// <param name="FindingId">The GuardDuty finding that asked, kept in the record so that its re-publications are recognised.</param>
+public sealed record IsolationRequest(
+    string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null, string? FindingId = null);
 
 public sealed record ReleaseRequest(string InstanceId, string? RequestedBy = null);
 

@@ -5,6 +5,7 @@ using Ec2Isolation.Core.Isolation.Steps;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ec2Isolation.Core.Isolation;
 
@@ -23,22 +24,22 @@ public sealed class IsolationService(
     ILogger<IsolationService> logger) : IIsolationService
 {
     public Task<IsolationResult> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken) =>
-        IsolateAsync(apis, request, onStep: null, cancellationToken);
+        IsolateAsync(new Run(apis, logger, OnStep: null), request, cancellationToken);
 
     public Task<IsolationResult> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken) =>
-        ReleaseAsync(apis, request, onStep: null, cancellationToken);
+        ReleaseAsync(new Run(apis, logger, OnStep: null), request, cancellationToken);
 
     public async Task<IsolationPlan> PlanIsolationAsync(IsolationRequest request, CancellationToken cancellationToken)
     {
-        var recorder = new PlanRecorder(ec2PermissionProbe);
-        var result = await IsolateAsync(recorder.Wrap(apis), request, recorder.StartStep, cancellationToken);
+        var recorder = new PlanRecorder(apis, ec2PermissionProbe);
+        var result = await IsolateAsync(PlanRun(recorder), request, cancellationToken);
         return recorder.ToPlan(request.InstanceId, "isolate", result);
     }
 
     public async Task<IsolationPlan> PlanReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken)
     {
-        var recorder = new PlanRecorder(ec2PermissionProbe);
-        var result = await ReleaseAsync(recorder.Wrap(apis), request, recorder.StartStep, cancellationToken);
+        var recorder = new PlanRecorder(apis, ec2PermissionProbe);
+        var result = await ReleaseAsync(PlanRun(recorder), request, cancellationToken);
         return recorder.ToPlan(request.InstanceId, "release", result);
     }
 
@@ -48,8 +49,13 @@ public sealed class IsolationService(
     public Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken) =>
         apis.Records.ListAsync(cancellationToken);
 
-    private async Task<IsolationResult> IsolateAsync(
-        AwsApis run, IsolationRequest request, Action<string>? onStep, CancellationToken cancellationToken)
+    /// <summary>One run: the AWS calls it makes, where it logs, and who hears of each step (a plan).</summary>
+    private sealed record Run(AwsApis Apis, ILogger Logger, Action<string>? OnStep);
+
+    /// <summary>A plan runs the real steps against recording decorators, and logs nothing: it must not read like an isolation in the audit trail.</summary>
+    private static Run PlanRun(PlanRecorder recorder) => new(recorder.Wrap(recorder.Apis), NullLogger.Instance, recorder.StartStep);
+
+    private async Task<IsolationResult> IsolateAsync(Run run, IsolationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var instanceId = InstanceIds.Validate(request.InstanceId);
@@ -60,51 +66,55 @@ public sealed class IsolationService(
         }
 
         var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
-        var state = await InstanceState.ResolveAsync(run, instanceId, settings, forIsolation: true, cancellationToken);
+        var state = await InstanceState.ResolveAsync(run.Apis, instanceId, settings, forIsolation: true, cancellationToken);
         if (state.Record is { Status: IsolationStatus.Isolated } isolated && !NetworkDrifted(isolated, state.Instance))
         {
-            Log.AlreadyIsolated(logger, instanceId);
+            Log.AlreadyIsolated(run.Logger, instanceId);
             return new IsolationResult(IsolationOutcome.AlreadyIsolated, isolated, $"{instanceId} is already isolated (incident {isolated.IncidentId}); nothing changed.");
         }
 
         var instance = RequireLiveInstance(state.Instance, instanceId);
         var record = state.Record switch
         {
-            { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Resume(resumed, instance),
+            { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Resume(resumed, instance, run.Logger),
             { Status: IsolationStatus.Releasing } releasing => Reisolate(releasing),
             _ => NewRecord(request, instance, state, await requestedBy),
         };
 
-        var lease = await RecordLease.AcquireAsync(run.Records, time, settings.LeaseDuration, record, state.Record, cancellationToken);
+        if (request.FindingId is { } findingId && !record.FindingIds.Contains(findingId))
+        {
+            record.FindingIds.Add(findingId);
+        }
+
+        var lease = await RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, state.Record, cancellationToken);
         if (record.CompletedSteps.Count > 0)
         {
-            Log.IsolationResumed(logger, instanceId, string.Join(", ", record.CompletedSteps));
+            Log.IsolationResumed(run.Logger, instanceId, string.Join(", ", record.CompletedSteps));
         }
         else
         {
-            Log.IsolationStarted(logger, instanceId, record.VpcId, record.IncidentId, record.Reason);
+            Log.IsolationStarted(run.Logger, instanceId, record.VpcId, record.IncidentId, record.Reason);
         }
 
         var context = NewContext(run, lease, instance, state.Groups);
-        await RunStepsAsync(context, IsolationSteps.InOrder, record.CompletedSteps, StepDirection.Apply, onStep, cancellationToken);
+        await RunStepsAsync(context, IsolationSteps.InOrder, record.CompletedSteps, StepDirection.Apply, run.OnStep, cancellationToken);
         record.Status = IsolationStatus.Isolated;
         record.IsolatedAt = time.GetUtcNow();
         await FinishAsync(lease, cancellationToken);
-        Log.Isolated(logger, instanceId);
+        Log.Isolated(run.Logger, instanceId);
         return new IsolationResult(IsolationOutcome.Isolated, record, $"{instanceId} is isolated (incident {record.IncidentId}).");
     }
 
-    private async Task<IsolationResult> ReleaseAsync(
-        AwsApis run, ReleaseRequest request, Action<string>? onStep, CancellationToken cancellationToken)
+    private async Task<IsolationResult> ReleaseAsync(Run run, ReleaseRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var instanceId = InstanceIds.Validate(request.InstanceId);
         var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
-        var state = await InstanceState.ResolveAsync(run, instanceId, settings, forIsolation: false, cancellationToken);
+        var state = await InstanceState.ResolveAsync(run.Apis, instanceId, settings, forIsolation: false, cancellationToken);
         var record = state.Record ?? throw new InvalidRequestException($"{instanceId} has no isolation record; there is nothing to release.");
         if (record.Status == IsolationStatus.Released)
         {
-            Log.AlreadyReleased(logger, instanceId);
+            Log.AlreadyReleased(run.Logger, instanceId);
             return new IsolationResult(IsolationOutcome.AlreadyReleased, record, $"{instanceId} is already released; nothing changed.");
         }
 
@@ -116,23 +126,23 @@ public sealed class IsolationService(
         }
 
         record.ReleasedBy = await requestedBy;
-        var lease = await RecordLease.AcquireAsync(run.Records, time, settings.LeaseDuration, record, record, cancellationToken);
-        Log.ReleaseStarted(logger, instanceId, record.IncidentId);
+        var lease = await RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, record, cancellationToken);
+        Log.ReleaseStarted(run.Logger, instanceId, record.IncidentId);
         var context = NewContext(run, lease, instance, state.Groups);
-        await RunStepsAsync(context, IsolationSteps.InOrder.Reverse().ToList(), record.ReleasedSteps, StepDirection.Restore, onStep, cancellationToken);
+        await RunStepsAsync(context, IsolationSteps.InOrder.Reverse().ToList(), record.ReleasedSteps, StepDirection.Restore, run.OnStep, cancellationToken);
         record.Status = IsolationStatus.Released;
         record.ReleasedAt = time.GetUtcNow();
         await FinishAsync(lease, cancellationToken);
-        Log.Released(logger, instanceId);
+        Log.Released(run.Logger, instanceId);
         return new IsolationResult(IsolationOutcome.Released, record, $"{instanceId} is released; its original configuration is restored.");
     }
 
-    private RunContext NewContext(AwsApis run, RecordLease lease, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups) => new()
+    private RunContext NewContext(Run run, RecordLease lease, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups) => new()
     {
-        Apis = run,
+        Apis = run.Apis,
         Settings = settings,
         Time = time,
-        Logger = logger,
+        Logger = run.Logger,
         Lease = lease,
         Instance = instance,
         KnownGroups = groups,
@@ -144,7 +154,7 @@ public sealed class IsolationService(
         Restore,
     }
 
-    private async Task RunStepsAsync(
+    private static async Task RunStepsAsync(
         RunContext context, IReadOnlyList<IIsolationStep> steps, List<string> done, StepDirection direction, Action<string>? onStep,
         CancellationToken cancellationToken)
     {
@@ -162,12 +172,12 @@ public sealed class IsolationService(
             catch (Exception e) when (e is not IsolationBusyException)
             {
                 done.Remove(step.Name);
-                Log.StepFailed(logger, e, step.Name, context.InstanceId, string.Join(", ", done));
+                Log.StepFailed(context.Logger, e, step.Name, context.InstanceId, string.Join(", ", done));
                 await RecordFailureAsync(context, step.Name, e);
                 throw new IsolationFailedException(FailureMessage(context.Record, step.Name, direction, e), step.Name, e);
             }
 
-            Log.StepCompleted(logger, step.Name, context.InstanceId);
+            Log.StepCompleted(context.Logger, step.Name, context.InstanceId);
         }
     }
 
@@ -184,7 +194,7 @@ public sealed class IsolationService(
     }
 
     /// <summary>Records the failure and gives up the lease so that a rerun can start at once. Never undoes a step.</summary>
-    private async Task RecordFailureAsync(RunContext context, string step, Exception e)
+    private static async Task RecordFailureAsync(RunContext context, string step, Exception e)
     {
         context.Record.FailedStep = step;
         context.Record.LastError = e is OperationCanceledException ? "Cancelled before the step completed (deadline or interrupt)." : e.Message;
@@ -197,7 +207,7 @@ public sealed class IsolationService(
         catch (Exception writeFailure)
 #pragma warning restore CA1031
         {
-            Log.FailureNotRecorded(logger, writeFailure, context.InstanceId);
+            Log.FailureNotRecorded(context.Logger, writeFailure, context.InstanceId);
         }
     }
 
@@ -226,11 +236,11 @@ public sealed class IsolationService(
         && instance.NetworkInterfaces.Any(eni => eni.GroupIds.Count != 1 || eni.GroupIds[0] != record.Artifacts.QuarantineGroupId);
 
     /// <summary>Finishes an isolation a failed run left, or re-contains an isolated instance whose network drifted.</summary>
-    private IsolationRecord Resume(IsolationRecord record, InstanceDescription instance)
+    private static IsolationRecord Resume(IsolationRecord record, InstanceDescription instance, ILogger log)
     {
         if (NetworkDrifted(record, instance))
         {
-            Log.NetworkDrifted(logger, record.InstanceId);
+            Log.NetworkDrifted(log, record.InstanceId);
             record.CompletedSteps.Remove(StepNames.Network);
         }
 

@@ -33,6 +33,9 @@ public sealed class IsolationRecord
     public required DateTimeOffset StartedAt { get; init; }
     public required OriginalConfiguration Original { get; init; }
 
+    /// <summary>GuardDuty findings that asked for this isolation (GuardDuty re-publishes a finding's updates under its id).</summary>
+    public List<string> FindingIds { get; init; } = [];
+
     public IsolationStatus Status { get; set; } = IsolationStatus.Isolating;
 
     /// <summary>Incremented on every write; writes are conditional on the version read.</summary>

@@ -10,6 +10,9 @@ public interface IEc2Api
 
     Task<InstanceProtection> DescribeProtectionAsync(string instanceId, CancellationToken cancellationToken);
 
+    /// <summary>Ids of the instances (not terminated) carrying this tag with this value.</summary>
+    Task<IReadOnlyList<string>> FindInstanceIdsByTagAsync(string tagKey, string tagValue, CancellationToken cancellationToken);
+
     /// <summary>The instance's current (associated or associating) profile association, or null.</summary>
     Task<ProfileAssociation?> DescribeProfileAssociationAsync(string instanceId, CancellationToken cancellationToken);
 

@@ -111,6 +111,10 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     public Task<InstanceDescription?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
         Call("DescribeInstances", () => Instances.TryGetValue(instanceId, out var i) ? Describe(i) : null);
 
+    public Task<IReadOnlyList<string>> FindInstanceIdsByTagAsync(string tagKey, string tagValue, CancellationToken cancellationToken) =>
+        Call("DescribeInstances:tag", () => (IReadOnlyList<string>)[.. Instances.Values
+            .Where(i => i.State != "terminated" && i.Tags.TryGetValue(tagKey, out var value) && value == tagValue).Select(i => i.InstanceId)]);
+
     public Task<InstanceProtection> DescribeProtectionAsync(string instanceId, CancellationToken cancellationToken) =>
         Call("DescribeInstanceAttribute", () => Instance(instanceId).Protection);
 

@@ -6,7 +6,7 @@ namespace Ec2Isolation.Core.Isolation.Planning;
 /// A dry run: the engine runs its real steps against decorators that let reads through, record every change instead
 /// of making it, and ask EC2 (through an adapter in DryRun mode) whether each EC2 change would be permitted.
 /// </summary>
-internal sealed class PlanRecorder(IEc2Api ec2PermissionProbe)
+internal sealed class PlanRecorder(AwsApis apis, IEc2Api ec2PermissionProbe)
 {
     /// <summary>Ids the plan invents for resources it would create; calls naming them cannot be permission-checked.</summary>
     public const string PlannedIdPrefix = "planned-";
@@ -16,6 +16,9 @@ internal sealed class PlanRecorder(IEc2Api ec2PermissionProbe)
     private string _step = "record";
 
     public IEc2Api Probe { get; } = ec2PermissionProbe;
+
+    /// <summary>The real APIs the plan reads through.</summary>
+    public AwsApis Apis { get; } = apis;
 
     public void StartStep(string step) => _step = step;
 

@@ -15,6 +15,9 @@ internal sealed class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : IEc2Api
     public Task<InstanceProtection> DescribeProtectionAsync(string instanceId, CancellationToken cancellationToken) =>
         ec2.DescribeProtectionAsync(instanceId, cancellationToken);
 
+    public Task<IReadOnlyList<string>> FindInstanceIdsByTagAsync(string tagKey, string tagValue, CancellationToken cancellationToken) =>
+        ec2.FindInstanceIdsByTagAsync(tagKey, tagValue, cancellationToken);
+
     public Task<ProfileAssociation?> DescribeProfileAssociationAsync(string instanceId, CancellationToken cancellationToken) =>
         ec2.DescribeProfileAssociationAsync(instanceId, cancellationToken);
 

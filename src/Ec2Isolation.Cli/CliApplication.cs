@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Ec2Isolation.Aws;
+using Ec2Isolation.Cli.Output;
+using Ec2Isolation.Core;
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Isolation;
+using Microsoft.Extensions.Logging;
+
+namespace Ec2Isolation.Cli;
+
+/// <summary>
+/// ec2-isolation: parses the command line, builds the service for the command, calls it and prints the result.
+/// The service comes from a factory and the environment from a function, so that tests run it in-process.
+/// </summary>
+internal sealed class CliApplication
+{
+    /// <summary>How long an interrupted run may take to record where it stopped before the process exits.</summary>
+    public static readonly TimeSpan InterruptGracePeriod = TimeSpan.FromSeconds(30);
+
+    /// <summary>The command's name (the assembly's), fixed so that messages read the same under a test host.</summary>
+    private const string Name = "ec2-isolation";
+
+    private const string Table = "table";
+    private const string Json = "json";
+
+    private readonly Func<CliContext, IIsolationService> _serviceFactory;
+    private readonly Func<string, string?> _environment;
+    private readonly RootCommand _rootCommand;
+
+    private readonly Option<string?> _region = new("--region")
+    {
+        Description = "The AWS region (else AWS_REGION, then AWS_DEFAULT_REGION).",
+        Recursive = true,
+    };
+
+    private readonly Option<string?> _profile = new("--profile")
+    {
+        Description = "A named profile from the shared AWS config and credentials files.",
+        Recursive = true,
+    };
+
+    private readonly Option<string?> _endpointUrl = new("--endpoint-url")
+    {
+        Description = "Send every AWS call to this endpoint, e.g. an emulator (else AWS_ENDPOINT_URL).",
+        Recursive = true,
+    };
+
+    private readonly Option<string> _output = new("--output", "-o")
+    {
+        Description = "table for people, json for scripts (exactly one object on standard output).",
+        Recursive = true,
+        DefaultValueFactory = _ => Table,
+    };
+
+    private readonly Option<bool> _verbose = new("--verbose", "-v")
+    {
+        Description = "Log debug messages and print the exception detail of an error.",
+        Recursive = true,
+    };
+
+    public CliApplication(Func<CliContext, IIsolationService> serviceFactory, Func<string, string?> environment)
+    {
+        _serviceFactory = serviceFactory;
+        _environment = environment;
+        _output.AcceptOnlyFromAmong(Table, Json);
+        _rootCommand = new RootCommand("Isolates compromised EC2 instances and releases them, keeping a durable record of each isolation.")
+        {
+            _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), StatusCommand(),
+        };
+    }
+
+    /// <summary>Parses and runs the command line; a parse error is bad input (exit code 2), reported like any other error.</summary>
+    public Task<int> InvokeAsync(IReadOnlyList<string> args, InvocationConfiguration configuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var parseResult = _rootCommand.Parse(args);
+        if (parseResult.Action is not ParseErrorAction)
+        {
+            return parseResult.InvokeAsync(configuration, cancellationToken);
+        }
+
+        // The option's own value counts only when it parsed: a bad --output falls back to text.
+        var json = parseResult.GetResult(_output) is { } chosen && !chosen.Errors.Any() && chosen.GetValueOrDefault<string>() == Json;
+        var help = parseResult.CommandResult.Command == _rootCommand ? "" : parseResult.CommandResult.Command.Name + " ";
+        new OutputWriter(configuration.Output, configuration.Error, json, verbose: false).WriteError(
+            ExitCodes.InvalidRequest,
+            string.Join(" ", parseResult.Errors.Select(e => e.Message)) + $" Run '{Name} {help}--help' for usage.");
+        return Task.FromResult(ExitCodes.InvalidRequest);
+    }
+
+    private Command IsolateCommand()
+    {
+        var reason = new Option<string?>("--reason") { Description = "Why, for the record and the tags." };
+        var incident = new Option<string?>("--incident") { Description = "The incident id to tag with; generated when absent." };
+        return ChangeCommand(
+            new Command("isolate", "Contain an instance's network, revoke its credentials and keep its evidence.") { reason, incident },
+            "The instance to isolate (i-...).",
+            (parseResult, instanceId) => new IsolationRequest(instanceId, parseResult.GetValue(reason), parseResult.GetValue(incident)),
+            (service, request, token) => service.PlanIsolationAsync(request, token),
+            (service, request, token) => service.IsolateAsync(request, token));
+    }
+
+    private Command ReleaseCommand() => ChangeCommand(
+        new Command("release", "Restore an isolated instance's original configuration."),
+        "The isolated instance to release (i-...).",
+        (_, instanceId) => new ReleaseRequest(instanceId),
+        (service, request, token) => service.PlanReleaseAsync(request, token),
+        (service, request, token) => service.ReleaseAsync(request, token));
+
+    private Command StatusCommand()
+    {
+        var instanceId = new Argument<string?>("instance-id")
+        {
+            Description = "The instance whose record to show; every record when absent.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command("status", "Show one instance's isolation record, or list every record.") { instanceId };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult,
+            async (service, token) => parseResult.GetValue(instanceId) is { } id
+                ? StatusOutput.From(id, await service.GetStatusAsync(id, token))
+                : new RecordsOutput(await service.ListAsync(token)),
+            cancellationToken));
+        return command;
+    }
+
+    /// <summary>isolate and release: an instance id, and --dry-run, which prints the plan instead of making the change.</summary>
+    private Command ChangeCommand<TRequest>(
+        Command command,
+        string instanceIdDescription,
+        Func<ParseResult, string, TRequest> createRequest,
+        Func<IIsolationService, TRequest, CancellationToken, Task<IsolationPlan>> plan,
+        Func<IIsolationService, TRequest, CancellationToken, Task<IsolationResult>> apply)
+    {
+        var instanceId = new Argument<string>("instance-id") { Description = instanceIdDescription };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan: every API call it would make, permission-checked; change nothing." };
+        command.Add(instanceId);
+        command.Add(dryRun);
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var request = createRequest(parseResult, parseResult.GetRequiredValue(instanceId));
+            return RunAsync(
+                parseResult,
+                async (service, token) => parseResult.GetValue(dryRun)
+                    ? new PlanOutput(await plan(service, request, token))
+                    : ChangeOutput.From(await apply(service, request, token)),
+                cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Builds the context and the service, runs the command and prints its output, or the error and its exit code.</summary>
+    private async Task<int> RunAsync(
+        ParseResult parseResult, Func<IIsolationService, CancellationToken, Task<ICommandOutput>> command, CancellationToken cancellationToken)
+    {
+        var isVerbose = parseResult.GetValue(_verbose);
+        var writer = new OutputWriter(
+            parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, parseResult.GetValue(_output) == Json, isVerbose);
+        try
+        {
+            ICommandOutput result;
+            await using (var context = CreateContext(parseResult, isVerbose))
+            {
+                result = await command(_serviceFactory(context), cancellationToken);
+            }
+
+            writer.Write(result);
+            return ExitCodes.Success;
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            writer.WriteError(ExitCodes.Failure, new OperationCanceledException(
+                "Interrupted before the command completed; steps that completed stay in force and the record lists them. Run it again to finish.", e));
+            return ExitCodes.Failure;
+        }
+#pragma warning disable CA1031 // Every failure becomes one line and an exit code, never a stack trace.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var code = ExitCodes.For(e);
+            writer.WriteError(code, e);
+            return code;
+        }
+    }
+
+    private CliContext CreateContext(ParseResult parseResult, bool isVerbose)
+    {
+        var settings = IsolationSettings.FromEnvironment(_environment);
+        var regionName = NonBlank(parseResult.GetValue(_region)) ?? Variable("AWS_REGION") ?? Variable("AWS_DEFAULT_REGION")
+            ?? throw new InvalidRequestException("No AWS region: pass --region or set AWS_REGION.");
+        var endpoint = NonBlank(parseResult.GetValue(_endpointUrl)) ?? Variable("AWS_ENDPOINT_URL");
+        if (endpoint is not null && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
+        {
+            throw new InvalidRequestException($"The endpoint URL '{InstanceIds.Printable(endpoint)}' is not an absolute URL.");
+        }
+
+        var connection = new AwsConnection(regionName, endpoint, NonBlank(parseResult.GetValue(_profile)));
+        return new CliContext(settings, connection, CreateLoggerFactory(isVerbose ? LogLevel.Debug : LogLevel.Information));
+    }
+
+    private string? Variable(string name) => NonBlank(_environment(name));
+
+    private static string? NonBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>Single-line console logs, all on standard error: standard output is the command's output only.</summary>
+    private static ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(logging => logging
+        .SetMinimumLevel(level)
+        .AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        })
+        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+}

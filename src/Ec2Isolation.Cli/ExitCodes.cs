@@ -1,0 +1,26 @@
+using Ec2Isolation.Core;
+
+namespace Ec2Isolation.Cli;
+
+/// <summary>The process exit codes, the contract scripts rely on.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Done, or nothing to do.</summary>
+    public const int Success = 0;
+
+    /// <summary>A step failed, or anything unexpected; the record says what completed.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad input, an unknown or terminated instance, or missing configuration; nothing was changed.</summary>
+    public const int InvalidRequest = 2;
+
+    /// <summary>Another run holds the record; nothing was changed by this run.</summary>
+    public const int Busy = 3;
+
+    public static int For(Exception exception) => exception switch
+    {
+        InvalidRequestException => InvalidRequest,
+        IsolationBusyException => Busy,
+        _ => Failure,
+    };
+}

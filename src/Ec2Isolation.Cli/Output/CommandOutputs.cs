@@ -1,0 +1,92 @@
+using System.Globalization;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Model;
+
+namespace Ec2Isolation.Cli.Output;
+
+/// <summary>What a command prints: one JSON object (the record's own shape) or text for people.</summary>
+internal interface ICommandOutput
+{
+    void WriteTable(TextWriter writer);
+}
+
+/// <summary>An isolation or release that ran: <c>{ "outcome", "message", "record" }</c>.</summary>
+internal sealed record ChangeOutput(IsolationOutcome Outcome, string Message, IsolationRecord Record) : ICommandOutput
+{
+    public static ChangeOutput From(IsolationResult result) => new(result.Outcome, result.Message, result.Record);
+
+    public void WriteTable(TextWriter writer)
+    {
+        writer.WriteLine(Message);
+        writer.WriteLine();
+        RecordFacts.Write(writer, Record);
+    }
+}
+
+/// <summary>A dry run: <c>{ "plan": { "instanceId", "action", "calls", "message" } }</c>.</summary>
+internal sealed record PlanOutput(IsolationPlan Plan) : ICommandOutput
+{
+    private static readonly string[] Header = ["#", "step", "api", "target", "detail", "permission"];
+
+    public void WriteTable(TextWriter writer)
+    {
+        writer.WriteLine(Plan.Message);
+        writer.WriteLine();
+        TextTable.Write(writer,
+        [
+            Header,
+            .. Plan.Calls.Select((call, index) => new[]
+            {
+                (index + 1).ToString(CultureInfo.InvariantCulture), call.Step, call.Api, call.Target, call.Detail, call.Permission.ToString(),
+            }),
+        ]);
+    }
+}
+
+/// <summary>One instance's record, or none: <c>{ "instanceId", "message", "record" }</c>.</summary>
+internal sealed record StatusOutput(string InstanceId, string Message, IsolationRecord? Record) : ICommandOutput
+{
+    public static StatusOutput From(string instanceId, IsolationRecord? record) => record is null
+        ? new(instanceId, $"{instanceId} is not isolated (no isolation record).", null)
+        : new(instanceId, $"{instanceId}: {record.Status}", record);
+
+    public void WriteTable(TextWriter writer)
+    {
+        if (Record is null)
+        {
+            writer.WriteLine(Message);
+            return;
+        }
+
+        RecordFacts.Write(writer, Record);
+    }
+}
+
+/// <summary>Every record: <c>{ "records": [...] }</c>; as text, one row per record.</summary>
+internal sealed record RecordsOutput(IReadOnlyList<IsolationRecord> Records) : ICommandOutput
+{
+    private static readonly string[] Header = ["instance", "status", "incident", "updated at", "failed step"];
+
+    public void WriteTable(TextWriter writer)
+    {
+        if (Records.Count == 0)
+        {
+            writer.WriteLine("No isolation records.");
+            return;
+        }
+
+        TextTable.Write(writer,
+        [
+            Header,
+            .. Records.Select(record => new[]
+            {
+                record.InstanceId, record.Status.ToString(), record.IncidentId, RecordFacts.Time(record.UpdatedAt), record.FailedStep ?? "-",
+            }),
+        ]);
+    }
+}
+
+/// <summary>What a failed command prints in JSON mode: <c>{ "error": { "code", "message", "failedStep" } }</c>.</summary>
+internal sealed record ErrorOutput(ErrorDetail Error);
+
+internal sealed record ErrorDetail(int Code, string Message, string? FailedStep);

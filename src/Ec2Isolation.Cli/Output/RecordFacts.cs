@@ -1,0 +1,52 @@
+using System.Globalization;
+using Ec2Isolation.Core.Model;
+
+namespace Ec2Isolation.Cli.Output;
+
+/// <summary>A record's key facts, one per line, for people: what was there before and what replaced it.</summary>
+internal static class RecordFacts
+{
+    public static void Write(TextWriter writer, IsolationRecord record)
+    {
+        var rows = new List<IReadOnlyList<string>>
+        {
+            Fact("instance", $"{record.InstanceId} ({record.Region}, {record.VpcId})"),
+            Fact("status", record.Status.ToString()),
+            Fact("incident", record.IncidentId),
+            Fact("reason", record.Reason),
+            Fact("requested by", record.RequestedBy),
+            Fact("started", Time(record.StartedAt)),
+        };
+        AddIf(rows, "isolated", record.IsolatedAt is { } isolated ? Time(isolated) : null);
+        AddIf(rows, "released", record.ReleasedAt is { } released ? $"{Time(released)} by {record.ReleasedBy ?? "(unknown)"}" : null);
+        rows.Add(Fact("completed steps", List(record.CompletedSteps)));
+        AddIf(rows, "released steps", record.ReleasedSteps.Count == 0 ? null : List(record.ReleasedSteps));
+
+        var quarantine = record.Artifacts.QuarantineGroupId ?? "(not yet)";
+        rows.AddRange(record.Original.NetworkInterfaces.Select(eni =>
+            Fact("network " + eni.NetworkInterfaceId, $"{List(eni.GroupIds)} -> {quarantine}")));
+        rows.Add(Fact(
+            "instance profile",
+            $"{record.Original.InstanceProfile?.InstanceProfileArn ?? "(none)"} -> {record.Artifacts.IsolationProfileAssociationId ?? "(not yet)"}"));
+        AddIf(rows, "snapshots", record.Artifacts.SnapshotIds.Count == 0 ? null : List(record.Artifacts.SnapshotIds));
+        AddIf(rows, "auto scaling", record.Original.AutoScaling is { } asg ? $"{asg.GroupName} (was {asg.LifecycleState})" : null);
+        rows.AddRange(record.Original.TargetRegistrations.Select(target =>
+            Fact("target group", target.Port is { } port ? $"{target.TargetGroupArn} port {port}" : target.TargetGroupArn)));
+        AddIf(rows, "last error", record.LastError is null ? null : $"{record.FailedStep}: {record.LastError}");
+        TextTable.Write(writer, rows);
+    }
+
+    public static string Time(DateTimeOffset time) => time.ToString("u", CultureInfo.InvariantCulture);
+
+    private static string[] Fact(string name, string value) => [name, value];
+
+    private static void AddIf(List<IReadOnlyList<string>> rows, string name, string? value)
+    {
+        if (value is not null)
+        {
+            rows.Add(Fact(name, value));
+        }
+    }
+
+    private static string List(IEnumerable<string> items) => items.Any() ? string.Join(", ", items) : "(none)";
+}

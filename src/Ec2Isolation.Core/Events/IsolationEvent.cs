@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text.Json;
+using Ec2Isolation.Core.Isolation;
+
+namespace Ec2Isolation.Core.Events;
+
+/// <summary>An EventBridge event this service understands, parsed and checked before anything is called.</summary>
+internal abstract record IsolationEvent(string EventId, string Account, string Region)
+{
+    /// <summary>EventBridge refuses events over 256 KB; anything larger did not come from it.</summary>
+    public const int MaxEventBytes = 256 * 1024;
+
+    public static IsolationEvent Parse(string json)
+    {
+        if (json.Length > MaxEventBytes)
+        {
+            throw new InvalidEventException($"The event is {json.Length} characters long; EventBridge events are at most {MaxEventBytes} bytes.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidEventException("The event is not valid JSON: " + e.Message);
+        }
+
+        using (document)
+        {
+            var root = Object(document.RootElement, "the event");
+            var source = String(root, "source");
+            var detailType = String(root, "detail-type");
+            var id = String(root, "id");
+            var account = String(root, "account");
+            var region = String(root, "region");
+            try
+            {
+                return ParseKind(source, detailType, id, account, region, root);
+            }
+            catch (InvalidRequestException e)
+            {
+                throw new InvalidEventException(e.Message);
+            }
+        }
+    }
+
+    private static IsolationEvent ParseKind(string source, string detailType, string id, string account, string region, JsonElement root) =>
+            (source, detailType) switch
+            {
+                ("aws.tag", "Tag Change on Resource") => TagChange.From(id, account, region, root),
+                ("aws.guardduty", "GuardDuty Finding") => Finding.From(id, account, region, root),
+                ("aws.events", "Scheduled Event") => new Sweep(id, account, region),
+                _ => throw new InvalidEventException(
+                    $"Unsupported event: source '{InstanceIds.Printable(source)}', detail-type '{InstanceIds.Printable(detailType)}'. "
+                    + "Expected a Tag Change on Resource (aws.tag), a GuardDuty Finding (aws.guardduty) or a Scheduled Event (aws.events)."),
+            };
+
+    /// <summary>A tag change on an EC2 instance.</summary>
+    /// <param name="InstanceId">Null when the resource is not an EC2 instance.</param>
+    /// <param name="ChangedKeys">Keys added, changed or removed.</param>
+    /// <param name="Tags">The tags after the change.</param>
+    internal sealed record TagChange(
+        string EventId, string Account, string Region, string? InstanceId, IReadOnlyList<string> ChangedKeys, IReadOnlyDictionary<string, string> Tags)
+        : IsolationEvent(EventId, Account, Region)
+    {
+        public static TagChange From(string id, string account, string region, JsonElement root)
+        {
+            var detail = Object(root, "detail");
+            var isInstance = String(detail, "service") == "ec2" && String(detail, "resource-type") == "instance";
+            var resources = Array(root, "resources");
+            var instanceId = isInstance && resources.GetArrayLength() == 1
+                ? InstanceArn(Text(resources[0], "resources[0]"), account, region)
+                : null;
+            var changed = Array(detail, "changed-tag-keys").EnumerateArray().Select(key => Text(key, "changed-tag-keys[]")).ToList();
+            var tags = Object(detail, "tags").EnumerateObject().ToDictionary(tag => tag.Name, tag => Text(tag.Value, "tags." + tag.Name), StringComparer.Ordinal);
+            return new TagChange(id, account, region, instanceId, changed, tags);
+        }
+    }
+
+    /// <summary>A GuardDuty finding.</summary>
+    /// <param name="InstanceId">Null when the finding's resource is not an EC2 instance.</param>
+    internal sealed record Finding(
+        string EventId, string Account, string Region, string FindingId, string Type, double Severity, string? InstanceId)
+        : IsolationEvent(EventId, Account, Region)
+    {
+        public static Finding From(string id, string account, string region, JsonElement root)
+        {
+            var detail = Object(root, "detail");
+            var severity = Member(detail, "severity");
+            if (severity.ValueKind != JsonValueKind.Number)
+            {
+                throw new InvalidEventException("detail.severity must be a number.");
+            }
+
+            var findingAccount = String(detail, "accountId");
+            if (findingAccount != account || String(detail, "region") != region)
+            {
+                throw new InvalidEventException(
+                    $"The finding belongs to account {InstanceIds.Printable(findingAccount)} in {InstanceIds.Printable(String(detail, "region"))}, not to the event's {account} in {region}.");
+            }
+
+            var resource = Object(detail, "resource");
+            var instanceId = String(resource, "resourceType") == "Instance"
+                ? InstanceIds.Validate(String(Object(resource, "instanceDetails"), "instanceId"))
+                : null;
+            return new Finding(id, account, region, String(detail, "id"), String(detail, "type"), severity.GetDouble(), instanceId);
+        }
+    }
+
+    /// <summary>The scheduled sweep for tagged instances a lost event left open.</summary>
+    internal sealed record Sweep(string EventId, string Account, string Region) : IsolationEvent(EventId, Account, Region);
+
+    /// <summary>The instance id in an instance ARN of the event's own account and region; anything else is refused.</summary>
+    private static string InstanceArn(string arn, string account, string region)
+    {
+        var parts = arn.Split(':');
+        if (parts is not [_, _, "ec2", var arnRegion, var arnAccount, var resource] || !resource.StartsWith("instance/", StringComparison.Ordinal))
+        {
+            throw new InvalidEventException($"'{InstanceIds.Printable(arn)}' is not an EC2 instance ARN.");
+        }
+
+        if (arnAccount != account || arnRegion != region)
+        {
+            throw new InvalidEventException(
+                $"{InstanceIds.Printable(arn)} belongs to account {InstanceIds.Printable(arnAccount)} in {InstanceIds.Printable(arnRegion)}, not to the event's {account} in {region}.");
+        }
+
+        return InstanceIds.Validate(resource["instance/".Length..]);
+    }
+
+    private static JsonElement Member(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) ? value : throw new InvalidEventException($"The event has no '{name}'.");
+
+    private static JsonElement Object(JsonElement element, string name)
+    {
+        var value = name == "the event" ? element : Member(element, name);
+        return value.ValueKind == JsonValueKind.Object ? value : throw new InvalidEventException($"'{name}' must be a JSON object.");
+    }
+
+    private static JsonElement Array(JsonElement element, string name)
+    {
+        var value = Member(element, name);
+        return value.ValueKind == JsonValueKind.Array ? value : throw new InvalidEventException($"'{name}' must be a JSON array.");
+    }
+
+    private static string String(JsonElement element, string name) => Text(Member(element, name), name);
+
+    private static string Text(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new InvalidEventException($"'{name}' must be a string.");
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} {EventId}");
+}

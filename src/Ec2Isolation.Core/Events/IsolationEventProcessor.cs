@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace Ec2Isolation.Core.Events;
+
+/// <summary>
+/// Turns EventBridge events into isolations. Delivery is at least once: duplicates and concurrent events for one
+/// instance end in one isolation (the engine's conditional record), an instance another run is isolating is "busy"
+/// (not an error: that run finishes it, or its retry and the sweep do), and a GuardDuty finding already handled is
+/// recognised by its id.
+/// </summary>
+public sealed partial class IsolationEventProcessor(
+    IIsolationService isolation, IEc2Api ec2, IsolationSettings settings, ILogger<IsolationEventProcessor> logger) : IIsolationEventProcessor
+{
+    /// <summary>A sweep isolates this many instances at once: enough to be quick, few enough to stay under EC2's throttling.</summary>
+    public const int SweepConcurrency = 4;
+
+    public async Task<EventResult> HandleAsync(string eventJson, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(eventJson);
+        var received = IsolationEvent.Parse(eventJson);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = received.EventId });
+        return received switch
+        {
+            IsolationEvent.TagChange change => await OnTagChangeAsync(change, cancellationToken),
+            IsolationEvent.Finding finding => await OnFindingAsync(finding, cancellationToken),
+            _ => await SweepAsync(received, cancellationToken),
+        };
+    }
+
+    private async Task<EventResult> OnTagChangeAsync(IsolationEvent.TagChange change, CancellationToken cancellationToken)
+    {
+        const string Kind = "tag-change";
+        var key = settings.TriggerTagKey;
+        if (change.InstanceId is null
+            || !change.ChangedKeys.Contains(key, StringComparer.Ordinal)
+            || change.Tags.GetValueOrDefault(key) != settings.TriggerTagValue)
+        {
+            LogIgnored(logger, Kind, "not the trigger tag set to its value on an EC2 instance");
+            return Ignored(Kind, change.InstanceId, $"Not {key}={settings.TriggerTagValue} set on an EC2 instance; nothing to do.");
+        }
+
+        var outcome = await IsolateAsync(
+            new IsolationRequest(change.InstanceId, $"Tag {key}={settings.TriggerTagValue} applied", RequestedBy: "tag-change event " + change.EventId),
+            cancellationToken);
+        return Single(Kind, outcome);
+    }
+
+    private async Task<EventResult> OnFindingAsync(IsolationEvent.Finding finding, CancellationToken cancellationToken)
+    {
+        const string Kind = "guardduty-finding";
+        if (finding.InstanceId is not { } instanceId)
+        {
+            LogIgnored(logger, Kind, "the finding's resource is not an EC2 instance");
+            return Ignored(Kind, null, $"Finding {finding.FindingId} is not about an EC2 instance; nothing to do.");
+        }
+
+        if (finding.Severity < settings.GuardDutyMinSeverity
+            || (settings.GuardDutyTypePrefixes.Count > 0 && !settings.GuardDutyTypePrefixes.Any(p => finding.Type.StartsWith(p, StringComparison.Ordinal))))
+        {
+            LogIgnored(logger, Kind, "below the severity threshold or not an isolating finding type");
+            return Ignored(Kind, instanceId, string.Create(CultureInfo.InvariantCulture,
+                $"Finding {finding.Type} (severity {finding.Severity}) does not meet the isolation policy (severity >= {settings.GuardDutyMinSeverity}{PrefixPolicy()}); nothing to do."));
+        }
+
+        var record = await isolation.GetStatusAsync(instanceId, cancellationToken);
+        if (record is not null && record.History.Append(record).Any(r => r.FindingIds.Contains(finding.FindingId)))
+        {
+            LogIgnored(logger, Kind, "the finding was handled before (GuardDuty re-publishes updates of a finding)");
+            return Single(Kind, new InstanceOutcome(instanceId, "already-handled", record.IncidentId));
+        }
+
+        // The trigger tag shows responders in the console why the instance is isolated, as an analyst's tag would, and
+        // lets the sweep retry if this run fails. It goes on in parallel: containment does not wait for it.
+        var reason = string.Create(CultureInfo.InvariantCulture, $"GuardDuty {finding.Type} severity {finding.Severity} finding {finding.FindingId}");
+        var tagging = ec2.CreateTagsAsync(instanceId, new Dictionary<string, string>
+        {
+            [settings.TriggerTagKey] = settings.TriggerTagValue,
+            [settings.StatusTagPrefix + "reason"] = TagValue(reason),
+        }, cancellationToken);
+        var outcome = await IsolateAsync(
+            new IsolationRequest(instanceId, reason, RequestedBy: "guardduty event " + finding.EventId, FindingId: finding.FindingId), cancellationToken);
+        await tagging;
+        return Single(Kind, outcome);
+    }
+
+    private async Task<EventResult> SweepAsync(IsolationEvent sweep, CancellationToken cancellationToken)
+    {
+        const string Kind = "sweep";
+        var tagged = await ec2.FindInstanceIdsByTagAsync(settings.TriggerTagKey, settings.TriggerTagValue, cancellationToken);
+        var outcomes = new List<InstanceOutcome>();
+        await Parallel.ForEachAsync(
+            tagged,
+            new ParallelOptions { MaxDegreeOfParallelism = SweepConcurrency, CancellationToken = cancellationToken },
+            async (instanceId, token) =>
+            {
+                InstanceOutcome outcome;
+                try
+                {
+                    outcome = await isolation.GetStatusAsync(instanceId, token) is { Status: IsolationStatus.Isolated } record
+                        ? new InstanceOutcome(instanceId, "already-isolated", record.IncidentId)
+                        : await IsolateAsync(new IsolationRequest(instanceId, "Sweep: tagged for isolation but not isolated", RequestedBy: "sweep " + sweep.EventId), token);
+                }
+                catch (IsolationFailedException e)
+                {
+                    outcome = new InstanceOutcome(instanceId, "failed", Error: e.Message);
+                }
+
+                lock (outcomes)
+                {
+                    outcomes.Add(outcome);
+                }
+            });
+
+        var failed = outcomes.Where(o => o.Outcome == "failed").ToList();
+        if (failed.Count > 0)
+        {
+            // Fail loudly: the function's error raises the alarm, and each failed run left a record the next sweep completes.
+            throw new IsolationFailedException(
+                $"Sweep: {failed.Count} of {outcomes.Count} tagged instances failed to isolate: "
+                + string.Join(" | ", failed.Select(o => $"{o.InstanceId}: {o.Error}")),
+                "sweep",
+                new InvalidOperationException(failed[0].Error));
+        }
+
+        var isolated = outcomes.Count(o => o.Outcome == "isolated");
+        LogSwept(logger, outcomes.Count, isolated);
+        return new EventResult(Kind, "swept", $"{outcomes.Count} tagged instance(s), {isolated} isolated by this sweep.", [.. outcomes.OrderBy(o => o.InstanceId, StringComparer.Ordinal)]);
+    }
+
+    /// <summary>Isolates one instance; only a failed isolation is an error: busy and refused instances are outcomes.</summary>
+    private async Task<InstanceOutcome> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await isolation.IsolateAsync(request, cancellationToken);
+            var outcome = result.Outcome == IsolationOutcome.Isolated ? "isolated" : "already-isolated";
+            return new InstanceOutcome(request.InstanceId, outcome, result.Record.IncidentId);
+        }
+        catch (IsolationBusyException e)
+        {
+            LogBusy(logger, request.InstanceId);
+            return new InstanceOutcome(request.InstanceId, "busy", Error: e.Message);
+        }
+        catch (InvalidRequestException e)
+        {
+            // An unknown or terminated instance: a retry cannot change that, so it is refused, not failed.
+            LogRefused(logger, request.InstanceId, e.Message);
+            return new InstanceOutcome(request.InstanceId, "refused", Error: e.Message);
+        }
+    }
+
+    private static EventResult Single(string kind, InstanceOutcome outcome) => new(
+        kind,
+        outcome.Outcome,
+        outcome.Outcome switch
+        {
+            "isolated" => $"{outcome.InstanceId} is isolated (incident {outcome.IncidentId}).",
+            "already-isolated" => $"{outcome.InstanceId} was already isolated; nothing changed.",
+            "already-handled" => $"This finding was handled before for {outcome.InstanceId}; nothing changed.",
+            "busy" => $"{outcome.InstanceId} is being isolated by another run; nothing changed by this one.",
+            _ => $"{outcome.InstanceId} was refused: {outcome.Error}",
+        },
+        [outcome]);
+
+    private static EventResult Ignored(string kind, string? instanceId, string message) =>
+        new(kind, "ignored", message, instanceId is null ? [] : [new InstanceOutcome(instanceId, "ignored")]);
+
+    private string PrefixPolicy() =>
+        settings.GuardDutyTypePrefixes.Count == 0 ? string.Empty : ", type starting with " + string.Join(" or ", settings.GuardDutyTypePrefixes);
+
+    /// <summary>EC2 tag values allow letters, digits, spaces and + - = . _ : / @, up to 256 characters.</summary>
+    private static string TagValue(string text)
+    {
+        var clean = TagUnsafe().Replace(text, "_");
+        return clean.Length <= 256 ? clean : clean[..256];
+    }
+
+    [GeneratedRegex(@"[^\p{L}\p{N} +\-=._:/@]")]
+    private static partial Regex TagUnsafe();
+
+    [LoggerMessage(2000, LogLevel.Information, "Ignored a {EventKind} event: {Why}")]
+    private static partial void LogIgnored(ILogger logger, string eventKind, string why);
+
+    [LoggerMessage(2001, LogLevel.Information, "{InstanceId} is being isolated by another run; this event changed nothing")]
+    private static partial void LogBusy(ILogger logger, string instanceId);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Refused to isolate {InstanceId}: {Why}")]
+    private static partial void LogRefused(ILogger logger, string instanceId, string why);
+
+    [LoggerMessage(2003, LogLevel.Information, "Sweep found {Tagged} tagged instance(s) and isolated {Isolated}")]
+    private static partial void LogSwept(ILogger logger, int tagged, int isolated);
+}

@@ -1,0 +1,84 @@
+using Ec2Isolation.Aws;
+using Ec2Isolation.Core;
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Events;
+using Ec2Isolation.Lambda.Logging;
+using Ec2Isolation.Lambda.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ec2Isolation.Lambda;
+
+/// <summary>
+/// Start-up: configuration from the environment, the shared composition root with JSON logs, then the loop.
+/// A start-up failure is posted to <c>/runtime/init/error</c> and ends the process with <see cref="InitFailed"/>.
+/// </summary>
+public static partial class LambdaHost
+{
+    public const int InitFailed = 1;
+    public const int RuntimeApiFailed = 2;
+
+    /// <param name="getVariable">The environment (Environment.GetEnvironmentVariable).</param>
+    /// <param name="logOutput">Where the JSON lines go (stdout).</param>
+    /// <param name="overrides">Registrations after the composition root's (tests: a fake event processor).</param>
+    public static async Task<int> RunAsync(
+        ILambdaRuntimeApi runtime,
+        Func<string, string?> getVariable,
+        Stream logOutput,
+        TimeProvider time,
+        CancellationToken stoppingToken,
+        Action<IServiceCollection>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(getVariable);
+        var logs = new JsonLoggerProvider(logOutput, time);
+        ServiceProvider services;
+        IIsolationEventProcessor processor;
+        try
+        {
+            var collection = new ServiceCollection()
+                .AddSingleton(time)
+                .AddLogging(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(logs))
+                .AddEc2Isolation(IsolationSettings.FromEnvironment(getVariable), Connection(getVariable));
+            overrides?.Invoke(collection);
+            services = collection.BuildServiceProvider();
+            processor = services.GetRequiredService<IIsolationEventProcessor>();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var error = LambdaError.From(e);
+            LogInitFailed(logs.CreateLogger(typeof(LambdaHost).FullName!), error.ErrorType, error.ErrorMessage, e);
+            await runtime.SendInitErrorAsync(error, stoppingToken);
+            return InitFailed;
+        }
+
+        await using (services)
+        {
+            var function = new LambdaFunction(runtime, processor, time, services.GetRequiredService<ILogger<LambdaFunction>>());
+            try
+            {
+                await function.RunAsync(stoppingToken);
+                return 0;
+            }
+            catch (Exception e) when (e is HttpRequestException or LambdaRuntimeApiException)
+            {
+                LogRuntimeApiFailed(services.GetRequiredService<ILogger<LambdaFunction>>(), e);
+                return RuntimeApiFailed;
+            }
+        }
+    }
+
+    /// <summary>The region Lambda runs in (AWS_REGION), and AWS_ENDPOINT_URL for every client, the Query client too.</summary>
+    private static AwsConnection Connection(Func<string, string?> getVariable) =>
+        new(
+            getVariable("AWS_REGION") is { Length: > 0 } region
+                ? region
+                : throw new InvalidRequestException("AWS_REGION is not set: name the region of the instances to isolate."),
+            getVariable("AWS_ENDPOINT_URL") is { Length: > 0 } endpoint ? endpoint : null);
+
+    [LoggerMessage(3010, LogLevel.Critical, "Start-up failed with {ErrorType}: {ErrorMessage}")]
+    private static partial void LogInitFailed(ILogger logger, string errorType, string errorMessage, Exception exception);
+
+    [LoggerMessage(3011, LogLevel.Critical, "The Runtime API failed; the process ends and Lambda starts another")]
+    private static partial void LogRuntimeApiFailed(ILogger logger, Exception exception);
+}

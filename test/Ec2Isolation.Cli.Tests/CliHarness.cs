@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Ec2Isolation.Core.Isolation;
+using Moq;
+
+namespace Ec2Isolation.Cli.Tests;
+
+/// <summary>Runs the CLI in-process over a strict mock service and an environment of its own, capturing both output streams.</summary>
+internal sealed class CliHarness
+{
+    public Mock<IIsolationService> Service { get; } = new(MockBehavior.Strict);
+
+    public Dictionary<string, string> Environment { get; } = new()
+    {
+        ["EC2ISOLATION_TABLE"] = "isolations",
+        ["AWS_REGION"] = "eu-west-1",
+    };
+
+    /// <summary>The context the service was built with; null when the command never got that far.</summary>
+    public CliContext? Context { get; private set; }
+
+    public async Task<CliRun> RunAsync(string commandLine, CancellationToken cancellationToken = default)
+    {
+        var application = new CliApplication(
+            context =>
+            {
+                Context = context;
+                return Service.Object;
+            },
+            Environment.GetValueOrDefault);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
+        var exitCode = await application.InvokeAsync([.. CommandLineParser.SplitCommandLine(commandLine)], configuration, cancellationToken);
+        return new CliRun(exitCode, output.ToString(), error.ToString());
+    }
+}
+
+internal sealed record CliRun(int ExitCode, string Output, string Error)
+{
+    public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+}

@@ -1,0 +1,63 @@
+using Ec2Isolation.Core.Model;
+using Moq;
+
+namespace Ec2Isolation.Cli.Tests;
+
+public sealed class StatusCommandTests
+{
+    private readonly CliHarness _cli = new();
+
+    [Fact]
+    public async Task Status_NeverIsolated_PrintsNotIsolatedAndExitsZero()
+    {
+        _cli.Service.Setup(s => s.GetStatusAsync(TestData.InstanceId, It.IsAny<CancellationToken>())).ReturnsAsync((IsolationRecord?)null);
+
+        var run = await _cli.RunAsync($"status {TestData.InstanceId}");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal($"{TestData.InstanceId} is not isolated (no isolation record).", run.Output.TrimEnd());
+        Assert.Empty(run.Error);
+    }
+
+    [Fact]
+    public async Task Status_Recorded_PrintsTheRecordFacts()
+    {
+        _cli.Service.Setup(s => s.GetStatusAsync(TestData.InstanceId, It.IsAny<CancellationToken>())).ReturnsAsync(TestData.Record());
+
+        var run = await _cli.RunAsync($"status {TestData.InstanceId}");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.StartsWith($"instance ", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"{TestData.InstanceId} (eu-west-1, vpc-1)", run.Output, StringComparison.Ordinal);
+        Assert.Contains(run.Output.Split('\n'), l => l.StartsWith("completed steps ", StringComparison.Ordinal) && l.EndsWith(" network, credentials", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Status_NoInstance_ListsOneRowPerRecord()
+    {
+        var failed = TestData.Record(TestData.OtherInstanceId, IsolationStatus.Isolating);
+        failed.FailedStep = "snapshots";
+        _cli.Service.Setup(s => s.ListAsync(It.IsAny<CancellationToken>())).ReturnsAsync([TestData.Record(), failed]);
+
+        var run = await _cli.RunAsync("status");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        var lines = run.Output.TrimEnd().Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Matches(@"^instance\s+status\s+incident\s+updated at\s+failed step$", lines[0]);
+        Assert.Matches($@"^{TestData.InstanceId}\s+Isolated\s+INC-1\s+2026-11-25 10:01:00Z\s+-$", lines[1]);
+        Assert.Matches($@"^{TestData.OtherInstanceId}\s+Isolating\s+INC-1\s+2026-11-25 10:01:00Z\s+snapshots$", lines[2]);
+        Assert.Equal(lines[0].IndexOf("status", StringComparison.Ordinal), lines[2].IndexOf("Isolating", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Status_NoRecordsAtAll_SaysSo()
+    {
+        _cli.Service.Setup(s => s.ListAsync(It.IsAny<CancellationToken>())).ReturnsAsync([]);
+
+        var run = await _cli.RunAsync("status");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal("No isolation records.", run.Output.TrimEnd());
+    }
+}
