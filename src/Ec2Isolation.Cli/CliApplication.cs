@@ -24,7 +24,7 @@ internal sealed class CliApplication
     private const string Table = "table";
     private const string Json = "json";
 
-    private readonly Func<CliContext, IIsolationService> _serviceFactory;
+    private readonly Func<CliContext, CliServices> _serviceFactory;
     private readonly Func<string, string?> _environment;
     private readonly RootCommand _rootCommand;
 
@@ -59,14 +59,14 @@ internal sealed class CliApplication
         Recursive = true,
     };
 
-    public CliApplication(Func<CliContext, IIsolationService> serviceFactory, Func<string, string?> environment)
+    public CliApplication(Func<CliContext, CliServices> serviceFactory, Func<string, string?> environment)
     {
         _serviceFactory = serviceFactory;
         _environment = environment;
         _output.AcceptOnlyFromAmong(Table, Json);
         _rootCommand = new RootCommand("Isolates compromised EC2 instances and releases them, keeping a durable record of each isolation.")
         {
-            _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), StatusCommand(),
+            _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), StatusCommand(), InvokeCommand(),
         };
     }
 
@@ -118,11 +118,42 @@ internal sealed class CliApplication
         var command = new Command("status", "Show one instance's isolation record, or list every record.") { instanceId };
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult,
-            async (service, token) => parseResult.GetValue(instanceId) is { } id
-                ? StatusOutput.From(id, await service.GetStatusAsync(id, token))
-                : new RecordsOutput(await service.ListAsync(token)),
+            async (services, token) => parseResult.GetValue(instanceId) is { } id
+                ? StatusOutput.From(id, await services.Isolation.GetStatusAsync(id, token))
+                : new RecordsOutput(await services.Isolation.ListAsync(token)),
             cancellationToken));
         return command;
+    }
+
+    /// <summary>Replays an EventBridge event through the Lambda's own event processor and prints its result JSON.</summary>
+    private Command InvokeCommand()
+    {
+        var eventFile = new Option<string>("--event")
+        {
+            Description = "The event's JSON file, as EventBridge delivers it to the function ('-' for standard input).",
+            Required = true,
+        };
+        var command = new Command("invoke", "Run the function's event handling on an event file (a tag change, a GuardDuty finding, a scheduled sweep).")
+        {
+            eventFile,
+        };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult,
+            async (services, token) => new EventOutput(await services.Events.HandleAsync(await ReadEventAsync(parseResult.GetRequiredValue(eventFile), token), token)),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<string> ReadEventAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return path == "-" ? await Console.In.ReadToEndAsync(cancellationToken) : await File.ReadAllTextAsync(path, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidRequestException($"Cannot read the event file '{InstanceIds.Printable(path)}': {e.Message}");
+        }
     }
 
     /// <summary>isolate and release: an instance id, and --dry-run, which prints the plan instead of making the change.</summary>
@@ -142,9 +173,9 @@ internal sealed class CliApplication
             var request = createRequest(parseResult, parseResult.GetRequiredValue(instanceId));
             return RunAsync(
                 parseResult,
-                async (service, token) => parseResult.GetValue(dryRun)
-                    ? new PlanOutput(await plan(service, request, token))
-                    : ChangeOutput.From(await apply(service, request, token)),
+                async (services, token) => parseResult.GetValue(dryRun)
+                    ? new PlanOutput(await plan(services.Isolation, request, token))
+                    : ChangeOutput.From(await apply(services.Isolation, request, token)),
                 cancellationToken);
         });
         return command;
@@ -152,7 +183,7 @@ internal sealed class CliApplication
 
     /// <summary>Builds the context and the service, runs the command and prints its output, or the error and its exit code.</summary>
     private async Task<int> RunAsync(
-        ParseResult parseResult, Func<IIsolationService, CancellationToken, Task<ICommandOutput>> command, CancellationToken cancellationToken)
+        ParseResult parseResult, Func<CliServices, CancellationToken, Task<ICommandOutput>> command, CancellationToken cancellationToken)
     {
         var isVerbose = parseResult.GetValue(_verbose);
         var writer = new OutputWriter(

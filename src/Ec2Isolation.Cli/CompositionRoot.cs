@@ -1,13 +1,17 @@
 using Ec2Isolation.Aws;
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ec2Isolation.Cli;
 
-/// <summary>The real service: the shared composition root, with the CLI's console logging.</summary>
+/// <summary>What the commands call: the isolation service, and the Lambda's event processor for <c>invoke</c>.</summary>
+internal sealed record CliServices(IIsolationService Isolation, IIsolationEventProcessor Events);
+
+/// <summary>The real services: the shared composition root, with the CLI's console logging.</summary>
 internal static class CompositionRoot
 {
-    public static IIsolationService CreateService(CliContext context)
+    public static CliServices CreateServices(CliContext context)
     {
         var provider = new ServiceCollection()
             .AddSingleton(context.LoggerFactory)
@@ -15,6 +19,6 @@ internal static class CompositionRoot
             .AddEc2Isolation(context.Settings, context.Connection)
             .BuildServiceProvider();
         context.Own(provider);
-        return provider.GetRequiredService<IIsolationService>();
+        return new CliServices(provider.GetRequiredService<IIsolationService>(), provider.GetRequiredService<IIsolationEventProcessor>());
     }
 }

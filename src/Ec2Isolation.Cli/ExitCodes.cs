@@ -1,4 +1,5 @@
 using Ec2Isolation.Core;
+using Ec2Isolation.Core.Events;
 
 namespace Ec2Isolation.Cli;
 
@@ -11,7 +12,7 @@ internal static class ExitCodes
     /// <summary>A step failed, or anything unexpected; the record says what completed.</summary>
     public const int Failure = 1;
 
-    /// <summary>Bad input, an unknown or terminated instance, or missing configuration; nothing was changed.</summary>
+    /// <summary>Bad input (a malformed event too), an unknown or terminated instance, or missing configuration; nothing was changed.</summary>
     public const int InvalidRequest = 2;
 
     /// <summary>Another run holds the record; nothing was changed by this run.</summary>
@@ -19,7 +20,7 @@ internal static class ExitCodes
 
     public static int For(Exception exception) => exception switch
     {
-        InvalidRequestException => InvalidRequest,
+        InvalidRequestException or InvalidEventException => InvalidRequest,
         IsolationBusyException => Busy,
         _ => Failure,
     };

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Moq;
 
@@ -9,6 +10,8 @@ namespace Ec2Isolation.Cli.Tests;
 internal sealed class CliHarness
 {
     public Mock<IIsolationService> Service { get; } = new(MockBehavior.Strict);
+
+    public Mock<IIsolationEventProcessor> Events { get; } = new(MockBehavior.Strict);
 
     public Dictionary<string, string> Environment { get; } = new()
     {
@@ -25,7 +28,7 @@ internal sealed class CliHarness
             context =>
             {
                 Context = context;
-                return Service.Object;
+                return new CliServices(Service.Object, Events.Object);
             },
             Environment.GetValueOrDefault);
         using var output = new StringWriter();

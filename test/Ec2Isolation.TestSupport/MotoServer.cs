@@ -1,3 +1,5 @@
+using Amazon.Runtime;
+using Ec2Isolation.Aws;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -61,6 +63,9 @@ public sealed partial class MotoServer : IAsyncLifetime
             await Task.Delay(100);
         }
     }
+
+    /// <summary>A client factory pointed at the emulator with dummy credentials.</summary>
+    public AwsClientFactory Clients() => new(new AwsConnection(Region, EndpointUrl), new BasicAWSCredentials("testing", "testing"));
 
     /// <summary>Forgets every resource in every account.</summary>
     public async Task ResetAsync()

@@ -16,4 +16,5 @@ namespace Ec2Isolation.Cli.Output;
 [JsonSerializable(typeof(StatusOutput))]
 [JsonSerializable(typeof(RecordsOutput))]
 [JsonSerializable(typeof(ErrorOutput))]
+[JsonSerializable(typeof(Core.Events.EventResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

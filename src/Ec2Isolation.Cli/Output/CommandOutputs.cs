@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
 
@@ -7,7 +8,18 @@ namespace Ec2Isolation.Cli.Output;
 /// <summary>What a command prints: one JSON object (the record's own shape) or text for people.</summary>
 internal interface ICommandOutput
 {
+    /// <summary>What JSON mode serializes: the output itself, unless it stands for another object.</summary>
+    object Json => this;
+
     void WriteTable(TextWriter writer);
+}
+
+/// <summary>An event replayed through the function's processor: its result, as the function would respond, in both modes.</summary>
+internal sealed record EventOutput(EventResult Result) : ICommandOutput
+{
+    public object Json => Result;
+
+    public void WriteTable(TextWriter writer) => writer.WriteLine(Result.ToJson());
 }
 
 /// <summary>An isolation or release that ran: <c>{ "outcome", "message", "record" }</c>.</summary>

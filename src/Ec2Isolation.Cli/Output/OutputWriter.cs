@@ -21,7 +21,7 @@ internal sealed class OutputWriter(TextWriter output, TextWriter error, bool jso
     {
         if (json)
         {
-            WriteJson(value, value.GetType());
+            WriteJson(value.Json, value.Json.GetType());
         }
         else
         {

@@ -13,7 +13,7 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
     private const string TableName = "isolation-records";
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private readonly IAmazonDynamoDB _dynamo = MotoFixture.ClientsFor(moto).CreateDynamoDb();
+    private readonly IAmazonDynamoDB _dynamo = moto.Clients().CreateDynamoDb();
     private DynamoRecordStore _store = null!;
 
     public async Task InitializeAsync()

@@ -12,7 +12,7 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private readonly IAmazonEC2 _ec2 = MotoFixture.ClientsFor(moto).CreateEc2();
+    private readonly IAmazonEC2 _ec2 = moto.Clients().CreateEc2();
     private Ec2TestAccount _account = null!;
     private AwsEc2Api _api = null!;
     private AwsEc2Api _dryRun = null!;

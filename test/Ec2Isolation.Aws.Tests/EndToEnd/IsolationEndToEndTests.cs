@@ -1,7 +1,6 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Ec2Isolation.Aws.Query;
-using Ec2Isolation.Aws.Tests.Ec2;
 using Ec2Isolation.Core;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;

@@ -16,9 +16,9 @@ public abstract class QueryMotoTests(MotoServer moto) : IAsyncLifetime
     /// <summary>moto does not check that an image exists.</summary>
     protected const string ImageId = "ami-12345678";
 
-    protected AwsClientFactory Clients { get; } = MotoFixture.ClientsFor(moto);
+    protected AwsClientFactory Clients { get; } = moto.Clients();
 
-    protected IAmazonEC2 Ec2 { get; } = MotoFixture.ClientsFor(moto).CreateEc2();
+    protected IAmazonEC2 Ec2 { get; } = moto.Clients().CreateEc2();
 
     public Task InitializeAsync() => moto.ResetAsync();
 

@@ -13,7 +13,7 @@ public sealed class StsCallerIdentityTests(MotoServer moto)
     [Fact]
     public async Task GetCallerArnAsync_Moto_ReturnsTheCallerArnOfTheAccount()
     {
-        using var sts = MotoFixture.ClientsFor(moto).CreateSts();
+        using var sts = moto.Clients().CreateSts();
 
         var arn = await new StsCallerIdentity(sts).GetCallerArnAsync(CancellationToken.None);
 

@@ -1,6 +1,6 @@
 using Amazon.EC2;
 
-namespace Ec2Isolation.Aws.Tests.Ec2;
+namespace Ec2Isolation.TestSupport;
 
 /// <summary>An instance built by <see cref="Ec2TestAccount"/>: its id and its ENIs in device order.</summary>
 public sealed record TestInstance(string InstanceId, IReadOnlyList<string> NetworkInterfaceIds);

@@ -1,7 +1,6 @@
 using Amazon.Runtime.Signing;
-using Ec2Isolation.TestSupport;
 
-namespace Ec2Isolation.Aws.Tests.Ec2;
+namespace Ec2Isolation.TestSupport;
 
 /// <summary>
 /// Creates IAM instance profiles in the emulator (EC2 refuses to associate a profile IAM does not know). There is
@@ -12,7 +11,7 @@ public static class IamTestProfiles
     public static async Task<string> CreateAsync(MotoServer moto, string profileName)
     {
         ArgumentNullException.ThrowIfNull(moto);
-        var clients = MotoFixture.ClientsFor(moto);
+        var clients = moto.Clients();
         using var http = new HttpClient(new SigV4SigningHandler(clients.Credentials, clients.Region, "iam", new HttpClientHandler()));
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {

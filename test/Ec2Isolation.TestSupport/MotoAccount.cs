@@ -2,14 +2,13 @@ using System.Xml.Linq;
 using Amazon.DynamoDBv2;
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using Ec2Isolation.Aws;
 using Ec2Isolation.Aws.Query;
-using Ec2Isolation.Aws.Tests.Ec2;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
-using Ec2Isolation.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Ec2Isolation.Aws.Tests.EndToEnd;
+namespace Ec2Isolation.TestSupport;
 
 /// <summary>
 /// A small realistic account in the emulator for end-to-end runs: the record table, the deny-all isolation profile,
@@ -23,7 +22,7 @@ public sealed class MotoAccount(MotoServer moto, Ec2TestAccount network) : IDisp
     public const string AppProfile = "web-app";
     public const string AppRole = "web-app-role";
 
-    public AwsClientFactory Clients { get; } = MotoFixture.ClientsFor(moto);
+    public AwsClientFactory Clients { get; } = moto.Clients();
 
     public Ec2TestAccount Network { get; } = network;
 
@@ -35,7 +34,7 @@ public sealed class MotoAccount(MotoServer moto, Ec2TestAccount network) : IDisp
     {
         ArgumentNullException.ThrowIfNull(moto);
         await moto.ResetAsync();
-        var clients = MotoFixture.ClientsFor(moto);
+        var clients = moto.Clients();
         var account = new MotoAccount(moto, await Ec2TestAccount.CreateAsync(clients.CreateEc2(), dualStack));
         using var dynamo = clients.CreateDynamoDb();
         await dynamo.CreateTableAsync(new()

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Ec2Isolation.TestSupport;
+
+namespace Ec2Isolation.Cli.Tests;
+
+/// <summary>One moto server for the integration tests of this assembly.</summary>
+[CollectionDefinition(MotoTests.Collection)]
+public sealed class MotoFixture : ICollectionFixture<MotoServer>;
+
+/// <summary>The built ec2-isolation program, run as an analyst runs it, against moto.</summary>
+[Collection(MotoTests.Collection)]
+[Trait("Category", MotoTests.Integration)]
+public sealed class CliMotoTests(MotoServer moto) : IAsyncLifetime
+{
+    private MotoAccount _account = null!;
+
+    public async Task InitializeAsync() => _account = await MotoAccount.CreateAsync(moto);
+
+    public Task DisposeAsync()
+    {
+        _account.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task IsolateStatusRelease_RealProgram_ExitCodesAndOneJsonObjectEach()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+
+        var isolate = await RunAsync($"isolate {instance.InstanceId} --reason \"analyst saw C2 traffic\" --incident INC-9 -o json");
+        var status = await RunAsync($"status {instance.InstanceId} -o json");
+        var release = await RunAsync($"release {instance.InstanceId} -o json");
+        var again = await RunAsync($"release {instance.InstanceId} -o json");
+
+        Assert.Equal((0, "Isolated"), (isolate.ExitCode, Json(isolate).GetProperty("outcome").GetString()));
+        Assert.Equal("INC-9", Json(isolate).GetProperty("record").GetProperty("incidentId").GetString());
+        Assert.Equal("Isolated", Json(status).GetProperty("record").GetProperty("status").GetString());
+        Assert.Equal((0, "Released"), (release.ExitCode, Json(release).GetProperty("outcome").GetString()));
+        Assert.Equal((0, "AlreadyReleased"), (again.ExitCode, Json(again).GetProperty("outcome").GetString()));
+    }
+
+    [Fact]
+    public async Task Isolate_DryRun_PrintsThePlanAndChangesNothing()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+
+        var plan = await RunAsync($"isolate {instance.InstanceId} --dry-run");
+        var status = await RunAsync($"status {instance.InstanceId}");
+
+        Assert.Equal(0, plan.ExitCode);
+        Assert.Contains("ec2:ModifyNetworkInterfaceAttribute", plan.Output, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", plan.Output, StringComparison.Ordinal);
+        Assert.Contains("not isolated", status.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Isolate_TerminatedInstance_ExitCode2AndAClearMessage()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        await _account.Ec2.TerminateInstancesAsync(new() { InstanceIds = [instance.InstanceId] });
+
+        var run = await RunAsync($"isolate {instance.InstanceId}");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"error: Instance {instance.InstanceId} is terminated; nothing was changed.", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_TagChangeEventFile_IsolatesLikeTheFunction()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var eventFile = Path.GetTempFileName();
+        await File.WriteAllTextAsync(eventFile, SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId));
+
+        var run = await RunAsync($"invoke --event {eventFile}");
+        File.Delete(eventFile);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("isolated", Json(run).GetProperty("action").GetString());
+        Assert.Contains("Isolated", (await RunAsync($"status {instance.InstanceId}")).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Isolate_NoTableConfigured_ExitCode2NamingTheVariable()
+    {
+        var run = await RunAsync("isolate i-0123456789abcdef0", configured: false);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("EC2ISOLATION_TABLE", run.Error, StringComparison.Ordinal);
+    }
+
+    private static JsonElement Json(CliRun run) => JsonDocument.Parse(run.Output).RootElement;
+
+    /// <summary>Runs the built program with the emulator's endpoint and dummy credentials in its environment.</summary>
+    private async Task<CliRun> RunAsync(string arguments, bool configured = true)
+    {
+        var start = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "ec2-isolation.dll")}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var environment = start.Environment;
+        environment["AWS_ENDPOINT_URL"] = moto.EndpointUrl;
+        environment["AWS_REGION"] = MotoServer.Region;
+        environment["AWS_ACCESS_KEY_ID"] = "testing";
+        environment["AWS_SECRET_ACCESS_KEY"] = "testing";
+        foreach (var name in environment.Keys.Where(key => key.StartsWith("EC2ISOLATION_", StringComparison.Ordinal)).ToList())
+        {
+            environment.Remove(name);
+        }
+
+        if (configured)
+        {
+            environment["EC2ISOLATION_TABLE"] = MotoAccount.TableName;
+            environment["EC2ISOLATION_INSTANCE_PROFILE"] = MotoAccount.IsolationProfile;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new CliRun(process.ExitCode, await output, await error);
+    }
+}
