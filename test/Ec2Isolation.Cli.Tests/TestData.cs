@@ -1,5 +1,6 @@
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
+using Ec2Isolation.TestSupport;
 
 namespace Ec2Isolation.Cli.Tests;
 
@@ -7,43 +8,13 @@ internal static class TestData
 {
     public const string InstanceId = "i-0123456789abcdef0";
     public const string OtherInstanceId = "i-0fedcba9876543210";
-    public const string ProfileArn = "arn:aws:iam::123456789012:instance-profile/app";
-    public const string TargetGroupArn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/abc";
+    public const string ProfileArn = SampleRecords.ProfileArn;
+    public const string TargetGroupArn = SampleRecords.TargetGroupArn;
 
-    public static readonly DateTimeOffset Started = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset Started = SampleRecords.Started;
 
-    /// <summary>A fully isolated instance with two ENIs, a profile, snapshots, an ASG and a target group.</summary>
-    public static IsolationRecord Record(string instanceId = InstanceId, IsolationStatus status = IsolationStatus.Isolated) => new()
-    {
-        InstanceId = instanceId,
-        InstanceArn = $"arn:aws:ec2:eu-west-1:123456789012:instance/{instanceId}",
-        AccountId = "123456789012",
-        Region = "eu-west-1",
-        VpcId = "vpc-1",
-        IncidentId = "INC-1",
-        Reason = "GuardDuty finding",
-        RequestedBy = "arn:aws:iam::123456789012:user/analyst",
-        StartedAt = Started,
-        Status = status,
-        IsolatedAt = Started.AddMinutes(1),
-        UpdatedAt = Started.AddMinutes(1),
-        CompletedSteps = ["network", "credentials"],
-        Original = new OriginalConfiguration
-        {
-            NetworkInterfaces = [new("eni-0aaa", ["sg-web", "sg-ssh"]), new("eni-0bbb", ["sg-db"])],
-            InstanceProfile = new ProfileAssociation("iip-assoc-original", ProfileArn),
-            Protection = new InstanceProtection(false, false, "stop"),
-            Volumes = [new VolumeAttachment("vol-1", "/dev/xvda", true)],
-            AutoScaling = new AutoScalingMembership("web-asg", "InService"),
-            TargetRegistrations = [new TargetRegistration(TargetGroupArn, 80, null)],
-        },
-        Artifacts = new IsolationArtifacts
-        {
-            QuarantineGroupId = "sg-quarantine",
-            IsolationProfileAssociationId = "iip-assoc-isolation",
-            SnapshotIds = ["snap-1", "snap-2"],
-        },
-    };
+    public static IsolationRecord Record(string instanceId = InstanceId, IsolationStatus status = IsolationStatus.Isolated) =>
+        SampleRecords.Record(instanceId, status);
 
     public static IsolationResult Isolated() => new(IsolationOutcome.Isolated, Record(), $"{InstanceId} is isolated.");
 

@@ -52,7 +52,7 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
         Assert.Equivalent(record, stored, strict: true);
         var item = (await _dynamo.GetItemAsync(TableName, new() { ["InstanceId"] = new() { S = record.InstanceId } })).Item;
         Assert.Equal(
-            ("1", "Isolating", "INC-1", "2026-01-02T03:04:05.0000000+00:00"),
+            ("1", "Isolating", "INC-1", "2026-11-25T10:01:00.0000000+00:00"),
             (item["Version"].N, item["Status"].S, item["IncidentId"].S, item["UpdatedAt"].S));
     }
 
@@ -127,28 +127,8 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
 
     private static IsolationRecord NewRecord(string instanceId)
     {
-        var startedAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
-        return new()
-        {
-            InstanceId = instanceId,
-            InstanceArn = $"arn:aws:ec2:{MotoServer.Region}:{MotoServer.AccountId}:instance/{instanceId}",
-            AccountId = MotoServer.AccountId,
-            Region = MotoServer.Region,
-            VpcId = "vpc-1",
-            IncidentId = "INC-1",
-            Reason = "GuardDuty finding",
-            RequestedBy = "arn:aws:iam::123456789012:user/responder",
-            StartedAt = startedAt,
-            UpdatedAt = startedAt,
-            Version = 1,
-            Original = new()
-            {
-                NetworkInterfaces = [new("eni-1", ["sg-1", "sg-2"])],
-                InstanceProfile = new("iip-assoc-1", "arn:aws:iam::123456789012:instance-profile/app"),
-                Protection = new(false, false, "stop"),
-                Volumes = [new("vol-1", "/dev/xvda", true)],
-                TargetRegistrations = [new("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1", 80, null)],
-            },
-        };
+        var record = SampleRecords.Record(instanceId, IsolationStatus.Isolating);
+        record.Version = 1;
+        return record;
     }
 }

@@ -358,13 +358,7 @@ public sealed class IsolationServiceTests
     [Fact]
     public async Task IsolateAsync_AnotherRunHoldsTheLease_BusyAndNothingChanged()
     {
-        _cloud.AddInstance(InstanceId, VpcId);
-        await CrashMidwayAsync(StepNames.InstanceProfile);
-        var record = _cloud.StoredRecord(InstanceId)!;
-        record.LeaseOwner = "another-run";
-        record.LeaseExpiresAt = _time.GetUtcNow().AddMinutes(1);
-        record.Version++;
-        await _cloud.PutAsync(record, record.Version - 1, CancellationToken.None);
+        await LeaveARunHoldingTheLeaseAsync();
         _cloud.Calls.Clear();
 
         await Assert.ThrowsAsync<IsolationBusyException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
@@ -375,13 +369,7 @@ public sealed class IsolationServiceTests
     [Fact]
     public async Task IsolateAsync_LeaseOfADeadRunExpired_NextRunTakesOverAndFinishes()
     {
-        _cloud.AddInstance(InstanceId, VpcId);
-        await CrashMidwayAsync(StepNames.InstanceProfile);
-        var record = _cloud.StoredRecord(InstanceId)!;
-        record.LeaseOwner = "dead-run";
-        record.LeaseExpiresAt = _time.GetUtcNow().AddMinutes(1);
-        record.Version++;
-        await _cloud.PutAsync(record, record.Version - 1, CancellationToken.None);
+        await LeaveARunHoldingTheLeaseAsync();
         _time.Advance(TimeSpan.FromMinutes(2));
 
         var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
@@ -653,6 +641,18 @@ public sealed class IsolationServiceTests
             throw new InvalidOperationException("injected failure");
         }
     };
+
+    /// <summary>A run that stopped midway and, as far as the record says, still holds the lease for a minute.</summary>
+    private async Task LeaveARunHoldingTheLeaseAsync()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CrashMidwayAsync(StepNames.InstanceProfile);
+        var record = _cloud.StoredRecord(InstanceId)!;
+        record.LeaseOwner = "another-run";
+        record.LeaseExpiresAt = _time.GetUtcNow().AddMinutes(1);
+        record.Version++;
+        await _cloud.PutAsync(record, record.Version - 1, CancellationToken.None);
+    }
 
     private async Task CrashMidwayAsync(string failingStep)
     {
