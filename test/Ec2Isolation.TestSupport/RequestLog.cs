@@ -3,9 +3,15 @@ using System.Text.Json;
 
 namespace Ec2Isolation.TestSupport;
 
-/// <summary>One request moto received: its action (Query protocols: the form's Action; JSON protocols: X-Amz-Target) and form parameters.</summary>
-public sealed record RecordedRequest(string Action, IReadOnlyDictionary<string, string> Parameters)
+/// <summary>
+/// One request moto received: the service it was signed for, its action (Query protocols: the form's Action; JSON
+/// protocols: X-Amz-Target) and its form parameters.
+/// </summary>
+public sealed record RecordedRequest(string Service, string Action, IReadOnlyDictionary<string, string> Parameters)
 {
+    /// <summary>The IAM action it needs, e.g. ec2:ModifyNetworkInterfaceAttribute.</summary>
+    public string IamAction => Service + ":" + Action;
+
     private static readonly string[] ReadPrefixes = ["Describe", "Get", "List", "Scan", "Query", "BatchGet"];
 
     /// <summary>True for a call that changes something (anything but a read).</summary>
@@ -24,11 +30,20 @@ public static class RequestLog
         {
             var entry = JsonDocument.Parse(line).RootElement;
             var body = entry.TryGetProperty("body", out var raw) && raw.GetString() is { } text ? Decode(entry, text) : string.Empty;
-            var target = entry.GetProperty("headers").TryGetProperty("X-Amz-Target", out var header) ? header.GetString() : null;
+            var headers = entry.GetProperty("headers");
+            var target = headers.TryGetProperty("X-Amz-Target", out var header) ? header.GetString() : null;
             var parameters = target is null ? ParseForm(body) : new Dictionary<string, string>();
             var action = target is not null ? target[(target.LastIndexOf('.') + 1)..] : parameters.GetValueOrDefault("Action", string.Empty);
-            return new RecordedRequest(action, parameters);
+            return new RecordedRequest(SigningService(headers), action, parameters);
         })];
+    }
+
+    /// <summary>The service in the SigV4 credential scope: Credential=KEY/DATE/REGION/SERVICE/aws4_request.</summary>
+    private static string SigningService(JsonElement headers)
+    {
+        var authorization = headers.TryGetProperty("Authorization", out var value) ? value.GetString() ?? string.Empty : string.Empty;
+        var scope = authorization.Split("Credential=", 2).ElementAtOrDefault(1)?.Split(',')[0].Split('/') ?? [];
+        return scope.Length >= 5 ? scope[3] : string.Empty;
     }
 
     private static string Decode(JsonElement entry, string body) =>

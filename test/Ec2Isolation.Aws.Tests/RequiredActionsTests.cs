@@ -1,0 +1,61 @@
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.TestSupport;
+
+namespace Ec2Isolation.Aws.Tests;
+
+/// <summary>
+/// The list of actions the function's policy is built from against the calls the adapters really make, read from
+/// moto's request log (signing service and action of each request), for the widest isolation: several ENIs, a profile
+/// to revoke, an Auto Scaling group and a target group.
+/// </summary>
+[Collection(MotoTests.Collection)]
+[Trait("Category", MotoTests.Integration)]
+public sealed class RequiredActionsTests(MotoServer moto) : IAsyncLifetime
+{
+    private MotoAccount _account = null!;
+
+    public async Task InitializeAsync() => _account = await MotoAccount.CreateAsync(moto);
+
+    public Task DisposeAsync()
+    {
+        _account.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Isolate_WidestCase_CallsOnlyListedActionsAndEveryMutatingOne()
+    {
+        var (instanceId, _) = await _account.CreateAutoScalingMemberBehindTargetGroupAsync(await _account.Network.CreateGroupAsync("web"));
+        await _account.AssociateAppProfileAsync(instanceId);
+        await moto.StartRecordingAsync();
+
+        await _account.CreateService().IsolateAsync(new IsolationRequest(instanceId, RequestedBy: "tester"), CancellationToken.None);
+
+        var called = Called(await moto.StopRecordingAsync());
+        Assert.Subset(RequiredActions.Isolate.ToHashSet(), called);
+        // Every action listed is one this isolation made, but for those of other paths: PassRole is checked by EC2, not
+        // called; AssociateIamInstanceProfile is for an instance without a profile; RevokeSecurityGroupIngress corrects
+        // a quarantine group someone added ingress to.
+        var otherPaths = new[] { "iam:PassRole", "ec2:AssociateIamInstanceProfile", "ec2:RevokeSecurityGroupIngress" };
+        var unused = RequiredActions.Isolate.Except(called).Except(otherPaths).ToList();
+        Assert.Empty(unused);
+    }
+
+    [Fact]
+    public async Task Release_AfterIsolation_CallsOnlyListedActions()
+    {
+        var (instanceId, _) = await _account.CreateAutoScalingMemberBehindTargetGroupAsync(await _account.Network.CreateGroupAsync("web"));
+        var service = _account.CreateService();
+        await service.IsolateAsync(new IsolationRequest(instanceId, RequestedBy: "tester"), CancellationToken.None);
+        await moto.StartRecordingAsync();
+
+        await service.ReleaseAsync(new ReleaseRequest(instanceId, "tester"), CancellationToken.None);
+        await service.ListAsync(CancellationToken.None);
+
+        Assert.Subset(RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).ToHashSet(), Called(await moto.StopRecordingAsync()));
+    }
+
+    /// <summary>The IAM actions of the recorded requests; GetCallerIdentity needs no permission.</summary>
+    private static HashSet<string> Called(string recording) =>
+        [.. RequestLog.Parse(recording).Select(request => request.IamAction).Where(action => action != "sts:GetCallerIdentity")];
+}
