@@ -59,6 +59,7 @@ public sealed class IsolationService(
     {
         ArgumentNullException.ThrowIfNull(request);
         var instanceId = InstanceIds.Validate(request.InstanceId);
+        using var scope = InstanceScope(run.Logger, instanceId);
         settings.RequireIsolationInstanceProfile();
         if (request.IncidentId is not null)
         {
@@ -109,6 +110,7 @@ public sealed class IsolationService(
     {
         ArgumentNullException.ThrowIfNull(request);
         var instanceId = InstanceIds.Validate(request.InstanceId);
+        using var scope = InstanceScope(run.Logger, instanceId);
         var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
         var state = await InstanceState.ResolveAsync(run.Apis, instanceId, settings, forIsolation: false, cancellationToken);
         var record = state.Record ?? throw new InvalidRequestException($"{instanceId} has no isolation record; there is nothing to release.");
@@ -136,6 +138,10 @@ public sealed class IsolationService(
         Log.Released(run.Logger, instanceId);
         return new IsolationResult(IsolationOutcome.Released, record, $"{instanceId} is released; its original configuration is restored.");
     }
+
+    /// <summary>Every line a run logs carries the instance id (JSON logs show scopes as fields).</summary>
+    private static IDisposable? InstanceScope(ILogger log, string instanceId) =>
+        log.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instanceId });
 
     private RunContext NewContext(Run run, RecordLease lease, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups) => new()
     {
