@@ -44,13 +44,12 @@ public sealed partial class LambdaFunction(ILambdaRuntimeApi runtime, IIsolation
         using var token = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stoppingToken);
         LogReceived(invocation.InvokedFunctionArn);
 
-        string? response = null;
-        LambdaError? error = null;
+        Task posted;
         try
         {
             var result = await processor.HandleAsync(invocation.Body, token.Token);
             LogHandled(result.EventKind, result.Action);
-            response = result.ToJson();
+            posted = runtime.SendResponseAsync(invocation.RequestId, result.ToJson(), stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -58,20 +57,19 @@ public sealed partial class LambdaFunction(ILambdaRuntimeApi runtime, IIsolation
         }
         catch (Exception e)
         {
-            error = LambdaError.From(e);
+            var error = LambdaError.From(e);
             if (deadline.IsCancellationRequested)
             {
                 LogDeadline(DeadlineMargin.TotalSeconds);
             }
 
             LogFailed(error.ErrorType, error.ErrorMessage, e);
+            posted = runtime.SendErrorAsync(invocation.RequestId, error, stoppingToken);
         }
 
         try
         {
-            await (error is null
-                ? runtime.SendResponseAsync(invocation.RequestId, response!, stoppingToken)
-                : runtime.SendErrorAsync(invocation.RequestId, error, stoppingToken));
+            await posted;
         }
         catch (Exception e) when (e is HttpRequestException or LambdaRuntimeApiException)
         {

@@ -47,22 +47,31 @@ public static partial class LambdaHost
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var error = LambdaError.From(e);
-            LogInitFailed(logs.CreateLogger(typeof(LambdaHost).FullName!), error.ErrorType, error.ErrorMessage, e);
-            await runtime.SendInitErrorAsync(error, stoppingToken);
+            var logger = logs.CreateLogger(typeof(LambdaHost).FullName!);
+            LogInitFailed(logger, error.ErrorType, error.ErrorMessage, e);
+            try
+            {
+                await runtime.SendInitErrorAsync(error, stoppingToken);
+            }
+            catch (Exception postFailure) when (postFailure is HttpRequestException or LambdaRuntimeApiException)
+            {
+                LogRuntimeApiFailed(logger, postFailure);
+            }
+
             return InitFailed;
         }
 
         await using (services)
         {
-            var function = new LambdaFunction(runtime, processor, time, services.GetRequiredService<ILogger<LambdaFunction>>());
+            var logger = services.GetRequiredService<ILogger<LambdaFunction>>();
             try
             {
-                await function.RunAsync(stoppingToken);
+                await new LambdaFunction(runtime, processor, time, logger).RunAsync(stoppingToken);
                 return 0;
             }
             catch (Exception e) when (e is HttpRequestException or LambdaRuntimeApiException)
             {
-                LogRuntimeApiFailed(services.GetRequiredService<ILogger<LambdaFunction>>(), e);
+                LogRuntimeApiFailed(logger, e);
                 return RuntimeApiFailed;
             }
         }
@@ -79,6 +88,6 @@ public static partial class LambdaHost
     [LoggerMessage(3010, LogLevel.Critical, "Start-up failed with {ErrorType}: {ErrorMessage}")]
     private static partial void LogInitFailed(ILogger logger, string errorType, string errorMessage, Exception exception);
 
-    [LoggerMessage(3011, LogLevel.Critical, "The Runtime API failed; the process ends and Lambda starts another")]
+    [LoggerMessage(3011, LogLevel.Critical, "The Runtime API could not be reached or refused a request; the process ends")]
     private static partial void LogRuntimeApiFailed(ILogger logger, Exception exception);
 }

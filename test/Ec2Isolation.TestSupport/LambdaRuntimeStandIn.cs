@@ -195,12 +195,11 @@ public sealed class LambdaRuntimeStandIn : IAsyncDisposable
 
 /// <summary>
 /// The Native AOT <c>bootstrap</c> that eng/publish-lambda.sh publishes (artifacts/lambda/linux-x64/bootstrap),
-/// published on first use when missing, and run as Lambda would run it against a <see cref="LambdaRuntimeStandIn"/>.
+/// published on first use when missing or older than the sources, and run as Lambda would run it against a <see cref="LambdaRuntimeStandIn"/>.
 /// Tests that use it carry <c>[Trait("Category", "Aot")]</c>: the first publish takes a minute or two.
 /// </summary>
 public sealed class BootstrapProcess : IAsyncDisposable
 {
-    private static readonly SemaphoreSlim PublishLock = new(1, 1);
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
 
@@ -222,27 +221,25 @@ public sealed class BootstrapProcess : IAsyncDisposable
 
     public static string BinaryPath { get; } = Path.Combine(RepositoryRoot, "artifacts", "lambda", "linux-x64", "bootstrap");
 
-    /// <summary>The published binary's path; runs eng/publish-lambda.sh first when there is none.</summary>
+    /// <summary>
+    /// The published binary's path; runs eng/publish-lambda.sh first when there is none, or when a source file under
+    /// src/ is newer. A file lock keeps test processes that run at once from publishing over each other.
+    /// </summary>
     public static async Task<string> EnsurePublishedAsync()
     {
-        await PublishLock.WaitAsync();
-        try
+        var artifacts = Path.Combine(RepositoryRoot, "artifacts");
+        Directory.CreateDirectory(artifacts);
+        await using var publishing = await LockAsync(Path.Combine(artifacts, ".publish-lambda.lock"));
+        if (!File.Exists(BinaryPath) || NewestSource() > File.GetLastWriteTimeUtc(BinaryPath))
         {
-            if (!File.Exists(BinaryPath))
+            var (exitCode, output) = await RunAsync("bash", [Path.Combine(RepositoryRoot, "eng", "publish-lambda.sh")], TimeSpan.FromMinutes(15));
+            if (exitCode != 0 || !File.Exists(BinaryPath))
             {
-                var (exitCode, output) = await RunAsync("bash", [Path.Combine(RepositoryRoot, "eng", "publish-lambda.sh")], TimeSpan.FromMinutes(15));
-                if (exitCode != 0 || !File.Exists(BinaryPath))
-                {
-                    throw new InvalidOperationException($"eng/publish-lambda.sh failed ({exitCode}):\n{output}");
-                }
+                throw new InvalidOperationException($"eng/publish-lambda.sh failed ({exitCode}):\n{output}");
             }
+        }
 
-            return BinaryPath;
-        }
-        finally
-        {
-            PublishLock.Release();
-        }
+        return BinaryPath;
     }
 
     /// <summary>Starts the published bootstrap against <paramref name="runtime"/>, with the test's environment changed by <paramref name="environment"/> (null removes a variable).</summary>
@@ -300,6 +297,28 @@ public sealed class BootstrapProcess : IAsyncDisposable
             _lines.Enqueue(line);
         }
     }
+
+    private static async Task<FileStream> LockAsync(string path)
+    {
+        for (var waited = TimeSpan.Zero; ; waited += TimeSpan.FromSeconds(1))
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited < TimeSpan.FromMinutes(20))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
+    private static DateTime NewestSource() =>
+        Directory.EnumerateFiles(Path.Combine(RepositoryRoot, "src"), "*", SearchOption.AllDirectories)
+            .Where(path => !path.Contains("/bin/", StringComparison.Ordinal) && !path.Contains("/obj/", StringComparison.Ordinal))
+            .Append(Path.Combine(RepositoryRoot, "Directory.Build.props"))
+            .Append(Path.Combine(RepositoryRoot, "Directory.Packages.props"))
+            .Max(File.GetLastWriteTimeUtc);
 
     private static string FindRepositoryRoot()
     {

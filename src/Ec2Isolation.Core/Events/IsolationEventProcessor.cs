@@ -24,7 +24,7 @@ public sealed partial class IsolationEventProcessor(
     {
         ArgumentNullException.ThrowIfNull(eventJson);
         var received = IsolationEvent.Parse(eventJson);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = received.EventId });
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SourceEventId"] = received.EventId });
         return received switch
         {
             IsolationEvent.TagChange change => await OnTagChangeAsync(change, cancellationToken),

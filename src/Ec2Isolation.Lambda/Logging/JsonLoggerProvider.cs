@@ -51,6 +51,10 @@ public sealed class JsonLoggerProvider(Stream output, TimeProvider time) : ILogg
                     {
                         WriteProperties(json, values, written);
                     }
+                    else if (scope is IEnumerable<KeyValuePair<string, string>> texts)
+                    {
+                        WriteProperties(json, texts.Select(pair => new KeyValuePair<string, object?>(pair.Key, pair.Value)), written);
+                    }
                     else if (scope is not null)
                     {
                         otherScopes.Add(Convert.ToString(scope, CultureInfo.InvariantCulture) ?? string.Empty);
