@@ -30,18 +30,25 @@ public static class RequestLog
         {
             var entry = JsonDocument.Parse(line).RootElement;
             var body = entry.TryGetProperty("body", out var raw) && raw.GetString() is { } text ? Decode(entry, text) : string.Empty;
-            var headers = entry.GetProperty("headers");
-            var target = headers.TryGetProperty("X-Amz-Target", out var header) ? header.GetString() : null;
-            var parameters = target is null ? ParseForm(body) : new Dictionary<string, string>();
-            var action = target is not null ? target[(target.LastIndexOf('.') + 1)..] : parameters.GetValueOrDefault("Action", string.Empty);
-            return new RecordedRequest(SigningService(headers), action, parameters);
+            var headers = entry.GetProperty("headers").EnumerateObject()
+                .ToDictionary(header => header.Name, header => header.Value.GetString() ?? string.Empty, StringComparer.OrdinalIgnoreCase);
+            return Describe(headers, body);
         })];
     }
 
-    /// <summary>The service in the SigV4 credential scope: Credential=KEY/DATE/REGION/SERVICE/aws4_request.</summary>
-    private static string SigningService(JsonElement headers)
+    /// <summary>A request from its headers and body: signing service, action and form parameters.</summary>
+    public static RecordedRequest Describe(IReadOnlyDictionary<string, string> headers, string body)
     {
-        var authorization = headers.TryGetProperty("Authorization", out var value) ? value.GetString() ?? string.Empty : string.Empty;
+        ArgumentNullException.ThrowIfNull(headers);
+        var target = headers.GetValueOrDefault("X-Amz-Target");
+        var parameters = target is null ? ParseForm(body ?? string.Empty) : new Dictionary<string, string>();
+        var action = target is not null ? target[(target.LastIndexOf('.') + 1)..] : parameters.GetValueOrDefault("Action", string.Empty);
+        return new RecordedRequest(SigningService(headers.GetValueOrDefault("Authorization") ?? string.Empty), action, parameters);
+    }
+
+    /// <summary>The service in the SigV4 credential scope: Credential=KEY/DATE/REGION/SERVICE/aws4_request.</summary>
+    private static string SigningService(string authorization)
+    {
         var scope = authorization.Split("Credential=", 2).ElementAtOrDefault(1)?.Split(',')[0].Split('/') ?? [];
         return scope.Length >= 5 ? scope[3] : string.Empty;
     }

@@ -1,0 +1,192 @@
+using System.Text.Json;
+using Amazon.EC2.Model;
+using Ec2Isolation.TestSupport;
+
+namespace Ec2Isolation.Lambda.Tests;
+
+/// <summary>One moto server for the integration tests of this assembly.</summary>
+[CollectionDefinition(MotoTests.Collection)]
+public sealed class MotoFixture : ICollectionFixture<MotoServer>;
+
+/// <summary>
+/// The real Native AOT bootstrap, served events by a local Runtime API stand-in, isolating instances in moto: every kind
+/// of event, duplicates, concurrency across several function instances, and a deadline that strikes mid-isolation.
+/// </summary>
+[Collection(MotoTests.Collection)]
+[Trait("Category", MotoTests.Integration)]
+[Trait("Category", "Aot")]
+public sealed class BootstrapMotoTests(MotoServer moto) : IAsyncLifetime
+{
+    private readonly LambdaRuntimeStandIn _runtime = LambdaRuntimeStandIn.Start();
+    private readonly List<BootstrapProcess> _functions = [];
+    private MotoAccount _account = null!;
+
+    public async Task InitializeAsync() => _account = await MotoAccount.CreateAsync(moto);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var function in _functions)
+        {
+            await function.DisposeAsync();
+        }
+
+        await _runtime.DisposeAsync();
+        _account.Dispose();
+    }
+
+    [Fact]
+    public async Task TagChange_DeliveredTwice_IsolatesOnceAndSecondIsANoOp()
+    {
+        await StartFunctionsAsync(1);
+        var instance = await RunInstanceAsync();
+        var tagEvent = SampleEvents.Load(SampleEvents.TagChange, instance);
+
+        var first = await InvokeAsync(tagEvent);
+        var second = await InvokeAsync(tagEvent);
+
+        Assert.Equal("isolated", first.GetProperty("action").GetString());
+        Assert.Equal("already-isolated", second.GetProperty("action").GetString());
+        await AssertQuarantinedAsync(instance);
+    }
+
+    [Fact]
+    public async Task GuardDutyFinding_ThenItsTagEventAndARepublication_OneIsolationWithTheFindingRecorded()
+    {
+        await StartFunctionsAsync(1);
+        var instance = await RunInstanceAsync();
+        var finding = SampleEvents.Load(SampleEvents.GuardDutyFinding, instance);
+
+        var isolated = await InvokeAsync(finding);
+        var tagEvent = await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, instance));
+        var republished = await InvokeAsync(finding);
+
+        Assert.Equal(("isolated", "already-isolated", "already-handled"), (
+            isolated.GetProperty("action").GetString(), tagEvent.GetProperty("action").GetString(), republished.GetProperty("action").GetString()));
+        var record = await _account.CreateService().GetStatusAsync(instance, CancellationToken.None);
+        Assert.Contains("7ac3a7bd5ed6ec35a4bbd3d9a7a2a0b1", record!.FindingIds);
+        var tags = (await _account.Ec2.DescribeTagsAsync(new DescribeTagsRequest { Filters = [new("resource-id", [instance])] })).Tags;
+        Assert.Contains(tags, tag => tag.Key == "ec2-isolation" && tag.Value == "isolate");
+    }
+
+    [Fact]
+    public async Task Sweep_TaggedInstanceWhoseEventWasLost_IsIsolated()
+    {
+        await StartFunctionsAsync(1);
+        var instance = await RunInstanceAsync();
+        await _account.Ec2.CreateTagsAsync(new() { Resources = [instance], Tags = [new("ec2-isolation", "isolate")] });
+
+        var sweep = await InvokeAsync(SampleEvents.Load(SampleEvents.ScheduledSweep));
+
+        Assert.Equal("swept", sweep.GetProperty("action").GetString());
+        Assert.Equal("isolated", sweep.GetProperty("instances")[0].GetProperty("outcome").GetString());
+        await AssertQuarantinedAsync(instance);
+    }
+
+    [Fact]
+    public async Task MalformedEvent_ErrorResponseAndNothingChanged()
+    {
+        await StartFunctionsAsync(1);
+        await moto.StartRecordingAsync();
+
+        var requestId = _runtime.Enqueue("""{"source": "aws.tag", "detail-type": """);
+        var outcome = await _runtime.WaitForOutcomeAsync(requestId);
+
+        Assert.True(outcome.IsError);
+        Assert.Equal("InvalidEventException", outcome.ErrorTypeHeader);
+        Assert.Contains("not valid JSON", outcome.Body, StringComparison.Ordinal);
+        Assert.Empty(RequestLog.Parse(await moto.StopRecordingAsync()));
+        // The function keeps serving.
+        Assert.Equal("ignored", (await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, "i-0000000000000000f").Replace("isolate\"", "no\"", StringComparison.Ordinal))).GetProperty("action").GetString());
+    }
+
+    [Fact]
+    public async Task ManyEventsForOneNewVpcAtOnce_ThreeFunctionInstances_EachIsolatedOnceWithOneSetOfGroups()
+    {
+        await StartFunctionsAsync(3);
+        var instances = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            instances.Add(await RunInstanceAsync());
+        }
+
+        // Every event twice, as at-least-once delivery may.
+        var requests = instances.Concat(instances).Select(id => _runtime.Enqueue(SampleEvents.Load(SampleEvents.TagChange, id))).ToList();
+        var outcomes = await Task.WhenAll(requests.Select(id => _runtime.WaitForOutcomeAsync(id, TimeSpan.FromMinutes(2))));
+
+        Assert.All(outcomes, outcome => Assert.False(outcome.IsError, outcome.Body));
+        var actions = outcomes.Select(o => JsonDocument.Parse(o.Body).RootElement.GetProperty("action").GetString()).ToList();
+        Assert.Equal(6, actions.Count(a => a == "isolated"));
+        Assert.All(actions, a => Assert.Contains(a, new[] { "isolated", "already-isolated", "busy" }));
+        var groups = await _account.Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new("vpc-id", [_account.Network.VpcId])] });
+        Assert.Single(groups.SecurityGroups, g => g.GroupName == "ec2-isolation-quarantine");
+        Assert.Single(groups.SecurityGroups, g => g.GroupName == "ec2-isolation-all-traffic");
+        foreach (var instance in instances)
+        {
+            await AssertQuarantinedAsync(instance);
+        }
+    }
+
+    [Fact]
+    public async Task DeadlineStrikesMidIsolation_RecordSaysWhereAndTheRetryCompletes()
+    {
+        // Snapshots come after the network; delayed past the deadline, the run is cancelled there.
+        await using var proxy = FaultProxy.Start(moto.EndpointUrl);
+        proxy.Rule = request => request.Action == "CreateSnapshots" ? new Fault.Delay(TimeSpan.FromSeconds(6)) : null;
+        await StartFunctionsAsync(1, proxy.Endpoint);
+        var instance = await RunInstanceAsync();
+        var tagEvent = SampleEvents.Load(SampleEvents.TagChange, instance);
+
+        var timedOut = await _runtime.WaitForOutcomeAsync(_runtime.Enqueue(tagEvent, timeout: TimeSpan.FromSeconds(5)));
+
+        Assert.True(timedOut.IsError);
+        var record = await _account.CreateService().GetStatusAsync(instance, CancellationToken.None);
+        Assert.Equal("snapshots", record!.FailedStep);
+        Assert.Contains("network", record.CompletedSteps);
+        Assert.Null(record.LeaseOwner);
+        await AssertQuarantinedAsync(instance);
+
+        proxy.Rule = _ => null;
+        var retry = await InvokeAsync(tagEvent);
+
+        Assert.Equal("isolated", retry.GetProperty("action").GetString());
+        Assert.Equal(9, (await _account.CreateService().GetStatusAsync(instance, CancellationToken.None))!.CompletedSteps.Count);
+    }
+
+    private async Task StartFunctionsAsync(int count, string? endpoint = null)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _functions.Add(await BootstrapProcess.StartAsync(_runtime, new Dictionary<string, string?>
+            {
+                ["AWS_ENDPOINT_URL"] = endpoint ?? moto.EndpointUrl,
+                ["AWS_REGION"] = MotoServer.Region,
+                ["AWS_ACCESS_KEY_ID"] = "testing",
+                ["AWS_SECRET_ACCESS_KEY"] = "testing",
+                ["EC2ISOLATION_TABLE"] = MotoAccount.TableName,
+                ["EC2ISOLATION_INSTANCE_PROFILE"] = MotoAccount.IsolationProfile,
+            }));
+        }
+    }
+
+    private async Task<string> RunInstanceAsync() =>
+        (await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app-" + Guid.NewGuid().ToString("N")[..8])])).InstanceId;
+
+    private async Task<JsonElement> InvokeAsync(string eventJson)
+    {
+        var outcome = await _runtime.WaitForOutcomeAsync(_runtime.Enqueue(eventJson), TimeSpan.FromMinutes(1));
+        Assert.False(outcome.IsError, outcome.Body);
+        return JsonDocument.Parse(outcome.Body).RootElement;
+    }
+
+    private async Task AssertQuarantinedAsync(string instanceId)
+    {
+        var quarantine = (await _account.Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new("group-name", ["ec2-isolation-quarantine"])] }))
+            .SecurityGroups.Single().GroupId;
+        var instance = (await _account.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations[0].Instances[0];
+        var enis = await _account.Ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest
+        {
+            NetworkInterfaceIds = [.. instance.NetworkInterfaces.Select(eni => eni.NetworkInterfaceId)],
+        });
+        Assert.All(enis.NetworkInterfaces, eni => Assert.Equal([quarantine], eni.Groups.Select(g => g.GroupId)));
+    }
+}
