@@ -30,7 +30,7 @@ internal static class RecordFacts
             $"{record.Original.InstanceProfile?.InstanceProfileArn ?? "(none)"} -> {record.Artifacts.IsolationProfileAssociationId ?? "(not yet)"}"));
         AddIf(rows, "snapshots", record.Artifacts.SnapshotIds.Count == 0 ? null : List(record.Artifacts.SnapshotIds));
         AddIf(rows, "auto scaling", record.Original.AutoScaling is { } asg ? $"{asg.GroupName} (was {asg.LifecycleState})" : null);
-        rows.AddRange(record.Original.TargetRegistrations.Select(target =>
+        rows.AddRange((record.Original.TargetRegistrations ?? []).Select(target =>
             Fact("target group", target.Port is { } port ? $"{target.TargetGroupArn} port {port}" : target.TargetGroupArn)));
         AddIf(rows, "last error", record.LastError is null ? null : $"{record.FailedStep}: {record.LastError}");
         TextTable.Write(writer, rows);

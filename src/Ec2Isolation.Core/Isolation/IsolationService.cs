@@ -97,7 +97,7 @@ public sealed class IsolationService(
             Log.IsolationStarted(run.Logger, instanceId, record.VpcId, record.IncidentId, record.Reason);
         }
 
-        var context = NewContext(run, lease, instance, state.Groups);
+        var context = NewContext(run, lease, instance, state.Groups, state.TargetRegistrations);
         await RunStepsAsync(context, IsolationSteps.InOrder, record.CompletedSteps, StepDirection.Apply, run.OnStep, cancellationToken);
         record.Status = IsolationStatus.Isolated;
         record.IsolatedAt = time.GetUtcNow();
@@ -130,7 +130,7 @@ public sealed class IsolationService(
         record.ReleasedBy = await requestedBy;
         var lease = await RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, record, cancellationToken);
         Log.ReleaseStarted(run.Logger, instanceId, record.IncidentId);
-        var context = NewContext(run, lease, instance, state.Groups);
+        var context = NewContext(run, lease, instance, state.Groups, state.TargetRegistrations);
         await RunStepsAsync(context, IsolationSteps.InOrder.Reverse().ToList(), record.ReleasedSteps, StepDirection.Restore, run.OnStep, cancellationToken);
         record.Status = IsolationStatus.Released;
         record.ReleasedAt = time.GetUtcNow();
@@ -143,8 +143,11 @@ public sealed class IsolationService(
     private static IDisposable? InstanceScope(ILogger log, string instanceId) =>
         log.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instanceId });
 
-    private RunContext NewContext(Run run, RecordLease lease, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups) => new()
+    private RunContext NewContext(
+        Run run, RecordLease lease, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups,
+        Task<IReadOnlyList<TargetRegistration>> targetRegistrations) => new()
     {
+        FoundTargetRegistrations = targetRegistrations,
         Apis = run.Apis,
         Settings = settings,
         Time = time,
@@ -294,7 +297,6 @@ public sealed class IsolationService(
                 Protection = state.Protection!,
                 Volumes = [.. instance.Volumes],
                 AutoScaling = state.AutoScaling,
-                TargetRegistrations = [.. state.TargetRegistrations],
                 IsSpot = instance.IsSpot,
             },
         };

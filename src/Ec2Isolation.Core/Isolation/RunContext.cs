@@ -20,6 +20,9 @@ internal sealed class RunContext
     /// <summary>Quarantine and all-traffic groups found in the region while the instance was resolved.</summary>
     public IReadOnlyList<SecurityGroupInfo> KnownGroups { get; init; } = [];
 
+    /// <summary>The target registrations this run is finding (see <see cref="OriginalConfiguration.TargetRegistrations"/>).</summary>
+    public required Task<IReadOnlyList<TargetRegistration>> FoundTargetRegistrations { get; init; }
+
     public IsolationRecord Record => Lease.Record;
 
     public string InstanceId => Record.InstanceId;
@@ -28,6 +31,19 @@ internal sealed class RunContext
 
     /// <summary>Writes the record now, renewing the lease; for a step that must record an artifact before it acts.</summary>
     public Task SaveAsync(CancellationToken cancellationToken) => Lease.SaveAsync(cancellationToken);
+
+    /// <summary>The original target registrations, recorded (once) before the caller changes any.</summary>
+    public async Task<IReadOnlyList<TargetRegistration>> RecordedTargetRegistrationsAsync(CancellationToken cancellationToken)
+    {
+        if (Record.Original.TargetRegistrations is { } recorded)
+        {
+            return recorded;
+        }
+
+        Record.Original.TargetRegistrations = [.. await FoundTargetRegistrations.WaitAsync(cancellationToken)];
+        await SaveAsync(cancellationToken);
+        return Record.Original.TargetRegistrations;
+    }
 }
 
 /// <summary>

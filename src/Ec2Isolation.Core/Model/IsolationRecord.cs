@@ -74,7 +74,12 @@ public sealed class OriginalConfiguration
     public required InstanceProtection Protection { get; init; }
     public required List<VolumeAttachment> Volumes { get; init; }
     public AutoScalingMembership? AutoScaling { get; init; }
-    public required List<TargetRegistration> TargetRegistrations { get; init; }
+    /// <summary>
+    /// Null until recorded. The target groups are found in parallel with the network step, so that containment does not
+    /// wait for ELBv2, and recorded before the first step that changes a registration (Auto Scaling standby
+    /// deregisters the instance from its group's target groups).
+    /// </summary>
+    public List<TargetRegistration>? TargetRegistrations { get; set; }
     public bool IsSpot { get; init; }
 }
 

@@ -180,6 +180,40 @@ public sealed class IsolationServiceTests
     }
 
     [Fact]
+    public async Task IsolateAsync_AutoScalingMember_TargetRegistrationsRecordedBeforeStandbyChangesThem()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
+        _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+        List<TargetRegistration>? recordedAtStandby = null;
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "EnterStandby")
+            {
+                recordedAtStandby = _cloud.StoredRecord(InstanceId)!.Original.TargetRegistrations;
+            }
+        };
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal([new TargetRegistration("arn:tg/web", 80, null)], recordedAtStandby);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_LoadBalancerLookupFails_NetworkContainedAnyway()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
+        FailOn("DescribeTargetHealth");
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Equal(StepNames.AutoScalingStandby, error.FailedStep);
+        AssertQuarantined();
+        Assert.Equal("InService", _cloud.AutoScaling[InstanceId].LifecycleState);
+    }
+
+    [Fact]
     public async Task IsolateAsync_AnyInstance_EvidenceProtectedSnapshottedAndTagged()
     {
         _cloud.AddInstance(InstanceId, VpcId);

@@ -19,6 +19,9 @@ internal sealed class AutoScalingStandbyStep : IIsolationStep
             return;
         }
 
+        // Standby deregisters the instance from the group's target groups: the registrations go into the record first.
+        await context.RecordedTargetRegistrationsAsync(cancellationToken);
+
         var current = await api.DescribeMembershipAsync(context.InstanceId, cancellationToken);
         if (current is { LifecycleState: InService })
         {
