@@ -1,0 +1,169 @@
+using System.Collections;
+using System.Globalization;
+using Constructs;
+using Ec2Isolation.Core;
+using Ec2Isolation.Core.Configuration;
+
+namespace Ec2Isolation.Cdk;
+
+/// <summary>
+/// What a deployment chooses, read once from CDK context (`cdk.json`'s "context", or `-c key=value`) by
+/// <see cref="FromContext"/>. The key of each setting is in its comment, with its default.
+/// </summary>
+public sealed record DeploymentSettings
+{
+    /// <summary>`tagKey`, default "ec2-isolation": the tag that isolates an instance.</summary>
+    public required string TagKey { get; init; }
+
+    /// <summary>`tagValue`, default "isolate": the trigger tag's value.</summary>
+    public required string TagValue { get; init; }
+
+    /// <summary>`guardDutyMinSeverity`, default 7 (High): findings at or above it isolate their instance.</summary>
+    public required double GuardDutyMinSeverity { get; init; }
+
+    /// <summary>`guardDutyTypePrefixes`, comma-separated, default none (every type): finding types that isolate.</summary>
+    public required IReadOnlyList<string> GuardDutyTypePrefixes { get; init; }
+
+    /// <summary>`sweepMinutes`, default 15: how often the sweep isolates tagged instances a lost tag event missed.</summary>
+    public required int SweepMinutes { get; init; }
+
+    /// <summary>`forensicIngress`, default none: the quarantine group's ingress, as EC2ISOLATION_FORENSIC_INGRESS.</summary>
+    public required string? ForensicIngress { get; init; }
+
+    /// <summary>`snapshots`, default true: snapshot every EBS volume of an isolated instance.</summary>
+    public required bool Snapshots { get; init; }
+
+    /// <summary>`regions`, comma-separated, default the CLI's region: one stack for each.</summary>
+    public required IReadOnlyList<string> Regions { get; init; }
+
+    /// <summary>`notificationEmail`, default none: a topic is created with this address subscribed to the alarms.</summary>
+    public required string? NotificationEmail { get; init; }
+
+    /// <summary>`notificationTopicArn`, default none: an existing topic for the alarms (instead of an email).</summary>
+    public required string? NotificationTopicArn { get; init; }
+
+    /// <summary>
+    /// `revocableRoles`, default "*": the roles (path and name pattern after `role/`, e.g. "workloads/*") whose
+    /// instances' credentials the function may revoke, which is writing an inline policy onto them.
+    /// </summary>
+    public required string RevocableRoles { get; init; }
+
+    /// <summary>The defaults alone: what a deployment without context gets.</summary>
+    public static DeploymentSettings Defaults { get; } = new()
+    {
+        TagKey = IsolationSettings.DefaultTriggerTagKey,
+        TagValue = IsolationSettings.DefaultTriggerTagValue,
+        GuardDutyMinSeverity = 7,
+        GuardDutyTypePrefixes = [],
+        SweepMinutes = 15,
+        ForensicIngress = null,
+        Snapshots = true,
+        Regions = [],
+        NotificationEmail = null,
+        NotificationTopicArn = null,
+        RevocableRoles = "*",
+    };
+
+    /// <summary>Reads every setting from the context of <paramref name="node"/>; throws <see cref="InvalidRequestException"/> naming each key whose value is wrong.</summary>
+    public static DeploymentSettings FromContext(Node node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var problems = new List<string>();
+        string? Read(string key) => Text(node.TryGetContext(key)) is { Length: > 0 } value ? value : null;
+        IReadOnlyList<string> List(string key, IReadOnlyList<string> fallback) =>
+            Read(key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? fallback;
+        T Parse<T>(string key, T fallback, Func<string, T?> parse, string expected)
+            where T : struct
+        {
+            if (Read(key) is not { } text)
+            {
+                return fallback;
+            }
+
+            if (parse(text) is { } value)
+            {
+                return value;
+            }
+
+            problems.Add($"{key} must be {expected}, not '{text}'");
+            return fallback;
+        }
+
+        var defaults = Defaults;
+        var settings = new DeploymentSettings
+        {
+            TagKey = Read("tagKey") ?? defaults.TagKey,
+            TagValue = Read("tagValue") ?? defaults.TagValue,
+            GuardDutyMinSeverity = Parse<double>("guardDutyMinSeverity", defaults.GuardDutyMinSeverity,
+                text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 10 ? v : null,
+                "a number from 1 to 10"),
+            GuardDutyTypePrefixes = List("guardDutyTypePrefixes", defaults.GuardDutyTypePrefixes),
+            SweepMinutes = Parse<int>("sweepMinutes", defaults.SweepMinutes,
+                text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 1440 ? v : null,
+                "a whole number of minutes from 1 to 1440"),
+            ForensicIngress = Read("forensicIngress"),
+            Snapshots = Parse<bool>("snapshots", defaults.Snapshots, text => bool.TryParse(text, out var v) ? v : null, "true or false"),
+            Regions = List("regions", defaults.Regions),
+            NotificationEmail = Read("notificationEmail"),
+            NotificationTopicArn = Read("notificationTopicArn"),
+            RevocableRoles = (Read("revocableRoles") ?? defaults.RevocableRoles).TrimStart('/'),
+        };
+        if (settings.NotificationEmail is not null && settings.NotificationTopicArn is not null)
+        {
+            problems.Add("notificationEmail and notificationTopicArn: set one of them, not both");
+        }
+
+        return problems.Count == 0
+            ? settings
+            : throw new InvalidRequestException("CDK context is invalid: " + string.Join("; ", problems) + ".");
+    }
+
+    /// <summary>
+    /// The function's EC2ISOLATION_* environment for these settings, checked by the function's own configuration reader
+    /// so that a value the function would refuse fails the synth instead of every invocation.
+    /// </summary>
+    public IDictionary<string, string> FunctionEnvironment(string tableName, string instanceProfile, int leaseSeconds)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["EC2ISOLATION_TABLE"] = tableName,
+            ["EC2ISOLATION_INSTANCE_PROFILE"] = instanceProfile,
+            ["EC2ISOLATION_TAG_KEY"] = TagKey,
+            ["EC2ISOLATION_TAG_VALUE"] = TagValue,
+            ["EC2ISOLATION_SNAPSHOTS"] = Snapshots ? "true" : "false",
+            ["EC2ISOLATION_LEASE_SECONDS"] = leaseSeconds.ToString(CultureInfo.InvariantCulture),
+            ["EC2ISOLATION_GUARDDUTY_MIN_SEVERITY"] = GuardDutyMinSeverity.ToString(CultureInfo.InvariantCulture),
+        };
+        if (ForensicIngress is not null)
+        {
+            environment["EC2ISOLATION_FORENSIC_INGRESS"] = ForensicIngress;
+        }
+
+        if (GuardDutyTypePrefixes.Count > 0)
+        {
+            environment["EC2ISOLATION_GUARDDUTY_TYPE_PREFIXES"] = string.Join(',', GuardDutyTypePrefixes);
+        }
+
+        try
+        {
+            IsolationSettings.FromEnvironment(environment.GetValueOrDefault);
+        }
+        catch (InvalidRequestException e)
+        {
+            throw new InvalidRequestException("CDK context is invalid for the function (EC2ISOLATION_* variables): " + e.Message);
+        }
+
+        return environment;
+    }
+
+    /// <summary>A context value as text: `-c` gives strings, `cdk.json` gives JSON values (lists joined with commas).</summary>
+    private static string? Text(object? value) => value switch
+    {
+        null => null,
+        string text => text.Trim(),
+        bool flag => flag ? "true" : "false",
+        IEnumerable items => string.Join(',', items.Cast<object?>().Select(Text)),
+        IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
+}

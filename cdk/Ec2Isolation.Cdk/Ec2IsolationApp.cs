@@ -1,0 +1,32 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Lambda;
+
+namespace Ec2Isolation.Cdk;
+
+/// <summary>The stacks of one app: one per region, so that one `cdk deploy --all` deploys every region.</summary>
+public static class Ec2IsolationApp
+{
+    public const string StackPrefix = "Ec2Isolation";
+
+    /// <summary>
+    /// One stack per region of the settings, else one in <paramref name="defaultRegion"/> (the CLI's), else one
+    /// environment-agnostic stack (a synth with no AWS account or configuration). <paramref name="functionCode"/> makes
+    /// each stack its own code: an asset belongs to one stack.
+    /// </summary>
+    public static IReadOnlyList<Ec2IsolationStack> AddStacks(App app, DeploymentSettings settings, Func<Code> functionCode, string? account, string? defaultRegion)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(functionCode);
+        string?[] regions = settings.Regions.Count > 0 ? [.. settings.Regions] : [defaultRegion];
+        return
+        [
+            .. regions.Select(region => new Ec2IsolationStack(app, region is null ? StackPrefix : $"{StackPrefix}-{region}", new Ec2IsolationStackProps
+            {
+                Env = new Amazon.CDK.Environment { Account = account, Region = region },
+                Description = "EC2 instance isolation (Ec2Isolation)",
+                Settings = settings,
+                FunctionCode = functionCode(),
+            })),
+        ];
+    }
+}

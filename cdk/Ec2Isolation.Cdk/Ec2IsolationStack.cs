@@ -1,0 +1,229 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.CloudWatch.Actions;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Lambda.Destinations;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.SNS;
+using Amazon.CDK.AWS.SNS.Subscriptions;
+using Amazon.CDK.AWS.SQS;
+using Constructs;
+using LambdaFunctionTarget = Amazon.CDK.AWS.Events.Targets.LambdaFunction;
+using LambdaFunctionTargetProps = Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps;
+
+namespace Ec2Isolation.Cdk;
+
+public sealed class Ec2IsolationStackProps : StackProps
+{
+    public required DeploymentSettings Settings { get; init; }
+
+    /// <summary>The function's code: the folder holding the Native AOT `bootstrap` (eng/publish-lambda.sh makes it).</summary>
+    public required Code FunctionCode { get; init; }
+}
+
+/// <summary>
+/// The whole service in one region: the record table, the deny-all isolation role and profile, the function, the three
+/// EventBridge rules that invoke it (tag change, GuardDuty finding, scheduled sweep), dead-letter queues and alarms.
+/// </summary>
+public sealed class Ec2IsolationStack : Stack
+{
+    /// <summary>Every role of the stack is under this path, so that one ARN pattern denies the function writing onto any.</summary>
+    public const string RolePath = "/ec2-isolation/";
+
+    public const int FunctionTimeoutSeconds = 90;
+
+    /// <summary>A run's lease on a record must outlast an invocation, or a retry could take over a run still working.</summary>
+    public const int LeaseSeconds = 120;
+
+    public const int ReservedConcurrency = 20;
+
+    private readonly ITopic? _notifications;
+
+    public Ec2IsolationStack(Construct scope, string id, Ec2IsolationStackProps props)
+        : base(scope, id, props)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+        var settings = props.Settings;
+        _notifications = NotificationTopic(settings);
+
+        var table = new Table(this, "Records", new TableProps
+        {
+            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "InstanceId", Type = AttributeType.STRING },
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            PointInTimeRecovery = true,
+            Encryption = TableEncryption.AWS_MANAGED,
+            // The records hold each instance's original configuration: release needs them, so they outlive the stack.
+            RemovalPolicy = RemovalPolicy.RETAIN,
+        });
+
+        var isolationRole = new Role(this, "IsolationRole", new RoleProps
+        {
+            Description = "Swapped onto an isolated instance: denies everything",
+            AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
+            Path = RolePath,
+            InlinePolicies = new Dictionary<string, PolicyDocument>
+            {
+                ["deny-all"] = new(new PolicyDocumentProps
+                {
+                    Statements = [new PolicyStatement(new PolicyStatementProps { Effect = Effect.DENY, Actions = ["*"], Resources = ["*"] })],
+                }),
+            },
+        });
+        var isolationProfile = new InstanceProfile(this, "IsolationProfile", new InstanceProfileProps { Role = isolationRole, Path = RolePath });
+
+        var functionRole = new Role(this, "FunctionRole", new RoleProps
+        {
+            Description = "The isolation function",
+            AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
+            Path = RolePath,
+            InlinePolicies = new Dictionary<string, PolicyDocument>
+            {
+                ["isolate"] = FunctionPolicy.Create(new(this, table.TableArn, isolationRole.RoleArn, settings.TagKey, settings.RevocableRoles)),
+            },
+        });
+        var logGroup = new LogGroup(this, "FunctionLogs", new LogGroupProps
+        {
+            Retention = RetentionDays.ONE_YEAR,
+            RemovalPolicy = RemovalPolicy.RETAIN,
+        });
+        logGroup.GrantWrite(functionRole);
+
+        // Function errors, after Lambda's own two retries, land here (not in a rule's dead-letter queue).
+        var failedInvocations = EncryptedQueue("FailedInvocations");
+        var function = new Function(this, "Function", new FunctionProps
+        {
+            Description = "Isolates EC2 instances: tag changes, GuardDuty findings, and a sweep of tagged instances",
+            Runtime = Runtime.PROVIDED_AL2023,
+            Architecture = Architecture.X86_64,
+            Handler = "bootstrap",
+            Code = props.FunctionCode,
+            MemorySize = 512,
+            Timeout = Duration.Seconds(FunctionTimeoutSeconds),
+            ReservedConcurrentExecutions = ReservedConcurrency,
+            Role = functionRole,
+            LogGroup = logGroup,
+            Environment = settings.FunctionEnvironment(table.TableName, isolationProfile.InstanceProfileName, LeaseSeconds),
+            RetryAttempts = 2,
+            MaxEventAge = Duration.Hours(6),
+            OnFailure = new SqsDestination(failedInvocations),
+        });
+        AddAlarm("FunctionErrors", function.MetricErrors(), "The isolation function failed: see its log group and the FailedInvocations queue");
+        AddAlarm("FailedInvocationsAlarm", failedInvocations.MetricApproximateNumberOfMessagesVisible(),
+            "Events the isolation function failed on after its retries");
+
+        AddTrigger("TagChange", function, new RuleProps
+        {
+            Description = "An analyst's trigger tag on an EC2 instance",
+            // The key among the changed keys *and* its value: the function's own tags (KEY:status...) never match.
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.tag"],
+                DetailType = ["Tag Change on Resource"],
+                Detail = new Dictionary<string, object>
+                {
+                    ["service"] = new[] { "ec2" },
+                    ["resource-type"] = new[] { "instance" },
+                    ["changed-tag-keys"] = new[] { settings.TagKey },
+                    ["tags"] = new Dictionary<string, object> { [settings.TagKey] = new[] { settings.TagValue } },
+                },
+            },
+        });
+        AddTrigger("GuardDutyFinding", function, new RuleProps
+        {
+            Description = "GuardDuty findings about EC2 instances at or above the severity threshold",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.guardduty"],
+                DetailType = ["GuardDuty Finding"],
+                Detail = GuardDutyDetail(settings),
+            },
+        });
+        AddTrigger("Sweep", function, new RuleProps
+        {
+            Description = "Isolates tagged instances whose tag event was lost",
+            Schedule = Schedule.Rate(Duration.Minutes(settings.SweepMinutes)),
+        });
+
+        Output("TableName", table.TableName, "The DynamoDB table of isolation records (EC2ISOLATION_TABLE for the CLI)");
+        Output("IsolationInstanceProfileName", isolationProfile.InstanceProfileName, "The deny-all instance profile (EC2ISOLATION_INSTANCE_PROFILE)");
+        Output("FunctionName", function.FunctionName, "The isolation function");
+    }
+
+    private static Dictionary<string, object> GuardDutyDetail(DeploymentSettings settings)
+    {
+        var detail = new Dictionary<string, object>
+        {
+            ["resource"] = new Dictionary<string, object> { ["resourceType"] = new[] { "Instance" } },
+            ["severity"] = new object[] { new Dictionary<string, object> { ["numeric"] = new object[] { ">=", settings.GuardDutyMinSeverity } } },
+        };
+        if (settings.GuardDutyTypePrefixes.Count > 0)
+        {
+            detail["type"] = settings.GuardDutyTypePrefixes.Select(prefix => new Dictionary<string, object> { ["prefix"] = prefix }).ToArray<object>();
+        }
+
+        return detail;
+    }
+
+    /// <summary>A rule invoking the function, retried by EventBridge, with its own dead-letter queue and an alarm on it.</summary>
+    private void AddTrigger(string id, IFunction function, RuleProps props)
+    {
+        var deadLetters = EncryptedQueue(id + "DeadLetters");
+        new Rule(this, id, props).AddTarget(new LambdaFunctionTarget(function, new LambdaFunctionTargetProps
+        {
+            DeadLetterQueue = deadLetters,
+            RetryAttempts = 10,
+            MaxEventAge = Duration.Hours(2),
+        }));
+        AddAlarm(id + "DeadLettersAlarm", deadLetters.MetricApproximateNumberOfMessagesVisible(),
+            $"Events of the {id} rule that EventBridge could not deliver to the isolation function");
+    }
+
+    /// <summary>A standard queue (EventBridge refuses FIFO dead-letter queues), SQS-encrypted, refusing requests without TLS.</summary>
+    private Queue EncryptedQueue(string id) => new(this, id, new QueueProps
+    {
+        Encryption = QueueEncryption.SQS_MANAGED,
+        EnforceSSL = true,
+        RetentionPeriod = Duration.Days(14),
+    });
+
+    /// <summary>An alarm as soon as the metric is above zero, notifying the topic when there is one.</summary>
+    private void AddAlarm(string id, IMetric metric, string description)
+    {
+        var alarm = new Alarm(this, id, new AlarmProps
+        {
+            AlarmDescription = description,
+            Metric = metric,
+            Threshold = 0,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+            EvaluationPeriods = 1,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+        if (_notifications is not null)
+        {
+            alarm.AddAlarmAction(new SnsAction(_notifications));
+        }
+    }
+
+    private ITopic? NotificationTopic(DeploymentSettings settings)
+    {
+        if (settings.NotificationTopicArn is { } arn)
+        {
+            return Topic.FromTopicArn(this, "Notifications", arn);
+        }
+
+        if (settings.NotificationEmail is not { } email)
+        {
+            return null;
+        }
+
+        var topic = new Topic(this, "Notifications", new TopicProps { DisplayName = "EC2 isolation alarms", EnforceSSL = true });
+        topic.AddSubscription(new EmailSubscription(email));
+        return topic;
+    }
+
+    private void Output(string id, string value, string description) =>
+        _ = new CfnOutput(this, id, new CfnOutputProps { Value = value, Description = description });
+}

@@ -1,0 +1,105 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.IAM;
+using Ec2Isolation.Aws;
+
+namespace Ec2Isolation.Cdk;
+
+/// <summary>
+/// The function's own permissions at least privilege, built from <see cref="RequiredActions.Isolate"/> (the actions the
+/// engine calls): each action is granted in the statement that scopes it, and an action no statement scopes fails the
+/// synth, so that a new call gets a deliberate scope rather than "*". The function never releases: nothing of
+/// <see cref="RequiredActions.ReleaseAndStatus"/> is granted.
+/// </summary>
+internal static class FunctionPolicy
+{
+    public sealed record Targets(Stack Stack, string TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles);
+
+    public static PolicyDocument Create(Targets targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var scopes = Scopes(targets);
+        var unscoped = RequiredActions.Isolate.Where(action => !scopes.Any(scope => scope.Claims(action))).ToList();
+        if (unscoped.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"RequiredActions.Isolate lists {string.Join(", ", unscoped)}, which FunctionPolicy does not scope: add it to a statement.");
+        }
+
+        var statements = scopes
+            .Select(scope => (scope, actions: RequiredActions.Isolate.Where(scope.Claims).ToArray()))
+            .Where(s => s.actions.Length > 0)
+            .Select(s => new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = s.scope.Sid,
+                Actions = s.actions,
+                Resources = s.scope.Resources,
+                Conditions = s.scope.Conditions,
+            }))
+            .Append(new PolicyStatement(new PolicyStatementProps
+            {
+                // IAM cannot limit iam:PutRolePolicy by policy name or content: whatever role pattern is allowed, the
+                // function may never write onto a role of this stack (its own, the isolation role), nor delete from one.
+                Sid = "DenyWritingOntoStackRoles",
+                Effect = Effect.DENY,
+                Actions = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+                Resources = [Arn(targets.Stack, "iam", "role", Ec2IsolationStack.RolePath.TrimStart('/') + "*", region: "")],
+            }));
+        return new PolicyDocument(new PolicyDocumentProps { Statements = [.. statements] });
+    }
+
+    private sealed record Scope(string Sid, Func<string, bool> Claims, string[] Resources, Dictionary<string, object>? Conditions = null);
+
+    private static Scope[] Scopes(Targets t)
+    {
+        var stack = t.Stack;
+        return
+        [
+            new("RecordTable", a => a.StartsWith("dynamodb:", StringComparison.Ordinal), [t.TableArn]),
+
+            // Describe* of EC2, Auto Scaling and ELBv2 support no resource-level permissions: "*" is their only resource.
+            new("Describe", IsDescribe, ["*"]),
+
+            new("PassIsolationRoleToEc2", a => a == "iam:PassRole", [t.IsolationRoleArn],
+                new() { ["StringEquals"] = new Dictionary<string, object> { ["iam:PassedToService"] = "ec2.amazonaws.com" } }),
+            new("ReadInstanceProfiles", a => a == "iam:GetInstanceProfile", [Arn(stack, "iam", "instance-profile", "*", region: "")]),
+            new("RevokeInstanceCredentials", a => a == "iam:PutRolePolicy", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")]),
+
+            // Tags on instances: the trigger tag (GuardDuty findings) and the tool's own status tags, no other key.
+            new("TagInstances", a => a == "ec2:CreateTags", [Arn(stack, "ec2", "instance", "*")],
+                new() { ["ForAllValues:StringLike"] = new Dictionary<string, object> { ["aws:TagKeys"] = new[] { t.TagKey, t.TagKey + ":*" } } }),
+            // Tags given at creation (TagSpecifications) of the quarantine groups and the snapshots.
+            new("TagOnCreate", a => a == "ec2:CreateTags", [Arn(stack, "ec2", "security-group", "*"), Snapshots(stack)],
+                new() { ["StringEquals"] = new Dictionary<string, object> { ["ec2:CreateAction"] = new[] { "CreateSecurityGroup", "CreateSnapshots" } } }),
+
+            // The other EC2 changes touch instances, network interfaces, volumes, security groups and the VPC of this
+            // region and account, and snapshots (whose ARNs have no account).
+            new("ContainInstances", a => a.StartsWith("ec2:", StringComparison.Ordinal) && !IsDescribe(a) && a != "ec2:CreateTags",
+                [Arn(stack, "ec2", "*", null), Snapshots(stack)]),
+            new("AutoScalingStandby", a => a.StartsWith("autoscaling:", StringComparison.Ordinal) && !IsDescribe(a),
+                [stack.FormatArn(new ArnComponents
+                {
+                    Service = "autoscaling",
+                    Resource = "autoScalingGroup",
+                    ResourceName = "*:autoScalingGroupName/*",
+                    ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+                })]),
+            new("DeregisterTargets", a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) && !IsDescribe(a),
+                [Arn(stack, "elasticloadbalancing", "targetgroup", "*/*")]),
+        ];
+    }
+
+    private static bool IsDescribe(string action) => action.Split(':')[1].StartsWith("Describe", StringComparison.Ordinal);
+
+    private static string Snapshots(Stack stack) => Arn(stack, "ec2", "snapshot", "*", account: "");
+
+    /// <summary>An ARN in the stack's partition, account and region unless given ("" leaves the field empty).</summary>
+    private static string Arn(Stack stack, string service, string resource, string? resourceName, string? account = null, string? region = null) =>
+        stack.FormatArn(new ArnComponents
+        {
+            Service = service,
+            Resource = resource,
+            ResourceName = resourceName,
+            Account = account,
+            Region = region,
+        });
+}

@@ -1,0 +1,91 @@
+using Amazon.CDK;
+using Ec2Isolation.Core;
+
+namespace Ec2Isolation.Cdk.Tests;
+
+public sealed class DeploymentSettingsTests
+{
+    [Fact]
+    public void FromContext_NoContext_Defaults()
+    {
+        var settings = Read([]);
+
+        Assert.Equal(DeploymentSettings.Defaults, settings);
+        Assert.Equal(("ec2-isolation", "isolate", 7.0, 15, true, "*"),
+            (settings.TagKey, settings.TagValue, settings.GuardDutyMinSeverity, settings.SweepMinutes, settings.Snapshots, settings.RevocableRoles));
+        Assert.Empty(settings.Regions);
+        Assert.Empty(settings.GuardDutyTypePrefixes);
+        Assert.Null(settings.ForensicIngress);
+    }
+
+    [Fact]
+    public void FromContext_CommandLineStrings_ReadsEverySetting()
+    {
+        var settings = Read(new()
+        {
+            ["tagKey"] = "quarantine",
+            ["tagValue"] = "now",
+            ["guardDutyMinSeverity"] = "8.5",
+            ["guardDutyTypePrefixes"] = "Backdoor:EC2/, CryptoCurrency:EC2/",
+            ["sweepMinutes"] = "5",
+            ["forensicIngress"] = "10.9.0.0/24:22",
+            ["snapshots"] = "false",
+            ["regions"] = "eu-west-1,us-east-1",
+            ["notificationEmail"] = "soc@example.com",
+            ["revocableRoles"] = "/workloads/*",
+        });
+
+        Assert.Equal(SynthesizedStacks.ConfiguredSettings with { Regions = settings.Regions, GuardDutyTypePrefixes = settings.GuardDutyTypePrefixes }, settings);
+        Assert.Equal(["eu-west-1", "us-east-1"], settings.Regions);
+        Assert.Equal(SynthesizedStacks.ConfiguredSettings.GuardDutyTypePrefixes, settings.GuardDutyTypePrefixes);
+    }
+
+    [Fact]
+    public void FromContext_CdkJsonValues_ReadsListsNumbersAndBooleans()
+    {
+        var settings = Read(new()
+        {
+            ["regions"] = new[] { "eu-west-1", "eu-central-1" },
+            ["guardDutyMinSeverity"] = 9,
+            ["sweepMinutes"] = 30,
+            ["snapshots"] = false,
+        });
+
+        Assert.Equal(["eu-west-1", "eu-central-1"], settings.Regions);
+        Assert.Equal((9.0, 30, false), (settings.GuardDutyMinSeverity, settings.SweepMinutes, settings.Snapshots));
+    }
+
+    [Fact]
+    public void FromContext_InvalidValues_NamesEveryKey()
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Read(new()
+        {
+            ["guardDutyMinSeverity"] = "11",
+            ["sweepMinutes"] = "0",
+            ["snapshots"] = "sometimes",
+            ["notificationEmail"] = "soc@example.com",
+            ["notificationTopicArn"] = "arn:aws:sns:eu-west-1:123456789012:soc",
+        }));
+
+        foreach (var key in new[] { "guardDutyMinSeverity", "sweepMinutes", "snapshots", "notificationTopicArn" })
+        {
+            Assert.Contains(key, error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void FunctionEnvironment_ValueTheFunctionWouldRefuse_FailsTheSynth()
+    {
+        var settings = DeploymentSettings.Defaults with { ForensicIngress = "anywhere:22" };
+
+        var error = Assert.Throws<InvalidRequestException>(() => settings.FunctionEnvironment("table", "profile", 120));
+
+        Assert.Contains("EC2ISOLATION_FORENSIC_INGRESS", error.Message, StringComparison.Ordinal);
+    }
+
+    private static DeploymentSettings Read(Dictionary<string, object> context)
+    {
+        JsiiNode.SilenceVersionWarnings();
+        return DeploymentSettings.FromContext(new App(new AppProps { Context = context }).Node);
+    }
+}
