@@ -48,6 +48,12 @@ public sealed record DeploymentSettings
     /// </summary>
     public required string RevocableRoles { get; init; }
 
+    /// <summary>
+    /// `reservedConcurrency`, default 20: invocations kept for the function alone, so that a busy account never starves
+    /// containment; 0 reserves none (an account whose concurrency limit is 10, as new accounts have, cannot reserve any).
+    /// </summary>
+    public required int ReservedConcurrency { get; init; }
+
     /// <summary>The defaults alone: what a deployment without context gets.</summary>
     public static DeploymentSettings Defaults { get; } = new()
     {
@@ -62,6 +68,7 @@ public sealed record DeploymentSettings
         NotificationEmail = null,
         NotificationTopicArn = null,
         RevocableRoles = "*",
+        ReservedConcurrency = 20,
     };
 
     /// <summary>Reads every setting from the context of <paramref name="node"/>; throws <see cref="InvalidRequestException"/> naming each key whose value is wrong.</summary>
@@ -107,6 +114,9 @@ public sealed record DeploymentSettings
             NotificationEmail = Read("notificationEmail"),
             NotificationTopicArn = Read("notificationTopicArn"),
             RevocableRoles = (Read("revocableRoles") ?? defaults.RevocableRoles).TrimStart('/'),
+            ReservedConcurrency = Parse<int>("reservedConcurrency", defaults.ReservedConcurrency,
+                text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v <= 1000 ? v : null,
+                "a whole number from 0 to 1000"),
         };
         if (settings.NotificationEmail is not null && settings.NotificationTopicArn is not null)
         {

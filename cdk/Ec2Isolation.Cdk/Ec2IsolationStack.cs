@@ -38,8 +38,6 @@ public sealed class Ec2IsolationStack : Stack
     /// <summary>A run's lease on a record must outlast an invocation, or a retry could take over a run still working.</summary>
     public const int LeaseSeconds = 120;
 
-    public const int ReservedConcurrency = 20;
-
     private readonly ITopic? _notifications;
 
     public Ec2IsolationStack(Construct scope, string id, Ec2IsolationStackProps props)
@@ -102,7 +100,7 @@ public sealed class Ec2IsolationStack : Stack
             Code = props.FunctionCode,
             MemorySize = 512,
             Timeout = Duration.Seconds(FunctionTimeoutSeconds),
-            ReservedConcurrentExecutions = ReservedConcurrency,
+            ReservedConcurrentExecutions = settings.ReservedConcurrency > 0 ? settings.ReservedConcurrency : null,
             Role = functionRole,
             LogGroup = logGroup,
             Environment = settings.FunctionEnvironment(table.TableName, isolationProfile.InstanceProfileName, LeaseSeconds),

@@ -33,6 +33,7 @@ public sealed class DeploymentSettingsTests
             ["regions"] = "eu-west-1,us-east-1",
             ["notificationEmail"] = "soc@example.com",
             ["revocableRoles"] = "/workloads/*",
+            ["reservedConcurrency"] = "5",
         });
 
         Assert.Equal(SynthesizedStacks.ConfiguredSettings with { Regions = settings.Regions, GuardDutyTypePrefixes = settings.GuardDutyTypePrefixes }, settings);
@@ -63,11 +64,12 @@ public sealed class DeploymentSettingsTests
             ["guardDutyMinSeverity"] = "11",
             ["sweepMinutes"] = "0",
             ["snapshots"] = "sometimes",
+            ["reservedConcurrency"] = "-1",
             ["notificationEmail"] = "soc@example.com",
             ["notificationTopicArn"] = "arn:aws:sns:eu-west-1:123456789012:soc",
         }));
 
-        foreach (var key in new[] { "guardDutyMinSeverity", "sweepMinutes", "snapshots", "notificationTopicArn" })
+        foreach (var key in new[] { "guardDutyMinSeverity", "sweepMinutes", "snapshots", "reservedConcurrency", "notificationTopicArn" })
         {
             Assert.Contains(key, error.Message, StringComparison.Ordinal);
         }

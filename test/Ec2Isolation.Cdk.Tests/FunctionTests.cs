@@ -20,6 +20,14 @@ public sealed class FunctionTests(SynthesizedStacks stacks)
     }
 
     [Fact]
+    public void ReservedConcurrency_Configured_ReservesThatMany() =>
+        stacks.Configured.Template.HasResourceProperties("AWS::Lambda::Function", new Props { ["ReservedConcurrentExecutions"] = 5 });
+
+    [Fact]
+    public void ReservedConcurrency_Zero_ReservesNone() =>
+        stacks.ExistingTopic.Template.HasResourceProperties("AWS::Lambda::Function", new Props { ["ReservedConcurrentExecutions"] = AMatch.Absent() });
+
+    [Fact]
     public void LeaseSeconds_OutlastTheTimeout() =>
         Assert.True(Ec2IsolationStack.LeaseSeconds > Ec2IsolationStack.FunctionTimeoutSeconds);
 

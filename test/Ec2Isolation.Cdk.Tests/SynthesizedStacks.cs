@@ -26,6 +26,7 @@ public sealed class SynthesizedStacks : IDisposable
         Snapshots = false,
         NotificationEmail = "soc@example.com",
         RevocableRoles = "workloads/*",
+        ReservedConcurrency = 5,
     };
 
     public const string ExistingTopicArn = "arn:aws:sns:us-west-2:123456789012:soc-alarms";
@@ -41,7 +42,7 @@ public sealed class SynthesizedStacks : IDisposable
         var defaults = Ec2IsolationApp.AddStacks(app, DeploymentSettings.Defaults, Code, account: null, defaultRegion: null).Single();
         var configured = Ec2IsolationApp.AddStacks(app, ConfiguredSettings, Code, account: null, defaultRegion: "eu-west-1").Single();
         var existingTopic = Ec2IsolationApp.AddStacks(
-            app, DeploymentSettings.Defaults with { NotificationTopicArn = ExistingTopicArn }, Code, account: null, defaultRegion: "us-west-2").Single();
+            app, DeploymentSettings.Defaults with { NotificationTopicArn = ExistingTopicArn, ReservedConcurrency = 0 }, Code, account: null, defaultRegion: "us-west-2").Single();
         var assembly = app.Synth();
         StackTemplate Load(Ec2IsolationStack stack) => new(Template.FromStack(stack), assembly.GetStackArtifact(stack.ArtifactId).TemplateFullPath);
         Defaults = Load(defaults);
