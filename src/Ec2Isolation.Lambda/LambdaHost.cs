@@ -38,7 +38,7 @@ public static partial class LambdaHost
         {
             var collection = new ServiceCollection()
                 .AddSingleton(time)
-                .AddLogging(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(logs))
+                .AddLogging(logging => logging.ClearProviders().SetMinimumLevel(MinimumLevel(getVariable)).AddProvider(logs))
                 .AddEc2Isolation(IsolationSettings.FromEnvironment(getVariable), Connection(getVariable));
             overrides?.Invoke(collection);
             services = collection.BuildServiceProvider();
@@ -76,6 +76,20 @@ public static partial class LambdaHost
             }
         }
     }
+
+    /// <summary>
+    /// The application log level Lambda's logging configuration sets (AWS_LAMBDA_LOG_LEVEL: TRACE, DEBUG, INFO, WARN,
+    /// ERROR, FATAL); Information when it is not set.
+    /// </summary>
+    internal static LogLevel MinimumLevel(Func<string, string?> getVariable) => getVariable("AWS_LAMBDA_LOG_LEVEL")?.Trim().ToUpperInvariant() switch
+    {
+        "TRACE" => LogLevel.Trace,
+        "DEBUG" => LogLevel.Debug,
+        "WARN" => LogLevel.Warning,
+        "ERROR" => LogLevel.Error,
+        "FATAL" => LogLevel.Critical,
+        _ => LogLevel.Information,
+    };
 
     /// <summary>The region Lambda runs in (AWS_REGION), and AWS_ENDPOINT_URL for every client, the Query client too.</summary>
     private static AwsConnection Connection(Func<string, string?> getVariable) =>

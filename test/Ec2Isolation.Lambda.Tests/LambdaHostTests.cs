@@ -4,6 +4,7 @@ using Ec2Isolation.Core;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Moq;
 
 namespace Ec2Isolation.Lambda.Tests;
@@ -22,6 +23,15 @@ public sealed class LambdaHostTests : IAsyncLifetime, IDisposable
     public Task DisposeAsync() => _runtime.DisposeAsync().AsTask();
 
     public void Dispose() => _logs.Dispose();
+
+    [Theory]
+    [InlineData(null, LogLevel.Information)]
+    [InlineData("DEBUG", LogLevel.Debug)]
+    [InlineData("warn", LogLevel.Warning)]
+    [InlineData("FATAL", LogLevel.Critical)]
+    [InlineData("LOUD", LogLevel.Information)]
+    public void MinimumLevel_LambdaLogLevel_MapsToTheLoggingLevel(string? value, LogLevel expected) =>
+        Assert.Equal(expected, LambdaHost.MinimumLevel(name => name == "AWS_LAMBDA_LOG_LEVEL" ? value : null));
 
     [Fact]
     public async Task RunAsync_TableNotConfigured_PostsInitErrorAndReturnsInitFailed()
