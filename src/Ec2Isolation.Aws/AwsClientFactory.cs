@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
 using Amazon.SecurityToken;
+using Amazon.SimpleSystemsManagement;
 
 namespace Ec2Isolation.Aws;
 
@@ -43,6 +44,10 @@ public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials cr
 
     public IAmazonSecurityTokenService CreateSts() =>
         new AmazonSecurityTokenServiceClient(Credentials, Configure(new AmazonSecurityTokenServiceConfig()));
+
+    /// <summary>SSM Parameter Store, for the notifiers' secrets.</summary>
+    public IAmazonSimpleSystemsManagement CreateSsm() =>
+        new AmazonSimpleSystemsManagementClient(Credentials, Configure(new AmazonSimpleSystemsManagementConfig()));
 
     /// <summary>
     /// The endpoint of a Query-protocol service with no SDK package here (iam, autoscaling, elasticloadbalancing):

@@ -48,4 +48,31 @@ public static class RequiredActions
         "elasticloadbalancing:RegisterTargets",
         "dynamodb:Scan",
     ];
+
+    /// <summary>
+    /// What replacing calls (the analyst's CLI only; the function never replaces). EC2 checks two of them itself during
+    /// RunInstances: ec2:CreateTags for the tags on creation (grant it with the condition
+    /// <c>ec2:CreateAction = RunInstances</c>), and iam:PassRole for the role of the original instance profile.
+    /// </summary>
+    public static IReadOnlyList<string> Replace { get; } =
+    [
+        "ec2:DescribeInstances",
+        "ec2:DescribeLaunchTemplateVersions",
+        "ec2:RunInstances",
+        "ec2:CreateTags",
+        "iam:PassRole",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+    ];
+
+    /// <summary>
+    /// What the notifiers add when Slack or Jira is configured: reading their SecureString parameters (grant it on the
+    /// parameters EC2ISOLATION_SLACK_WEBHOOK_PARAMETER and EC2ISOLATION_JIRA_TOKEN_PARAMETER name, nothing wider), and
+    /// kms:Decrypt on the key that encrypts them when it is a customer managed key (the AWS managed aws/ssm key needs no
+    /// grant). The ticket tag uses ec2:CreateTags, which isolating has already.
+    /// </summary>
+    public static IReadOnlyList<string> Notifications { get; } =
+    [
+        "ssm:GetParameter",
+    ];
 }

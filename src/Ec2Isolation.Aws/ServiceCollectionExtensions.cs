@@ -1,11 +1,14 @@
 using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Aws.Ec2;
+using Ec2Isolation.Aws.Notifications;
 using Ec2Isolation.Aws.Query;
 using Ec2Isolation.Aws.Sts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Notifications;
 using Ec2Isolation.Core.Ports;
+using Ec2Isolation.Core.Replacement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -48,13 +51,21 @@ public static class ServiceCollectionExtensions
                 settings,
                 connection.Region,
                 provider.GetRequiredService<TimeProvider>(),
-                provider.GetRequiredService<ILogger<IsolationService>>());
+                provider.GetRequiredService<ILogger<IsolationService>>(),
+                provider.GetServices<IIsolationNotifier>());
         });
+        services.AddNotifiers(settings);
         services.AddSingleton<IIsolationEventProcessor>(provider => new IsolationEventProcessor(
             provider.GetRequiredService<IIsolationService>(),
             provider.GetRequiredService<AwsApis>().Ec2,
             settings,
             provider.GetRequiredService<ILogger<IsolationEventProcessor>>()));
+        services.AddSingleton<IReplacementService>(provider => new ReplacementService(
+            provider.GetRequiredService<AwsApis>(),
+            new AwsEc2Api(provider.GetRequiredService<AwsClientFactory>().CreateEc2(), dryRun: true),
+            settings,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<ReplacementService>>()));
         return services;
     }
 }

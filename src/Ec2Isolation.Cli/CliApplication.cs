@@ -5,6 +5,7 @@ using Ec2Isolation.Cli.Output;
 using Ec2Isolation.Core;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Replacement;
 using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Cli;
@@ -66,7 +67,8 @@ internal sealed class CliApplication
         _output.AcceptOnlyFromAmong(Table, Json);
         _rootCommand = new RootCommand("Isolates compromised EC2 instances and releases them, keeping a durable record of each isolation.")
         {
-            _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), StatusCommand(), InvokeCommand(),
+            _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), ReplaceCommand(), StatusCommand(),
+            InvokeCommand(),
         };
     }
 
@@ -97,16 +99,34 @@ internal sealed class CliApplication
             new Command("isolate", "Contain an instance's network, revoke its credentials and keep its evidence.") { reason, incident },
             "The instance to isolate (i-...).",
             (parseResult, instanceId) => new IsolationRequest(instanceId, parseResult.GetValue(reason), parseResult.GetValue(incident)),
-            (service, request, token) => service.PlanIsolationAsync(request, token),
-            (service, request, token) => service.IsolateAsync(request, token));
+            (services, request, token) => services.Isolation.PlanIsolationAsync(request, token),
+            async (services, request, token) => ChangeOutput.From(await services.Isolation.IsolateAsync(request, token)));
     }
 
     private Command ReleaseCommand() => ChangeCommand(
         new Command("release", "Restore an isolated instance's original configuration."),
         "The isolated instance to release (i-...).",
         (_, instanceId) => new ReleaseRequest(instanceId),
-        (service, request, token) => service.PlanReleaseAsync(request, token),
-        (service, request, token) => service.ReleaseAsync(request, token));
+        (services, request, token) => services.Isolation.PlanReleaseAsync(request, token),
+        async (services, request, token) => ChangeOutput.From(await services.Isolation.ReleaseAsync(request, token)));
+
+    private Command ReplaceCommand()
+    {
+        var ami = new Option<string?>("--ami") { Description = "Launch from this AMI (ami-...) instead of the launch template the instance was launched from." };
+        var force = new Option<bool>("--force") { Description = "Launch even when a replacement launched earlier is still there." };
+        return ChangeCommand(
+            new Command(
+                "replace",
+                "Launch a clean replacement of an isolated instance: its subnet, instance type, original security groups (primary network interface) "
+                + "and instance profile, from an AMI or its launch template. Auto Scaling members are replaced by their group.")
+            {
+                ami, force,
+            },
+            "The isolated instance to replace (i-...).",
+            (parseResult, instanceId) => new ReplacementRequest(instanceId, parseResult.GetValue(ami), parseResult.GetValue(force)),
+            (services, request, token) => services.Replacement.PlanReplacementAsync(request, token),
+            async (services, request, token) => new ReplaceOutput(await services.Replacement.ReplaceAsync(request, token)));
+    }
 
     private Command StatusCommand()
     {
@@ -156,13 +176,13 @@ internal sealed class CliApplication
         }
     }
 
-    /// <summary>isolate and release: an instance id, and --dry-run, which prints the plan instead of making the change.</summary>
+    /// <summary>isolate, release and replace: an instance id, and --dry-run, which prints the plan instead of making the change.</summary>
     private Command ChangeCommand<TRequest>(
         Command command,
         string instanceIdDescription,
         Func<ParseResult, string, TRequest> createRequest,
-        Func<IIsolationService, TRequest, CancellationToken, Task<IsolationPlan>> plan,
-        Func<IIsolationService, TRequest, CancellationToken, Task<IsolationResult>> apply)
+        Func<CliServices, TRequest, CancellationToken, Task<IsolationPlan>> plan,
+        Func<CliServices, TRequest, CancellationToken, Task<ICommandOutput>> apply)
     {
         var instanceId = new Argument<string>("instance-id") { Description = instanceIdDescription };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan: every API call it would make, permission-checked; change nothing." };
@@ -174,8 +194,8 @@ internal sealed class CliApplication
             return RunAsync(
                 parseResult,
                 async (services, token) => parseResult.GetValue(dryRun)
-                    ? new PlanOutput(await plan(services.Isolation, request, token))
-                    : ChangeOutput.From(await apply(services.Isolation, request, token)),
+                    ? new PlanOutput(await plan(services, request, token))
+                    : await apply(services, request, token),
                 cancellationToken);
         });
         return command;

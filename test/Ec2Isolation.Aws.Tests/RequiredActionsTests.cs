@@ -1,5 +1,7 @@
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Replacement;
 using Ec2Isolation.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ec2Isolation.Aws.Tests;
 
@@ -53,6 +55,23 @@ public sealed class RequiredActionsTests(MotoServer moto) : IAsyncLifetime
         await service.ListAsync(CancellationToken.None);
 
         Assert.Subset(RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).ToHashSet(), Called(await moto.StopRecordingAsync()));
+    }
+
+    [Fact]
+    public async Task Replace_FromLaunchTemplateWithProfile_CallsOnlyListedActionsAndEveryOneEc2DoesNotCheckItself()
+    {
+        var (instance, _) = await _account.Network.RunFromLaunchTemplateAsync([await _account.Network.CreateGroupAsync("web")]);
+        await _account.AssociateAppProfileAsync(instance.InstanceId);
+        using var provider = _account.BuildProvider();
+        await provider.GetRequiredService<IIsolationService>().IsolateAsync(new IsolationRequest(instance.InstanceId, RequestedBy: "tester"), CancellationToken.None);
+        await moto.StartRecordingAsync();
+
+        await provider.GetRequiredService<IReplacementService>().ReplaceAsync(new ReplacementRequest(instance.InstanceId), CancellationToken.None);
+
+        var called = Called(await moto.StopRecordingAsync());
+        Assert.Subset(RequiredActions.Replace.ToHashSet(), called);
+        // EC2 checks these two during RunInstances itself: the tags on creation, and passing the profile's role.
+        Assert.Equal(["ec2:CreateTags", "iam:PassRole"], RequiredActions.Replace.Except(called).Order());
     }
 
     /// <summary>The IAM actions of the recorded requests; GetCallerIdentity needs no permission.</summary>

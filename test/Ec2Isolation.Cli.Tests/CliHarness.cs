@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Replacement;
 using Moq;
 
 namespace Ec2Isolation.Cli.Tests;
@@ -12,6 +13,8 @@ internal sealed class CliHarness
     public Mock<IIsolationService> Service { get; } = new(MockBehavior.Strict);
 
     public Mock<IIsolationEventProcessor> Events { get; } = new(MockBehavior.Strict);
+
+    public Mock<IReplacementService> Replacement { get; } = new(MockBehavior.Strict);
 
     public Dictionary<string, string> Environment { get; } = new()
     {
@@ -28,7 +31,7 @@ internal sealed class CliHarness
             context =>
             {
                 Context = context;
-                return new CliServices(Service.Object, Events.Object);
+                return new CliServices(Service.Object, Events.Object, Replacement.Object);
             },
             Environment.GetValueOrDefault);
         using var output = new StringWriter();

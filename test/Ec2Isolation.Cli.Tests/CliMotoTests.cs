@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Ec2Isolation.TestSupport;
 
@@ -95,32 +94,14 @@ public sealed class CliMotoTests(MotoServer moto) : IAsyncLifetime
     /// <summary>Runs the built program with the emulator's endpoint and dummy credentials in its environment.</summary>
     private async Task<CliRun> RunAsync(string arguments, bool configured = true)
     {
-        var start = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "ec2-isolation.dll")}\" {arguments}")
+        var environment = MotoEnvironment.For(moto.EndpointUrl);
+        if (!configured)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var environment = start.Environment;
-        environment["AWS_ENDPOINT_URL"] = moto.EndpointUrl;
-        environment["AWS_REGION"] = MotoServer.Region;
-        environment["AWS_ACCESS_KEY_ID"] = "testing";
-        environment["AWS_SECRET_ACCESS_KEY"] = "testing";
-        foreach (var name in environment.Keys.Where(key => key.StartsWith("EC2ISOLATION_", StringComparison.Ordinal)).ToList())
-        {
-            environment.Remove(name);
+            environment.Remove("EC2ISOLATION_TABLE");
+            environment.Remove("EC2ISOLATION_INSTANCE_PROFILE");
         }
 
-        if (configured)
-        {
-            environment["EC2ISOLATION_TABLE"] = MotoAccount.TableName;
-            environment["EC2ISOLATION_INSTANCE_PROFILE"] = MotoAccount.IsolationProfile;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return new CliRun(process.ExitCode, await output, await error);
+        var run = await CliProgram.RunAsync(arguments, environment);
+        return new CliRun(run.ExitCode, run.Output, run.Error);
     }
 }

@@ -156,15 +156,7 @@ public sealed class BootstrapMotoTests(MotoServer moto) : IAsyncLifetime
     {
         for (var i = 0; i < count; i++)
         {
-            _functions.Add(await BootstrapProcess.StartAsync(_runtime, new Dictionary<string, string?>
-            {
-                ["AWS_ENDPOINT_URL"] = endpoint ?? moto.EndpointUrl,
-                ["AWS_REGION"] = MotoServer.Region,
-                ["AWS_ACCESS_KEY_ID"] = "testing",
-                ["AWS_SECRET_ACCESS_KEY"] = "testing",
-                ["EC2ISOLATION_TABLE"] = MotoAccount.TableName,
-                ["EC2ISOLATION_INSTANCE_PROFILE"] = MotoAccount.IsolationProfile,
-            }));
+            _functions.Add(await BootstrapProcess.StartAsync(_runtime, MotoEnvironment.For(endpoint ?? moto.EndpointUrl)));
         }
     }
 

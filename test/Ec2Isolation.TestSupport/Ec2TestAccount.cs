@@ -67,4 +67,27 @@ public sealed class Ec2TestAccount
 
         return new(instance.InstanceId, interfaceIds);
     }
+
+    /// <summary>
+    /// An instance launched from a new launch template (the test AMI, t3.small, nothing about the network), its one ENI
+    /// carrying <paramref name="groups"/>; EC2 tags it with the template's id and version (1).
+    /// </summary>
+    public async Task<(TestInstance Instance, string LaunchTemplateId)> RunFromLaunchTemplateAsync(IReadOnlyList<string> groups)
+    {
+        var template = await Ec2.CreateLaunchTemplateAsync(new()
+        {
+            LaunchTemplateName = "template-" + Guid.NewGuid().ToString("N"),
+            LaunchTemplateData = new() { ImageId = ImageId, InstanceType = InstanceType.T3Small },
+        });
+        var templateId = template.LaunchTemplate.LaunchTemplateId;
+        var run = await Ec2.RunInstancesAsync(new()
+        {
+            MinCount = 1,
+            MaxCount = 1,
+            LaunchTemplate = new() { LaunchTemplateId = templateId, Version = "1" },
+            NetworkInterfaces = [new() { DeviceIndex = 0, SubnetId = SubnetId, Groups = [.. groups] }],
+        });
+        var instance = run.Reservation.Instances[0];
+        return (new(instance.InstanceId, [instance.NetworkInterfaces[0].NetworkInterfaceId]), templateId);
+    }
 }

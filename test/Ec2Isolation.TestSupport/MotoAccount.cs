@@ -53,12 +53,16 @@ public sealed class MotoAccount(MotoServer moto, Ec2TestAccount network) : IDisp
     public IIsolationService CreateService(Func<IsolationSettings, IsolationSettings>? configure = null) =>
         BuildProvider(configure).GetRequiredService<IIsolationService>();
 
-    public ServiceProvider BuildProvider(Func<IsolationSettings, IsolationSettings>? configure = null) =>
-        new ServiceCollection()
+    /// <param name="endpoint">Where every client sends its calls: the emulator, or a <see cref="FaultProxy"/> in front of it.</param>
+    public ServiceProvider BuildProvider(Func<IsolationSettings, IsolationSettings>? configure = null, string? endpoint = null)
+    {
+        var clients = endpoint is null ? Clients : new AwsClientFactory(Clients.Connection with { EndpointUrl = endpoint }, Clients.Credentials);
+        return new ServiceCollection()
             .AddLogging()
-            .AddSingleton(Clients)
-            .AddEc2Isolation(configure?.Invoke(Settings) ?? Settings, Clients.Connection)
+            .AddSingleton(clients)
+            .AddEc2Isolation(configure?.Invoke(Settings) ?? Settings, clients.Connection)
             .BuildServiceProvider();
+    }
 
     public Task<XElement> QueryAsync(QueryService service, string action, params KeyValuePair<string, string>[] parameters) =>
         AwsQueryClient.Create(Clients, service).SendAsync(action, parameters, CancellationToken.None);

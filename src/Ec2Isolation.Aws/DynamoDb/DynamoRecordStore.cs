@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
 
@@ -17,7 +18,7 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName) 
     private const string RecordAttribute = "Record";
 
     public Task<IsolationRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
-        OnTableAsync(async () =>
+        OnTableAsync("read", async () =>
         {
             var response = await dynamo.GetItemAsync(
                 new()
@@ -59,7 +60,7 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName) 
 
         try
         {
-            await OnTableAsync(() => dynamo.PutItemAsync(request, cancellationToken));
+            await OnTableAsync("written", () => dynamo.PutItemAsync(request, cancellationToken));
         }
         catch (ConditionalCheckFailedException e)
         {
@@ -72,7 +73,7 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName) 
     }
 
     public Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken) =>
-        OnTableAsync<IReadOnlyList<IsolationRecord>>(async () =>
+        OnTableAsync<IReadOnlyList<IsolationRecord>>("scanned", async () =>
         {
             var records = new List<IsolationRecord>();
             await foreach (var page in dynamo.Paginators.Scan(new() { TableName = tableName }).Responses.WithCancellation(cancellationToken))
@@ -87,8 +88,11 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName) 
         JsonSerializer.Deserialize(item[RecordAttribute].S, IsolationJsonContext.Default.IsolationRecord)
             ?? throw new InvalidDataException($"Item {item["InstanceId"].S} has an empty {RecordAttribute}.");
 
-    /// <summary>A missing table says which table, not just "resource not found".</summary>
-    private async Task<T> OnTableAsync<T>(Func<Task<T>> call)
+    /// <summary>
+    /// A failure says it is DynamoDB's, and which table, not just the service's bare message ("Internal server error").
+    /// A failed condition stays itself: the caller turns it into a <see cref="RecordConflictException"/>.
+    /// </summary>
+    private async Task<T> OnTableAsync<T>(string verb, Func<Task<T>> call)
     {
         try
         {
@@ -98,6 +102,10 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName) 
         {
             throw new InvalidOperationException(
                 $"DynamoDB table '{tableName}' was not found (check the table name, the region and the account).", e);
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException && e is not ConditionalCheckFailedException)
+        {
+            throw new InvalidOperationException($"The isolation record could not be {verb}: DynamoDB table '{tableName}' answered: {e.Message}", e);
         }
     }
 }

@@ -16,6 +16,7 @@ namespace Ec2Isolation.Aws.Ec2;
 public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
 {
     public const string DryRunGroupId = "sg-dryrun";
+    public const string DryRunInstanceId = "i-dryrun";
 
     private bool? DryRun => dryRun ? true : null;
 
@@ -56,6 +57,8 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
                 .Select(mapping => new VolumeAttachment(mapping.Ebs.VolumeId, mapping.DeviceName, mapping.Ebs.DeleteOnTermination ?? false))
                 .ToList(),
             Tags = (instance.Tags ?? []).ToDictionary(tag => tag.Key, tag => tag.Value),
+            SubnetId = instance.SubnetId,
+            InstanceType = instance.InstanceType?.Value,
         };
     }
 
@@ -275,6 +278,44 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
                 new() { Resources = [resourceId], Tags = [.. tagKeys.Select(key => new Tag { Key = key })], DryRun = DryRun },
                 cancellationToken));
 
+    /// <remarks>
+    /// EC2 refuses network interfaces in the request when the launch template sets instance-level security groups, and
+    /// an instance-level subnet when it sets network interfaces (InvalidParameterCombination): the template's form is
+    /// followed, and without a template the interface is given in full.
+    /// </remarks>
+    public async Task<string> RunReplacementAsync(ReplacementSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var request = new RunInstancesRequest
+        {
+            ImageId = spec.ImageId,
+            InstanceType = InstanceType.FindValue(spec.InstanceType),
+            MinCount = 1,
+            MaxCount = 1,
+            IamInstanceProfile = spec.InstanceProfileArn is { } profile ? ProfileSpecification(profile) : null,
+            TagSpecifications = TagSpecifications(ResourceType.Instance, spec.Tags),
+            ClientToken = spec.ClientToken,
+            DryRun = DryRun,
+        };
+        if (spec.LaunchTemplate is { } template)
+        {
+            request.LaunchTemplate = new() { LaunchTemplateId = template.LaunchTemplateId, Version = template.Version };
+        }
+
+        if (spec.LaunchTemplate is null || await TemplateHasNetworkInterfacesAsync(spec.LaunchTemplate, cancellationToken))
+        {
+            request.NetworkInterfaces = [new() { DeviceIndex = 0, SubnetId = spec.SubnetId, Groups = [.. spec.SecurityGroupIds] }];
+        }
+        else
+        {
+            request.SubnetId = spec.SubnetId;
+            request.SecurityGroupIds = [.. spec.SecurityGroupIds];
+        }
+
+        var response = await MutateAsync(() => ec2.RunInstancesAsync(request, cancellationToken));
+        return response?.Reservation.Instances[0].InstanceId ?? DryRunInstanceId;
+    }
+
     /// <summary>
     /// Sends a mutating call. In dry-run mode <c>DryRunOperation</c> means permitted: the result is null (callers
     /// substitute a placeholder); <c>UnauthorizedOperation</c> becomes <see cref="PermissionDeniedException"/>.
@@ -313,6 +354,14 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         request.InstanceId = instanceId;
         request.DryRun = DryRun;
         await MutateAsync(() => ec2.ModifyInstanceAttributeAsync(request, cancellationToken));
+    }
+
+    private async Task<bool> TemplateHasNetworkInterfacesAsync(LaunchTemplateReference template, CancellationToken cancellationToken)
+    {
+        var response = await ec2.DescribeLaunchTemplateVersionsAsync(
+            new() { LaunchTemplateId = template.LaunchTemplateId, Versions = [template.Version] },
+            cancellationToken);
+        return response.LaunchTemplateVersions?.FirstOrDefault()?.LaunchTemplateData?.NetworkInterfaces is { Count: > 0 };
     }
 
     private async Task<InstanceAttribute> ReadAttributeAsync(string instanceId, InstanceAttributeName name, CancellationToken cancellationToken) =>

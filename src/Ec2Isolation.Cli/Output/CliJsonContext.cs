@@ -17,4 +17,5 @@ namespace Ec2Isolation.Cli.Output;
 [JsonSerializable(typeof(RecordsOutput))]
 [JsonSerializable(typeof(ErrorOutput))]
 [JsonSerializable(typeof(Core.Events.EventResult))]
+[JsonSerializable(typeof(Core.Replacement.ReplacementResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Replacement;
 
 namespace Ec2Isolation.Cli.Output;
 
@@ -32,6 +33,36 @@ internal sealed record ChangeOutput(IsolationOutcome Outcome, string Message, Is
         writer.WriteLine(Message);
         writer.WriteLine();
         RecordFacts.Write(writer, Record);
+    }
+}
+
+/// <summary>
+/// A replacement: <c>{ "outcome", "instanceId", "message", "replacementInstanceId", "launch", "autoScalingGroupName" }</c>;
+/// as text, the message and what was launched.
+/// </summary>
+internal sealed record ReplaceOutput(ReplacementResult Result) : ICommandOutput
+{
+    public object Json => Result;
+
+    public void WriteTable(TextWriter writer)
+    {
+        writer.WriteLine(Result.Message);
+        if (Result.Launch is not { } launch)
+        {
+            return;
+        }
+
+        writer.WriteLine();
+        TextTable.Write(writer,
+        [
+            ["replacement", Result.ReplacementInstanceId ?? "-"],
+            ["source", launch.Source],
+            ["instance type", launch.InstanceType],
+            ["subnet", launch.SubnetId],
+            ["security groups", string.Join(", ", launch.SecurityGroupIds)],
+            ["instance profile", launch.InstanceProfileArn ?? "(none)"],
+            ["tags", string.Join(", ", launch.Tags.Select(tag => $"{tag.Key}={tag.Value}"))],
+        ]);
     }
 }
 

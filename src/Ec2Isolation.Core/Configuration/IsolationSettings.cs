@@ -36,6 +36,12 @@ public sealed record IsolationSettings
     /// <summary>When not empty, only finding types starting with one of these isolate (EC2ISOLATION_GUARDDUTY_TYPE_PREFIXES, comma-separated).</summary>
     public IReadOnlyList<string> GuardDutyTypePrefixes { get; init; } = [];
 
+    /// <summary>The SSM SecureString parameter holding the Slack incoming webhook URL (EC2ISOLATION_SLACK_WEBHOOK_PARAMETER); no Slack notices when null.</summary>
+    public string? SlackWebhookParameter { get; init; }
+
+    /// <summary>Jira Cloud, where isolations open issues (EC2ISOLATION_JIRA_*); no tickets when null.</summary>
+    public JiraSettings? Jira { get; init; }
+
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
 
@@ -116,6 +122,7 @@ public sealed record IsolationSettings
             settings = settings with { GuardDutyTypePrefixes = prefixes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
         }
 
+        settings = NotificationSettingsReader.Read(settings, Read, problems);
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("Configuration is incomplete: " + string.Join("; ", problems) + ".");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Ec2Isolation.Core.Isolation;
 
@@ -12,15 +13,17 @@ internal abstract record IsolationEvent(string EventId, string Account, string R
 
     public static IsolationEvent Parse(string json)
     {
-        if (json.Length > MaxEventBytes)
+        var size = Encoding.UTF8.GetByteCount(json);
+        if (size > MaxEventBytes)
         {
-            throw new InvalidEventException($"The event is {json.Length} characters long; EventBridge events are at most {MaxEventBytes} bytes.");
+            throw new InvalidEventException($"The event is {size} bytes long; EventBridge events are at most {MaxEventBytes} bytes.");
         }
 
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json);
+            // A key given twice is refused: with the last one winning, "account" could be smuggled past the first.
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -89,9 +92,9 @@ internal abstract record IsolationEvent(string EventId, string Account, string R
         {
             var detail = Object(root, "detail");
             var severity = Member(detail, "severity");
-            if (severity.ValueKind != JsonValueKind.Number)
+            if (severity.ValueKind != JsonValueKind.Number || !double.IsFinite(severity.GetDouble()) || severity.GetDouble() is < 0 or > 10)
             {
-                throw new InvalidEventException("detail.severity must be a number.");
+                throw new InvalidEventException("detail.severity must be a number from 0 to 10.");
             }
 
             var findingAccount = String(detail, "accountId");
@@ -116,7 +119,8 @@ internal abstract record IsolationEvent(string EventId, string Account, string R
     private static string InstanceArn(string arn, string account, string region)
     {
         var parts = arn.Split(':');
-        if (parts is not [_, _, "ec2", var arnRegion, var arnAccount, var resource] || !resource.StartsWith("instance/", StringComparison.Ordinal))
+        if (parts is not ["arn", "aws" or "aws-cn" or "aws-us-gov", "ec2", var arnRegion, var arnAccount, var resource]
+            || !resource.StartsWith("instance/", StringComparison.Ordinal))
         {
             throw new InvalidEventException($"'{InstanceIds.Printable(arn)}' is not an EC2 instance ARN.");
         }

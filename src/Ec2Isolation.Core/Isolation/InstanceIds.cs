@@ -12,6 +12,12 @@ public static partial class InstanceIds
             : throw new InvalidRequestException(
                 $"'{Printable(instanceId)}' is not an EC2 instance id (i- followed by 8 or 17 lowercase hex digits).");
 
+    /// <summary>Throws <see cref="InvalidRequestException"/> unless the text is an AMI id (ami- and 8 or 17 hex digits).</summary>
+    public static string ValidateImageId(string imageId) =>
+        ImageId().IsMatch(imageId)
+            ? imageId
+            : throw new InvalidRequestException($"'{Printable(imageId)}' is not an AMI id (ami- followed by 8 or 17 lowercase hex digits).");
+
     /// <summary>Incident ids become tag values: EC2's tag characters only, at most 128.</summary>
     public static string ValidateIncidentId(string incidentId) =>
         IncidentId().IsMatch(incidentId)
@@ -33,6 +39,9 @@ public static partial class InstanceIds
 
     [GeneratedRegex(@"^i-([0-9a-f]{8}|[0-9a-f]{17})\z", RegexOptions.CultureInvariant)]
     private static partial Regex InstanceId();
+
+    [GeneratedRegex(@"^ami-([0-9a-f]{8}|[0-9a-f]{17})\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ImageId();
 
     [GeneratedRegex(@"^[A-Za-z0-9 +\-=._:/@]{1,128}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IncidentId();

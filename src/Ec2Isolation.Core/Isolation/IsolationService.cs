@@ -3,6 +3,7 @@ using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation.Planning;
 using Ec2Isolation.Core.Isolation.Steps;
 using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Notifications;
 using Ec2Isolation.Core.Ports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,7 +13,8 @@ namespace Ec2Isolation.Core.Isolation;
 /// <summary>
 /// Isolates and releases instances. Reads everything it needs in parallel, writes the record before the first change,
 /// applies the steps in order recording each as it completes, and never undoes a step on error: a failed run leaves a
-/// record that says what holds, and the next run finishes the job.
+/// record that says what holds, and the next run finishes the job. Notifiers, when there are any, hear of the run in the
+/// background once the network is contained, and of its end; they never delay a step.
 /// </summary>
 public sealed class IsolationService(
     AwsApis apis,
@@ -21,13 +23,16 @@ public sealed class IsolationService(
     IsolationSettings settings,
     string region,
     TimeProvider time,
-    ILogger<IsolationService> logger) : IIsolationService
+    ILogger<IsolationService> logger,
+    IEnumerable<IIsolationNotifier>? notifiers = null) : IIsolationService
 {
+    private readonly IIsolationNotifier[] _notifiers = [.. notifiers ?? []];
+
     public Task<IsolationResult> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken) =>
-        IsolateAsync(new Run(apis, logger, OnStep: null), request, cancellationToken);
+        IsolateAsync(new Run(apis, logger, OnStep: null, Notices()), request, cancellationToken);
 
     public Task<IsolationResult> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken) =>
-        ReleaseAsync(new Run(apis, logger, OnStep: null), request, cancellationToken);
+        ReleaseAsync(new Run(apis, logger, OnStep: null, Notices()), request, cancellationToken);
 
     public async Task<IsolationPlan> PlanIsolationAsync(IsolationRequest request, CancellationToken cancellationToken)
     {
@@ -49,8 +54,11 @@ public sealed class IsolationService(
     public Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken) =>
         apis.Records.ListAsync(cancellationToken);
 
-    /// <summary>One run: the AWS calls it makes, where it logs, and who hears of each step (a plan).</summary>
-    private sealed record Run(AwsApis Apis, ILogger Logger, Action<string>? OnStep);
+    /// <summary>One run: the AWS calls it makes, where it logs, who hears of each step (a plan), and its notices (none for a plan).</summary>
+    private sealed record Run(AwsApis Apis, ILogger Logger, Action<string>? OnStep, NoticeDispatcher? Notices = null);
+
+    private NoticeDispatcher? Notices() =>
+        NoticeDispatcher.For(_notifiers, apis.Ec2, settings.StatusTagPrefix + "ticket", time, logger, NoticeDispatcher.DefaultTimeout);
 
     /// <summary>A plan runs the real steps against recording decorators, and logs nothing: it must not read like an isolation in the audit trail.</summary>
     private static Run PlanRun(PlanRecorder recorder) => new(recorder.Wrap(recorder.Apis), NullLogger.Instance, recorder.StartStep);
@@ -67,7 +75,7 @@ public sealed class IsolationService(
         }
 
         var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
-        var state = await InstanceState.ResolveAsync(run.Apis, instanceId, settings, forIsolation: true, cancellationToken);
+        var state = await BeforeAnyChangeAsync(() => InstanceState.ResolveAsync(run.Apis, instanceId, settings, forIsolation: true, cancellationToken));
         if (state.Record is { Status: IsolationStatus.Isolated } isolated && !NetworkDrifted(isolated, state.Instance))
         {
             Log.AlreadyIsolated(run.Logger, instanceId);
@@ -87,7 +95,7 @@ public sealed class IsolationService(
             record.FindingIds.Add(findingId);
         }
 
-        var lease = await RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, state.Record, cancellationToken);
+        var lease = await BeforeAnyChangeAsync(() => RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, state.Record, cancellationToken));
         if (record.CompletedSteps.Count > 0)
         {
             Log.IsolationResumed(run.Logger, instanceId, string.Join(", ", record.CompletedSteps));
@@ -98,11 +106,19 @@ public sealed class IsolationService(
         }
 
         var context = NewContext(run, lease, instance, state.Groups, state.TargetRegistrations);
-        await RunStepsAsync(context, IsolationSteps.InOrder, record.CompletedSteps, StepDirection.Apply, run.OnStep, cancellationToken);
-        record.Status = IsolationStatus.Isolated;
-        record.IsolatedAt = time.GetUtcNow();
-        await FinishAsync(lease, cancellationToken);
-        Log.Isolated(run.Logger, instanceId);
+        try
+        {
+            await RunStepsAsync(context, IsolationSteps.InOrder, record.CompletedSteps, StepDirection.Apply, run.OnStep, cancellationToken);
+            record.Status = IsolationStatus.Isolated;
+            record.IsolatedAt = time.GetUtcNow();
+            await FinishAsync(context, NoticeKind.Completed, cancellationToken);
+            Log.Isolated(run.Logger, instanceId);
+        }
+        finally
+        {
+            await SettleNoticesAsync(context, cancellationToken);
+        }
+
         return new IsolationResult(IsolationOutcome.Isolated, record, $"{instanceId} is isolated (incident {record.IncidentId}).");
     }
 
@@ -112,7 +128,7 @@ public sealed class IsolationService(
         var instanceId = InstanceIds.Validate(request.InstanceId);
         using var scope = InstanceScope(run.Logger, instanceId);
         var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
-        var state = await InstanceState.ResolveAsync(run.Apis, instanceId, settings, forIsolation: false, cancellationToken);
+        var state = await BeforeAnyChangeAsync(() => InstanceState.ResolveAsync(run.Apis, instanceId, settings, forIsolation: false, cancellationToken));
         var record = state.Record ?? throw new InvalidRequestException($"{instanceId} has no isolation record; there is nothing to release.");
         if (record.Status == IsolationStatus.Released)
         {
@@ -128,15 +144,36 @@ public sealed class IsolationService(
         }
 
         record.ReleasedBy = await requestedBy;
-        var lease = await RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, record, cancellationToken);
+        var lease = await BeforeAnyChangeAsync(() => RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, record, cancellationToken));
         Log.ReleaseStarted(run.Logger, instanceId, record.IncidentId);
         var context = NewContext(run, lease, instance, state.Groups, state.TargetRegistrations);
-        await RunStepsAsync(context, IsolationSteps.InOrder.Reverse().ToList(), record.ReleasedSteps, StepDirection.Restore, run.OnStep, cancellationToken);
-        record.Status = IsolationStatus.Released;
-        record.ReleasedAt = time.GetUtcNow();
-        await FinishAsync(lease, cancellationToken);
-        Log.Released(run.Logger, instanceId);
+        try
+        {
+            await RunStepsAsync(context, IsolationSteps.InOrder.Reverse().ToList(), record.ReleasedSteps, StepDirection.Restore, run.OnStep, cancellationToken);
+            record.Status = IsolationStatus.Released;
+            record.ReleasedAt = time.GetUtcNow();
+            await FinishAsync(context, NoticeKind.Released, cancellationToken);
+            Log.Released(run.Logger, instanceId);
+        }
+        finally
+        {
+            await SettleNoticesAsync(context, cancellationToken);
+        }
+
         return new IsolationResult(IsolationOutcome.Released, record, $"{instanceId} is released; its original configuration is restored.");
+    }
+
+    /// <summary>A failure while the run only reads says so: the caller must know that nothing was changed.</summary>
+    private static async Task<T> BeforeAnyChangeAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception e) when (e is not (InvalidRequestException or IsolationBusyException or OperationCanceledException))
+        {
+            throw new InvalidOperationException(e.Message + " Nothing was changed.", e);
+        }
     }
 
     /// <summary>Every line a run logs carries the instance id (JSON logs show scopes as fields).</summary>
@@ -155,6 +192,7 @@ public sealed class IsolationService(
         Lease = lease,
         Instance = instance,
         KnownGroups = groups,
+        Notices = run.Notices,
     };
 
     private enum StepDirection
@@ -183,10 +221,16 @@ public sealed class IsolationService(
                 done.Remove(step.Name);
                 Log.StepFailed(context.Logger, e, step.Name, context.InstanceId, string.Join(", ", done));
                 await RecordFailureAsync(context, step.Name, e);
-                throw new IsolationFailedException(FailureMessage(context.Record, step.Name, direction, e), step.Name, e);
+                var message = FailureMessage(context.Record, step.Name, direction, e);
+                context.Notices?.Notify(NoticeKind.Failed, context.Record, message);
+                throw new IsolationFailedException(message, step.Name, e);
             }
 
             Log.StepCompleted(context.Logger, step.Name, context.InstanceId);
+            if (direction == StepDirection.Apply && step.Name == StepNames.Network)
+            {
+                context.Notices?.Notify(NoticeKind.Started, context.Record);
+            }
         }
     }
 
@@ -220,11 +264,37 @@ public sealed class IsolationService(
         }
     }
 
-    private static Task FinishAsync(RecordLease lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// At the end of a run, after its outcome is written: waits (bounded) for the run's notices and writes what became of
+    /// them into the record. Never throws: the run's own outcome is what the caller must see.
+    /// </summary>
+    private static async Task SettleNoticesAsync(RunContext context, CancellationToken cancellationToken)
     {
-        lease.Record.FailedStep = null;
-        lease.Record.LastError = null;
-        return lease.ReleaseAsync(cancellationToken);
+        if (context.Notices is not { } notices)
+        {
+            return;
+        }
+
+        await notices.SettleAsync(context.Record, cancellationToken);
+        try
+        {
+            await context.Lease.ReleaseAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // The run's outcome is recorded already; this write only adds the notices to it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            NotificationLog.NotRecorded(context.Logger, e, context.InstanceId);
+        }
+    }
+
+    /// <summary>Writes the run's outcome, giving the lease up, then queues the notice of it.</summary>
+    private static async Task FinishAsync(RunContext context, NoticeKind outcome, CancellationToken cancellationToken)
+    {
+        context.Record.FailedStep = null;
+        context.Record.LastError = null;
+        await context.Lease.ReleaseAsync(cancellationToken);
+        context.Notices?.Notify(outcome, context.Record);
     }
 
     private static InstanceDescription RequireLiveInstance(InstanceDescription? instance, string instanceId) => instance switch

@@ -1,5 +1,6 @@
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Notifications;
 using Ec2Isolation.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +23,9 @@ internal sealed class RunContext
 
     /// <summary>The target registrations this run is finding (see <see cref="OriginalConfiguration.TargetRegistrations"/>).</summary>
     public required Task<IReadOnlyList<TargetRegistration>> FoundTargetRegistrations { get; init; }
+
+    /// <summary>The run's notices; null for a plan, or when no notifier is configured.</summary>
+    public NoticeDispatcher? Notices { get; init; }
 
     public IsolationRecord Record => Lease.Record;
 

@@ -11,8 +11,19 @@ public sealed record InstanceDescription
     public required IReadOnlyList<NetworkInterfaceGroups> NetworkInterfaces { get; init; }
     public required IReadOnlyList<VolumeAttachment> Volumes { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    public string? SubnetId { get; init; }
+    public string? InstanceType { get; init; }
 
     public bool IsGone => State is "terminated" or "shutting-down";
+
+    /// <summary>
+    /// The launch template and version the instance was launched from, from the tags EC2 puts on such instances
+    /// (DescribeInstances has no other trace of it); null when it was launched otherwise.
+    /// </summary>
+    public LaunchTemplateReference? LaunchTemplate =>
+        Tags.TryGetValue("aws:ec2launchtemplate:id", out var id) && Tags.TryGetValue("aws:ec2launchtemplate:version", out var version)
+            ? new LaunchTemplateReference(id, version)
+            : null;
 }
 
 /// <summary>An ENI and the security groups attached to it, in EC2's order.</summary>

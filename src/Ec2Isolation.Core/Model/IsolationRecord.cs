@@ -36,6 +36,9 @@ public sealed class IsolationRecord
     /// <summary>GuardDuty findings that asked for this isolation (GuardDuty re-publishes a finding's updates under its id).</summary>
     public List<string> FindingIds { get; init; } = [];
 
+    /// <summary>Clean replacements launched for this instance (<c>replace</c>), oldest first.</summary>
+    public List<string> ReplacementInstanceIds { get; init; } = [];
+
     public IsolationStatus Status { get; set; } = IsolationStatus.Isolating;
 
     /// <summary>Incremented on every write; writes are conditional on the version read.</summary>
@@ -61,6 +64,12 @@ public sealed class IsolationRecord
     /// <summary>The last failure: which step and why. Cleared when a run completes.</summary>
     public string? FailedStep { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>The ticket opened for this isolation (the Jira issue key), when a notifier opened one.</summary>
+    public string? TicketKey { get; set; }
+
+    /// <summary>What became of each notice of every run, in the order they were queued (a ticket tag when its ticket came back).</summary>
+    public List<NotificationResult> Notifications { get; init; } = [];
 
     /// <summary>Earlier isolations of the same instance, oldest first (their own history emptied).</summary>
     public List<IsolationRecord> History { get; init; } = [];

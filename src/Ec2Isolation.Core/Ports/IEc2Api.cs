@@ -53,6 +53,9 @@ public interface IEc2Api
     Task CreateTagsAsync(string resourceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
 
     Task DeleteTagsAsync(string resourceId, IReadOnlyCollection<string> tagKeys, CancellationToken cancellationToken);
+
+    /// <summary>Launches one instance as <paramref name="spec"/> says, tagged on creation; returns its id.</summary>
+    Task<string> RunReplacementAsync(ReplacementSpec spec, CancellationToken cancellationToken);
 }
 
 public enum RuleDirection

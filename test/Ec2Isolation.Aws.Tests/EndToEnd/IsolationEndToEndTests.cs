@@ -44,24 +44,24 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         var result = await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
 
         Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
-        var quarantine = await GroupAsync(_account.Settings.QuarantineGroupName);
-        Assert.All(await EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
+        var quarantine = await _account.GroupAsync(_account.Settings.QuarantineGroupName);
+        Assert.All(await _account.EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
         Assert.Empty(quarantine.IpPermissions ?? []);
         Assert.Empty(quarantine.IpPermissionsEgress ?? []);
-        Assert.EndsWith("/" + MotoAccount.IsolationProfile, await ProfileArnAsync(instance.InstanceId), StringComparison.Ordinal);
+        Assert.EndsWith("/" + MotoAccount.IsolationProfile, await _account.ProfileArnAsync(instance.InstanceId), StringComparison.Ordinal);
         var policy = await _account.QueryAsync(QueryService.Iam, "GetRolePolicy",
             new("RoleName", MotoAccount.AppRole), new("PolicyName", "ec2-isolation-revoke-" + instance.InstanceId));
         var document = Uri.UnescapeDataString(policy.RequiredValue("PolicyDocument"));
         Assert.Contains($"arn:aws:ec2:us-east-1:{MotoServer.AccountId}:instance/{instance.InstanceId}", document, StringComparison.Ordinal);
-        Assert.Equal((true, true, "stop"), await ProtectionAsync(instance.InstanceId));
-        Assert.All(await VolumesAsync(instance.InstanceId), volume => Assert.False(volume.DeleteOnTermination));
+        Assert.Equal((true, true, "stop"), await _account.ProtectionAsync(instance.InstanceId));
+        Assert.All(await _account.VolumesAsync(instance.InstanceId), volume => Assert.False(volume.DeleteOnTermination));
         // moto's AMIs come with snapshots of their own: look for the incident's.
         var snapshots = await Ec2.DescribeSnapshotsAsync(new DescribeSnapshotsRequest { Filters = [new("tag:ec2-isolation:incident", ["INC-7"])] });
         Assert.NotEmpty(result.Record.Artifacts.SnapshotIds);
         Assert.Equal(result.Record.Artifacts.SnapshotIds.Order(), snapshots.Snapshots.Select(s => s.SnapshotId).Order());
-        var volumeIds = (await VolumesAsync(instance.InstanceId)).Select(v => v.VolumeId).ToList();
+        var volumeIds = (await _account.VolumesAsync(instance.InstanceId)).Select(v => v.VolumeId).ToList();
         Assert.All(snapshots.Snapshots, s => Assert.Contains(s.VolumeId, volumeIds));
-        var tags = await TagsAsync(instance.InstanceId);
+        var tags = await _account.TagsAsync(instance.InstanceId);
         Assert.Equal(("isolated", "INC-7"), (tags["ec2-isolation:status"], tags["ec2-isolation:incident"]));
         var stored = await _account.BuildProvider().GetRequiredService<AwsApis>().Records.GetAsync(instance.InstanceId, None);
         Assert.Equal(IsolationStatus.Isolated, stored!.Status);
@@ -77,8 +77,8 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
 
         await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
 
-        var allTraffic = (await GroupAsync(_account.Settings.AllTrafficGroupName)).GroupId;
-        var quarantine = (await GroupAsync(_account.Settings.QuarantineGroupName)).GroupId;
+        var allTraffic = (await _account.GroupAsync(_account.Settings.AllTrafficGroupName)).GroupId;
+        var quarantine = (await _account.GroupAsync(_account.Settings.QuarantineGroupName)).GroupId;
         var moves = RequestLog.Parse(await moto.StopRecordingAsync())
             .Where(request => request.Action == "ModifyNetworkInterfaceAttribute")
             .Select(request => (Eni: request.Parameter("NetworkInterfaceId"), Group: request.Parameter("SecurityGroupId.1")))
@@ -98,9 +98,9 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
 
         await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
 
-        var quarantine = await GroupAsync(_account.Settings.QuarantineGroupName);
+        var quarantine = await _account.GroupAsync(_account.Settings.QuarantineGroupName);
         Assert.Empty(quarantine.IpPermissionsEgress ?? []);
-        var allTraffic = await GroupAsync(_account.Settings.AllTrafficGroupName);
+        var allTraffic = await _account.GroupAsync(_account.Settings.AllTrafficGroupName);
         Assert.Contains(allTraffic.IpPermissionsEgress, p => p.IpProtocol == "-1" && p.Ipv6Ranges?.Any(r => r.CidrIpv6 == "::/0") == true);
         Assert.Contains(allTraffic.IpPermissions, p => p.IpProtocol == "-1" && p.Ipv6Ranges?.Any(r => r.CidrIpv6 == "::/0") == true);
     }
@@ -112,10 +112,10 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         var service = _account.CreateService();
 
         await service.IsolateAsync(Request(instance.InstanceId), None);
-        Assert.EndsWith("/" + MotoAccount.IsolationProfile, await ProfileArnAsync(instance.InstanceId), StringComparison.Ordinal);
+        Assert.EndsWith("/" + MotoAccount.IsolationProfile, await _account.ProfileArnAsync(instance.InstanceId), StringComparison.Ordinal);
         await service.ReleaseAsync(new ReleaseRequest(instance.InstanceId, "tester"), None);
 
-        Assert.Null(await ProfileArnAsync(instance.InstanceId));
+        Assert.Null(await _account.ProfileArnAsync(instance.InstanceId));
     }
 
     [Fact]
@@ -126,13 +126,13 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
 
         await service.IsolateAsync(Request(instanceId), None);
 
-        Assert.Equal("Standby", await LifecycleStateAsync(instanceId));
-        Assert.Empty(await TargetsAsync(targetGroupArn));
+        Assert.Equal("Standby", await _account.LifecycleStateAsync(instanceId));
+        Assert.Empty(await _account.TargetsAsync(targetGroupArn));
 
         await service.ReleaseAsync(new ReleaseRequest(instanceId, "tester"), None);
 
-        Assert.Equal("InService", await LifecycleStateAsync(instanceId));
-        Assert.Equal([(instanceId, "8080")], await TargetsAsync(targetGroupArn));
+        Assert.Equal("InService", await _account.LifecycleStateAsync(instanceId));
+        Assert.Equal([(instanceId, "8080")], await _account.TargetsAsync(targetGroupArn));
     }
 
     [Fact]
@@ -183,8 +183,8 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         var record = await apis.Records.GetAsync(instance.InstanceId, None);
         Assert.Equal(["network", "instance-profile"], record!.CompletedSteps);
         Assert.Equal(("credential-revocation", IsolationStatus.Isolating), (record.FailedStep, record.Status));
-        var quarantine = (await GroupAsync(_account.Settings.QuarantineGroupName)).GroupId;
-        Assert.All(await EniGroupsAsync(instance), groups => Assert.Equal([quarantine], groups));
+        var quarantine = (await _account.GroupAsync(_account.Settings.QuarantineGroupName)).GroupId;
+        Assert.All(await _account.EniGroupsAsync(instance), groups => Assert.Equal([quarantine], groups));
 
         var rerun = await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
 
@@ -200,15 +200,15 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         var instance = await _account.Network.RunInstanceAsync([app, db], [db]);
         await _account.AssociateAppProfileAsync(instance.InstanceId);
         await Ec2.CreateTagsAsync(new() { Resources = [instance.InstanceId], Tags = [new("team", "web"), new("ec2-isolation", "isolate")] });
-        var before = await SnapshotAsync(instance);
+        var before = await _account.SnapshotAsync(instance);
         var service = _account.CreateService();
         await service.IsolateAsync(Request(instance.InstanceId), None);
-        Assert.NotEqual(before, await SnapshotAsync(instance));
+        Assert.NotEqual(before, await _account.SnapshotAsync(instance));
 
         var result = await service.ReleaseAsync(new ReleaseRequest(instance.InstanceId, "tester"), None);
 
         Assert.Equal(IsolationOutcome.Released, result.Outcome);
-        Assert.Equal(before with { Tags = "team=web" }, await SnapshotAsync(instance));
+        Assert.Equal(before with { Tags = "team=web" }, await _account.SnapshotAsync(instance));
         var policies = await _account.QueryAsync(QueryService.Iam, "ListRolePolicies", new KeyValuePair<string, string>("RoleName", MotoAccount.AppRole));
         Assert.Empty(policies.Members("PolicyNames"));
         Assert.Equal(IsolationStatus.Released, (await service.GetStatusAsync(instance.InstanceId, None))!.Status);
@@ -244,14 +244,14 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         var app = await _account.Network.CreateGroupAsync("app");
         var instance = await _account.Network.RunInstanceAsync([app], [app]);
         await _account.AssociateAppProfileAsync(instance.InstanceId);
-        var before = await SnapshotAsync(instance);
+        var before = await _account.SnapshotAsync(instance);
         await moto.StartRecordingAsync();
 
         var plan = await _account.CreateService().PlanIsolationAsync(Request(instance.InstanceId), None);
 
         var log = RequestLog.Parse(await moto.StopRecordingAsync());
         Assert.All(log.Where(request => request.IsMutation), request => Assert.Equal("true", request.Parameter("DryRun")));
-        Assert.Equal(before, await SnapshotAsync(instance));
+        Assert.Equal(before, await _account.SnapshotAsync(instance));
         Assert.Null(await _account.CreateService().GetStatusAsync(instance.InstanceId, None));
         Assert.Contains(plan.Calls, call => call.Api == "ec2:CreateSecurityGroup" && call.Permission == PermissionCheck.Allowed);
         Assert.Contains(plan.Calls, call => call.Api == "ec2:CreateSnapshots" && call.Permission == PermissionCheck.Allowed);
@@ -279,57 +279,4 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         public Task DeleteRolePolicyAsync(string roleName, string policyName, CancellationToken cancellationToken) =>
             inner.DeleteRolePolicyAsync(roleName, policyName, cancellationToken);
     }
-
-    /// <summary>What isolation changes and release restores, read from the emulator, flattened to compare by value.</summary>
-    private sealed record InstanceSnapshot(string Groups, string? Profile, (bool, bool, string) Protection, string Volumes, string Tags);
-
-    private async Task<InstanceSnapshot> SnapshotAsync(TestInstance instance) => new(
-        string.Join(";", (await EniGroupsAsync(instance)).Select(groups => string.Join(",", groups))),
-        await ProfileArnAsync(instance.InstanceId),
-        await ProtectionAsync(instance.InstanceId),
-        string.Join(";", (await VolumesAsync(instance.InstanceId)).Select(v => $"{v.VolumeId}:{v.DeleteOnTermination}")),
-        string.Join(";", (await TagsAsync(instance.InstanceId)).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}")));
-
-    private async Task<List<List<string>>> EniGroupsAsync(TestInstance instance)
-    {
-        var response = await Ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [.. instance.NetworkInterfaceIds] });
-        return [.. instance.NetworkInterfaceIds.Select(id =>
-            response.NetworkInterfaces.Single(eni => eni.NetworkInterfaceId == id).Groups.Select(g => g.GroupId).ToList())];
-    }
-
-    private async Task<SecurityGroup> GroupAsync(string name) =>
-        (await Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new("group-name", [name])] })).SecurityGroups.Single();
-
-    private async Task<string?> ProfileArnAsync(string instanceId) =>
-        (await Ec2.DescribeIamInstanceProfileAssociationsAsync(new()
-        {
-            Filters = [new("instance-id", [instanceId]), new("state", ["associated"])],
-        })).IamInstanceProfileAssociations?.SingleOrDefault()?.IamInstanceProfile.Arn;
-
-    private async Task<(bool, bool, string)> ProtectionAsync(string instanceId)
-    {
-        var termination = await Ec2.DescribeInstanceAttributeAsync(new(instanceId, InstanceAttributeName.DisableApiTermination));
-        var stop = await Ec2.DescribeInstanceAttributeAsync(new(instanceId, InstanceAttributeName.DisableApiStop));
-        var shutdown = await Ec2.DescribeInstanceAttributeAsync(new(instanceId, InstanceAttributeName.InstanceInitiatedShutdownBehavior));
-        return (termination.InstanceAttribute.DisableApiTermination == true, stop.InstanceAttribute.DisableApiStop == true,
-            shutdown.InstanceAttribute.InstanceInitiatedShutdownBehavior);
-    }
-
-    private async Task<List<EbsInstanceBlockDevice>> VolumesAsync(string instanceId) =>
-        [.. (await InstanceAsync(instanceId)).BlockDeviceMappings.Select(mapping => mapping.Ebs)];
-
-    private async Task<Dictionary<string, string>> TagsAsync(string instanceId) =>
-        (await InstanceAsync(instanceId)).Tags?.ToDictionary(tag => tag.Key, tag => tag.Value) ?? [];
-
-    private async Task<Instance> InstanceAsync(string instanceId) =>
-        (await Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations.Single().Instances.Single();
-
-    private async Task<string> LifecycleStateAsync(string instanceId) =>
-        Assert.Single((await _account.QueryAsync(QueryService.AutoScaling, "DescribeAutoScalingInstances",
-            new KeyValuePair<string, string>("InstanceIds.member.1", instanceId))).Members("AutoScalingInstances")).RequiredValue("LifecycleState");
-
-    private async Task<List<(string, string)>> TargetsAsync(string targetGroupArn) =>
-        [.. (await _account.QueryAsync(QueryService.ElasticLoadBalancingV2, "DescribeTargetHealth",
-            new KeyValuePair<string, string>("TargetGroupArn", targetGroupArn))).Members("TargetHealthDescriptions")
-            .Select(d => d.Child("Target")!).Select(t => (t.RequiredValue("Id"), t.RequiredValue("Port")))];
 }

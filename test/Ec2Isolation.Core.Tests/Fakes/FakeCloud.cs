@@ -28,6 +28,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     public Dictionary<string, AutoScalingMembership> AutoScaling { get; } = [];
     public List<(string InstanceId, TargetRegistration Registration)> Targets { get; } = [];
     public List<(string SnapshotId, string InstanceId, IReadOnlyDictionary<string, string> Tags)> Snapshots { get; } = [];
+    public List<ReplacementSpec> Launches { get; } = [];
 
     /// <summary>Called before every call with its name; throw from it to inject a fault.</summary>
     public Action<string>? BeforeCall { get; set; }
@@ -177,7 +178,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         });
 
     public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
-        Call("ModifyNetworkInterfaceAttribute:" + string.Join(",", groupIds), () =>
+        Call("ModifyNetworkInterfaceAttribute:" + string.Join(",", groupIds) + "@" + networkInterfaceId, () =>
         {
             lock (_lock)
             {
@@ -275,6 +276,23 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
             return true;
         });
 
+    /// <summary>A new instance in the subnet's VPC, with one ENI carrying the groups and the profile associated.</summary>
+    public Task<string> RunReplacementAsync(ReplacementSpec spec, CancellationToken cancellationToken) =>
+        Call("RunInstances", () =>
+        {
+            var vpcId = Instances.Values.First(i => i.SubnetId == spec.SubnetId).VpcId;
+            var instance = AddInstance("i-" + NextId() + "000000000", vpcId, profileArn: spec.InstanceProfileArn);
+            instance.InstanceType = spec.InstanceType;
+            EniGroups[instance.Enis[0]] = [.. spec.SecurityGroupIds];
+            foreach (var tag in spec.Tags)
+            {
+                instance.Tags[tag.Key] = tag.Value;
+            }
+
+            Launches.Add(spec);
+            return instance.InstanceId;
+        });
+
     // ---- IIamApi
 
     public Task<IReadOnlyList<string>> GetInstanceProfileRolesAsync(string instanceProfile, CancellationToken cancellationToken) =>
@@ -354,6 +372,8 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
                 NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]))],
                 Volumes = instance.Volumes,
                 Tags = new Dictionary<string, string>(instance.Tags),
+                SubnetId = instance.SubnetId,
+                InstanceType = instance.InstanceType,
             };
         }
     }
@@ -372,6 +392,8 @@ internal sealed class FakeInstance
     public required string VpcId { get; init; }
     public required List<string> Enis { get; init; }
     public string State { get; set; } = "running";
+    public string SubnetId { get; set; } = "subnet-1";
+    public string InstanceType { get; set; } = "t3.micro";
     public bool IsSpot { get; set; }
     public bool DualStack { get; init; }
     public required IReadOnlyList<VolumeAttachment> Volumes { get; set; }

@@ -52,11 +52,30 @@ public sealed class IsolationServiceTests
 
         var allTraffic = _cloud.Groups.Single(g => g.Name == _settings.AllTrafficGroupName).GroupId;
         var quarantine = _cloud.Groups.Single(g => g.Name == _settings.QuarantineGroupName).GroupId;
-        var moves = _cloud.Calls.Where(c => c.StartsWith("ModifyNetworkInterfaceAttribute", StringComparison.Ordinal)).ToList();
-        Assert.Equal(
-            ["ModifyNetworkInterfaceAttribute:" + allTraffic, "ModifyNetworkInterfaceAttribute:" + allTraffic,
-             "ModifyNetworkInterfaceAttribute:" + quarantine, "ModifyNetworkInterfaceAttribute:" + quarantine],
-            moves);
+        var moves = _cloud.Calls.Where(c => c.StartsWith("ModifyNetworkInterfaceAttribute:", StringComparison.Ordinal)).ToList();
+        foreach (var eni in _cloud.Instances[InstanceId].Enis)
+        {
+            Assert.Equal(
+                [$"ModifyNetworkInterfaceAttribute:{allTraffic}@{eni}", $"ModifyNetworkInterfaceAttribute:{quarantine}@{eni}"],
+                moves.Where(move => move.EndsWith("@" + eni, StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public async Task IsolateAsync_MoveIntoQuarantineFails_NoEniLeftInTheAllTrafficGroup()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, enis: 3);
+        _cloud.Groups.Add(new FakeGroup { GroupId = "sg-q", Name = _settings.QuarantineGroupName, VpcId = VpcId });
+        _cloud.Groups.Add(new FakeGroup { GroupId = "sg-a", Name = _settings.AllTrafficGroupName, VpcId = VpcId });
+        _cloud.Groups[1].Ingress.AddRange([SecurityGroupRule.AllTraffic("0.0.0.0/0"), SecurityGroupRule.AllTraffic("::/0")]);
+        _cloud.Groups[1].Egress.AddRange([SecurityGroupRule.AllTraffic("0.0.0.0/0"), SecurityGroupRule.AllTraffic("::/0")]);
+        FailOn("ModifyNetworkInterfaceAttribute:sg-q");
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Equal(StepNames.Network, error.FailedStep);
+        Assert.Equal(["sg-app0", "sg-shared"], _cloud.EniGroups[_cloud.Instances[InstanceId].Enis[0]]);
+        Assert.All(_cloud.Instances[InstanceId].Enis, eni => Assert.DoesNotContain("sg-a", _cloud.EniGroups[eni]));
     }
 
     [Fact]

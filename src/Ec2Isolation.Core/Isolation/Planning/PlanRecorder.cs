@@ -64,11 +64,14 @@ internal sealed class PlanRecorder(AwsApis apis, IEc2Api ec2PermissionProbe)
         return Task.CompletedTask;
     }
 
-    public IsolationPlan ToPlan(string instanceId, string action, IsolationResult result)
+    public IsolationPlan ToPlan(string instanceId, string action, IsolationResult result) => ToPlan(instanceId, action, result.Message);
+
+    /// <param name="resultMessage">What the run said; the plan's message when it would change nothing.</param>
+    public IsolationPlan ToPlan(string instanceId, string action, string resultMessage)
     {
         var denied = _calls.Count(call => call.Permission == PermissionCheck.Denied);
         var message = _calls.Count == 0
-            ? result.Message
+            ? resultMessage
             : $"Dry run: {action} would make {_calls.Count} change(s); nothing was changed."
               + (denied > 0 ? $" EC2 denied {denied} of them: fix the permissions first." : string.Empty);
         return new IsolationPlan(instanceId, action, [.. _calls], message);

@@ -100,5 +100,14 @@ internal sealed class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : IEc2Api
     public Task DeleteTagsAsync(string resourceId, IReadOnlyCollection<string> tagKeys, CancellationToken cancellationToken) =>
         plan.Ec2Async("DeleteTags", resourceId, string.Join(", ", tagKeys), () => plan.Probe.DeleteTagsAsync(resourceId, tagKeys, cancellationToken));
 
+    public async Task<string> RunReplacementAsync(ReplacementSpec spec, CancellationToken cancellationToken)
+    {
+        await plan.Ec2Async("RunInstances", spec.SubnetId,
+            $"{spec.Source}, {spec.InstanceType}, groups [{string.Join(", ", spec.SecurityGroupIds)}], "
+            + $"profile {spec.InstanceProfileArn ?? "(none)"}, tagged {FormatTags(spec.Tags)}",
+            () => plan.Probe.RunReplacementAsync(spec, cancellationToken));
+        return PlanRecorder.PlannedIdPrefix + "instance";
+    }
+
     private static string FormatTags(IReadOnlyDictionary<string, string> tags) => string.Join(", ", tags.Select(tag => $"{tag.Key}={tag.Value}"));
 }

@@ -5,6 +5,8 @@ namespace Ec2Isolation.Core.Isolation.Steps;
 /// <summary>
 /// Moves every ENI to the VPC's all-traffic group, so that tracked connections become untracked, then to the
 /// quarantine group, which cuts them; then reads the ENIs back and fails unless only the quarantine group is attached.
+/// Each ENI goes through both moves on its own (all ENIs at once), so none waits in the all-traffic group for another;
+/// one whose move into quarantine fails is put back to the groups it had, never left open both ways.
 /// </summary>
 internal sealed class NetworkStep : IIsolationStep
 {
@@ -20,9 +22,8 @@ internal sealed class NetworkStep : IIsolationStep
 
         // An ENI a failed run already quarantined has been through the all-traffic group; moving it again gains nothing.
         var current = context.Instance.NetworkInterfaces;
-        var pending = current.Where(eni => !IsQuarantinedOnly(eni, quarantine)).Select(eni => eni.NetworkInterfaceId).ToList();
-        await Task.WhenAll(pending.Select(eni => ec2.SetNetworkInterfaceGroupsAsync(eni, [allTraffic], cancellationToken)));
-        await Task.WhenAll(pending.Select(eni => ec2.SetNetworkInterfaceGroupsAsync(eni, [quarantine], cancellationToken)));
+        await Task.WhenAll(current.Where(eni => !IsQuarantinedOnly(eni, quarantine))
+            .Select(eni => ContainAsync(context, eni, allTraffic, quarantine, cancellationToken)));
 
         var ids = current.Select(eni => eni.NetworkInterfaceId).ToList();
         var after = await ec2.DescribeNetworkInterfaceGroupsAsync(ids, cancellationToken);
@@ -33,6 +34,35 @@ internal sealed class NetworkStep : IIsolationStep
         if (problems.Count > 0)
         {
             throw new InvalidOperationException("Network isolation did not hold: " + string.Join("; ", problems));
+        }
+    }
+
+    private static async Task ContainAsync(
+        RunContext context, NetworkInterfaceGroups eni, string allTraffic, string quarantine, CancellationToken cancellationToken)
+    {
+        var ec2 = context.Apis.Ec2;
+        await ec2.SetNetworkInterfaceGroupsAsync(eni.NetworkInterfaceId, [allTraffic], cancellationToken);
+        try
+        {
+            await ec2.SetNetworkInterfaceGroupsAsync(eni.NetworkInterfaceId, [quarantine], cancellationToken);
+        }
+        catch (Exception quarantineFailure)
+        {
+            // The all-traffic group is the most open there is: fall back to the ENI's own groups (even when the run was
+            // cancelled), then fail the step so that the rerun contains it.
+            try
+            {
+                await ec2.SetNetworkInterfaceGroupsAsync(eni.NetworkInterfaceId, eni.GroupIds, CancellationToken.None);
+            }
+            catch (Exception revertFailure)
+            {
+                throw new InvalidOperationException(
+                    $"{eni.NetworkInterfaceId} could not be moved into quarantine ({quarantineFailure.Message}) nor back to its own groups "
+                    + $"({revertFailure.Message}): it is in the all-traffic group. Run isolate again now.",
+                    quarantineFailure);
+            }
+
+            throw;
         }
     }
 

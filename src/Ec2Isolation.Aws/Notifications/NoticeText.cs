@@ -1,0 +1,53 @@
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Notifications;
+
+namespace Ec2Isolation.Aws.Notifications;
+
+/// <summary>One labelled fact of a notice.</summary>
+internal readonly record struct NoticeFact(string Label, string Value);
+
+/// <summary>
+/// What a notice says, in the words every notifier renders (Slack as blocks, Jira as a document): a title, one line,
+/// the facts (instance, account, region, reason, what was done, snapshots) and the command that releases the instance.
+/// </summary>
+internal sealed record NoticeText(string Title, string Summary, IReadOnlyList<NoticeFact> Facts, string? ReleaseCommand)
+{
+    public static NoticeText For(IsolationNotice notice)
+    {
+        var record = notice.Record;
+        var id = record.InstanceId;
+        var releasing = record.Status is IsolationStatus.Releasing or IsolationStatus.Released;
+        var (title, summary) = notice.Kind switch
+        {
+            NoticeKind.Started => ($"EC2 instance {id} contained", "Network contained; isolation continuing."),
+            NoticeKind.Completed => ($"EC2 instance {id} isolated", "Isolation complete: network contained, credentials revoked, evidence kept."),
+            NoticeKind.Failed when releasing => ($"Release of EC2 instance {id} failed", notice.Error ?? "A release step failed."),
+            NoticeKind.Failed => ($"Isolation of EC2 instance {id} failed", notice.Error ?? "An isolation step failed."),
+            _ => ($"EC2 instance {id} released", "Original configuration restored."),
+        };
+
+        var done = releasing ? record.ReleasedSteps : record.CompletedSteps;
+        List<NoticeFact> facts =
+        [
+            new("Instance", id),
+            new("Account", record.AccountId),
+            new("Region", record.Region),
+            new("Incident", record.IncidentId),
+            new("Reason", record.Reason),
+        ];
+        if (record.FindingIds.Count > 0)
+        {
+            facts.Add(new("GuardDuty findings", string.Join(", ", record.FindingIds)));
+        }
+
+        facts.Add(releasing ? new("Released by", record.ReleasedBy ?? "unknown") : new("Requested by", record.RequestedBy));
+        facts.Add(new(releasing ? "Restored" : "Done", done.Count == 0 ? "nothing yet" : string.Join(", ", done)));
+        facts.Add(new("Snapshots", record.Artifacts.SnapshotIds.Count == 0 ? "none yet" : string.Join(", ", record.Artifacts.SnapshotIds)));
+        if (record.TicketKey is { } ticket)
+        {
+            facts.Add(new("Ticket", ticket));
+        }
+
+        return new(title, summary, facts, notice.Kind == NoticeKind.Released ? null : notice.ReleaseCommand);
+    }
+}
