@@ -12,28 +12,19 @@ namespace Ec2Isolation.Aws.Tests;
 /// </summary>
 [Collection(MotoTests.Collection)]
 [Trait("Category", MotoTests.Integration)]
-public sealed class RequiredActionsTests(MotoServer moto) : IAsyncLifetime
+public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(moto)
 {
-    private MotoAccount _account = null!;
-
-    public async Task InitializeAsync() => _account = await MotoAccount.CreateAsync(moto);
-
-    public Task DisposeAsync()
-    {
-        _account.Dispose();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task Isolate_WidestCase_CallsOnlyListedActionsAndEveryMutatingOne()
     {
-        var (instanceId, _) = await _account.CreateAutoScalingMemberBehindTargetGroupAsync(await _account.Network.CreateGroupAsync("web"));
-        await _account.AssociateAppProfileAsync(instanceId);
-        await moto.StartRecordingAsync();
+        var (instanceId, _) = await Account.CreateAutoScalingMemberBehindTargetGroupAsync(await Account.Network.CreateGroupAsync("web"));
+        await Account.AssociateAppProfileAsync(instanceId);
+        await Moto.StartRecordingAsync();
 
-        await _account.CreateService().IsolateAsync(new IsolationRequest(instanceId, RequestedBy: "tester"), CancellationToken.None);
+        await Account.CreateService().IsolateAsync(new IsolationRequest(instanceId, RequestedBy: "tester"), CancellationToken.None);
 
-        var called = Called(await moto.StopRecordingAsync());
+        var called = Called(await Moto.StopRecordingAsync());
         Assert.Subset(RequiredActions.Isolate.ToHashSet(), called);
         // Every action listed is one this isolation made, but for those of other paths: PassRole is checked by EC2, not
         // called; AssociateIamInstanceProfile is for an instance without a profile; RevokeSecurityGroupIngress corrects
@@ -46,29 +37,29 @@ public sealed class RequiredActionsTests(MotoServer moto) : IAsyncLifetime
     [Fact]
     public async Task Release_AfterIsolation_CallsOnlyListedActions()
     {
-        var (instanceId, _) = await _account.CreateAutoScalingMemberBehindTargetGroupAsync(await _account.Network.CreateGroupAsync("web"));
-        var service = _account.CreateService();
+        var (instanceId, _) = await Account.CreateAutoScalingMemberBehindTargetGroupAsync(await Account.Network.CreateGroupAsync("web"));
+        var service = Account.CreateService();
         await service.IsolateAsync(new IsolationRequest(instanceId, RequestedBy: "tester"), CancellationToken.None);
-        await moto.StartRecordingAsync();
+        await Moto.StartRecordingAsync();
 
         await service.ReleaseAsync(new ReleaseRequest(instanceId, "tester"), CancellationToken.None);
         await service.ListAsync(CancellationToken.None);
 
-        Assert.Subset(RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).ToHashSet(), Called(await moto.StopRecordingAsync()));
+        Assert.Subset(RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).ToHashSet(), Called(await Moto.StopRecordingAsync()));
     }
 
     [Fact]
     public async Task Replace_FromLaunchTemplateWithProfile_CallsOnlyListedActionsAndEveryOneEc2DoesNotCheckItself()
     {
-        var (instance, _) = await _account.Network.RunFromLaunchTemplateAsync([await _account.Network.CreateGroupAsync("web")]);
-        await _account.AssociateAppProfileAsync(instance.InstanceId);
-        using var provider = _account.BuildProvider();
+        var (instance, _) = await Account.Network.RunFromLaunchTemplateAsync([await Account.Network.CreateGroupAsync("web")]);
+        await Account.AssociateAppProfileAsync(instance.InstanceId);
+        using var provider = Account.BuildProvider();
         await provider.GetRequiredService<IIsolationService>().IsolateAsync(new IsolationRequest(instance.InstanceId, RequestedBy: "tester"), CancellationToken.None);
-        await moto.StartRecordingAsync();
+        await Moto.StartRecordingAsync();
 
         await provider.GetRequiredService<IReplacementService>().ReplaceAsync(new ReplacementRequest(instance.InstanceId), CancellationToken.None);
 
-        var called = Called(await moto.StopRecordingAsync());
+        var called = Called(await Moto.StopRecordingAsync());
         Assert.Subset(RequiredActions.Replace.ToHashSet(), called);
         // EC2 checks these two during RunInstances itself: the tags on creation, and passing the profile's role.
         Assert.Equal(["ec2:CreateTags", "iam:PassRole"], RequiredActions.Replace.Except(called).Order());

@@ -10,22 +10,13 @@ public sealed class MotoFixture : ICollectionFixture<MotoServer>;
 /// <summary>The built ec2-isolation program, run as an analyst runs it, against moto.</summary>
 [Collection(MotoTests.Collection)]
 [Trait("Category", MotoTests.Integration)]
-public sealed class CliMotoTests(MotoServer moto) : IAsyncLifetime
+public sealed class CliMotoTests(MotoServer moto) : MotoAccountTests(moto)
 {
-    private MotoAccount _account = null!;
-
-    public async Task InitializeAsync() => _account = await MotoAccount.CreateAsync(moto);
-
-    public Task DisposeAsync()
-    {
-        _account.Dispose();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task IsolateStatusRelease_RealProgram_ExitCodesAndOneJsonObjectEach()
     {
-        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var instance = await Account.Network.RunInstanceAsync([await Account.Network.CreateGroupAsync("app")]);
 
         var isolate = await RunAsync($"isolate {instance.InstanceId} --reason \"analyst saw C2 traffic\" --incident INC-9 -o json");
         var status = await RunAsync($"status {instance.InstanceId} -o json");
@@ -42,7 +33,7 @@ public sealed class CliMotoTests(MotoServer moto) : IAsyncLifetime
     [Fact]
     public async Task Isolate_DryRun_PrintsThePlanAndChangesNothing()
     {
-        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var instance = await Account.Network.RunInstanceAsync([await Account.Network.CreateGroupAsync("app")]);
 
         var plan = await RunAsync($"isolate {instance.InstanceId} --dry-run");
         var status = await RunAsync($"status {instance.InstanceId}");
@@ -56,8 +47,8 @@ public sealed class CliMotoTests(MotoServer moto) : IAsyncLifetime
     [Fact]
     public async Task Isolate_TerminatedInstance_ExitCode2AndAClearMessage()
     {
-        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
-        await _account.Ec2.TerminateInstancesAsync(new() { InstanceIds = [instance.InstanceId] });
+        var instance = await Account.Network.RunInstanceAsync([await Account.Network.CreateGroupAsync("app")]);
+        await Account.Ec2.TerminateInstancesAsync(new() { InstanceIds = [instance.InstanceId] });
 
         var run = await RunAsync($"isolate {instance.InstanceId}");
 
@@ -68,7 +59,7 @@ public sealed class CliMotoTests(MotoServer moto) : IAsyncLifetime
     [Fact]
     public async Task Invoke_TagChangeEventFile_IsolatesLikeTheFunction()
     {
-        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var instance = await Account.Network.RunInstanceAsync([await Account.Network.CreateGroupAsync("app")]);
         var eventFile = Path.GetTempFileName();
         await File.WriteAllTextAsync(eventFile, SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId));
 
@@ -94,7 +85,7 @@ public sealed class CliMotoTests(MotoServer moto) : IAsyncLifetime
     /// <summary>Runs the built program with the emulator's endpoint and dummy credentials in its environment.</summary>
     private async Task<CliRun> RunAsync(string arguments, bool configured = true)
     {
-        var environment = MotoEnvironment.For(moto.EndpointUrl);
+        var environment = MotoEnvironment.For(Moto.EndpointUrl);
         if (!configured)
         {
             environment.Remove("EC2ISOLATION_TABLE");
