@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Ec2Isolation.TestSupport;
@@ -52,10 +51,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public static FaultProxy Start(string targetEndpoint)
     {
-        var listener = new HttpListener();
-        var port = FreePort();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
+        var (listener, port) = LoopbackListener.Start();
         return new FaultProxy(listener, $"http://127.0.0.1:{port}", new Uri(targetEndpoint));
     }
 
@@ -156,12 +152,5 @@ public sealed class FaultProxy : IAsyncDisposable
         response.ContentType = isJson ? "application/x-amz-json-1.0" : "text/xml";
         response.ContentLength64 = bytes.Length;
         await response.OutputStream.WriteAsync(bytes);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

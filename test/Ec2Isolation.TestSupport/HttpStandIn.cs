@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Ec2Isolation.TestSupport;
@@ -41,24 +40,8 @@ public sealed class HttpStandIn : IAsyncDisposable
     /// <param name="answer">The answer to each request; it sees the requests received before it in <see cref="Requests"/>.</param>
     public static HttpStandIn Start(Func<HttpExchange, StandInAnswer> answer)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var baseUrl = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
-            probe.Stop();
-            var listener = new HttpListener();
-            listener.Prefixes.Add(baseUrl.ToString());
-            try
-            {
-                listener.Start();
-                return new HttpStandIn(listener, baseUrl, answer);
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                listener.Close();
-            }
-        }
+        var (listener, port) = LoopbackListener.Start();
+        return new HttpStandIn(listener, new Uri($"http://127.0.0.1:{port}/"), answer);
     }
 
     /// <summary>Answers in turn, the last one again for every request after.</summary>

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 
@@ -52,21 +51,8 @@ public sealed class LambdaRuntimeStandIn : IAsyncDisposable
     /// <param name="time">The clock the deadlines are computed with (a fake one in tests of deadline handling).</param>
     public static LambdaRuntimeStandIn Start(TimeProvider? time = null)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var endpoint = $"127.0.0.1:{FreePort()}";
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://{endpoint}/");
-            try
-            {
-                listener.Start();
-                return new LambdaRuntimeStandIn(listener, endpoint, time ?? TimeProvider.System);
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                listener.Close();
-            }
-        }
+        var (listener, port) = LoopbackListener.Start();
+        return new LambdaRuntimeStandIn(listener, $"127.0.0.1:{port}", time ?? TimeProvider.System);
     }
 
     /// <summary>Queues an event; returns its request id. The deadline is <paramref name="timeout"/> (default 60 s) after delivery.</summary>
@@ -181,13 +167,6 @@ public sealed class LambdaRuntimeStandIn : IAsyncDisposable
         response.ContentLength64 = bytes.Length;
         await response.OutputStream.WriteAsync(bytes);
         response.Close();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private sealed record QueuedEvent(string RequestId, string Body, TimeSpan Timeout, string? TraceId);
