@@ -33,6 +33,20 @@ public sealed class StatusCommandTests
     }
 
     [Fact]
+    public async Task Status_AttachmentsNotRecordedYet_SaysSoInsteadOfNone()
+    {
+        var record = TestData.Record(status: IsolationStatus.Isolating);
+        record.Original.Attachments = null;
+        _cli.Service.Setup(s => s.GetStatusAsync(TestData.InstanceId, It.IsAny<CancellationToken>())).ReturnsAsync(record);
+
+        var run = await _cli.RunAsync($"status {TestData.InstanceId}");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Contains(run.Output.Split('\n'), l => l.StartsWith("instance profile ", StringComparison.Ordinal) && l.EndsWith(" (not recorded yet)", StringComparison.Ordinal));
+        Assert.DoesNotContain("auto scaling", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_NoInstance_ListsOneRowPerRecord()
     {
         var failed = TestData.Record(TestData.OtherInstanceId, IsolationStatus.Isolating);

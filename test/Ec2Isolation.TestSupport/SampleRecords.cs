@@ -29,11 +29,14 @@ public static class SampleRecords
         Original = new OriginalConfiguration
         {
             NetworkInterfaces = [new("eni-0aaa", ["sg-web", "sg-ssh"]), new("eni-0bbb", ["sg-db"])],
-            InstanceProfile = new ProfileAssociation("iip-assoc-original", ProfileArn),
-            Protection = new InstanceProtection(false, false, "stop"),
             Volumes = [new VolumeAttachment("vol-1", "/dev/xvda", true)],
-            AutoScaling = new AutoScalingMembership("web-asg", "InService"),
-            TargetRegistrations = [new TargetRegistration(TargetGroupArn, 80, null)],
+            Attachments = new OriginalAttachments
+            {
+                InstanceProfile = new ProfileAssociation("iip-assoc-original", ProfileArn),
+                Protection = new InstanceProtection(false, false, "stop"),
+                AutoScaling = new AutoScalingMembership("web-asg", "InService"),
+                TargetRegistrations = [new TargetRegistration(TargetGroupArn, 80, null)],
+            },
         },
         Artifacts = new IsolationArtifacts
         {

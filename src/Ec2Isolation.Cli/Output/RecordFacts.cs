@@ -25,13 +25,16 @@ internal static class RecordFacts
         var quarantine = record.Artifacts.QuarantineGroupId ?? "(not yet)";
         rows.AddRange(record.Original.NetworkInterfaces.Select(eni =>
             Fact("network " + eni.NetworkInterfaceId, $"{List(eni.GroupIds)} -> {quarantine}")));
+        var attachments = record.Original.Attachments;
         rows.Add(Fact(
             "instance profile",
-            $"{record.Original.InstanceProfile?.InstanceProfileArn ?? "(none)"} -> {record.Artifacts.IsolationProfileAssociationId ?? "(not yet)"}"));
+            attachments is null
+                ? "(not recorded yet)"
+                : $"{attachments.InstanceProfile?.InstanceProfileArn ?? "(none)"} -> {record.Artifacts.IsolationProfileAssociationId ?? "(not yet)"}"));
         AddIf(rows, "snapshots", record.Artifacts.SnapshotIds.Count == 0 ? null : List(record.Artifacts.SnapshotIds));
         AddIf(rows, "replacements", record.ReplacementInstanceIds.Count == 0 ? null : List(record.ReplacementInstanceIds));
-        AddIf(rows, "auto scaling", record.Original.AutoScaling is { } asg ? $"{asg.GroupName} (was {asg.LifecycleState})" : null);
-        rows.AddRange((record.Original.TargetRegistrations ?? []).Select(target =>
+        AddIf(rows, "auto scaling", attachments?.AutoScaling is { } asg ? $"{asg.GroupName} (was {asg.LifecycleState})" : null);
+        rows.AddRange((attachments?.TargetRegistrations ?? []).Select(target =>
             Fact("target group", target.Port is { } port ? $"{target.TargetGroupArn} port {port}" : target.TargetGroupArn)));
         AddIf(rows, "last error", record.LastError is null ? null : $"{record.FailedStep}: {record.LastError}");
         TextTable.Write(writer, rows);

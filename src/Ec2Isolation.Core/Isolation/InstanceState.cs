@@ -5,18 +5,11 @@ using Ec2Isolation.Core.Ports;
 namespace Ec2Isolation.Core.Isolation;
 
 /// <summary>
-/// Everything a run reads before it acts, fetched in one round of parallel calls, so that the record can be written,
-/// and the network contained, as few round trips after the event as possible. The target registrations (ELBv2 needs
-/// the VPC first, then a call per target group) are left running: the steps that change them wait for them.
+/// What a run reads before it acts, in one round of parallel calls: only what the record's first write and the network
+/// step need, so that the network is contained as few calls and round trips after the event as possible. The rest of
+/// the original configuration is read after the network step (<see cref="RunContext.RecordedAttachmentsAsync"/>).
 /// </summary>
-internal sealed record InstanceState(
-    InstanceDescription? Instance,
-    IsolationRecord? Record,
-    InstanceProtection? Protection,
-    ProfileAssociation? ProfileAssociation,
-    AutoScalingMembership? AutoScaling,
-    Task<IReadOnlyList<TargetRegistration>> TargetRegistrations,
-    IReadOnlyList<SecurityGroupInfo> Groups)
+internal sealed record InstanceState(InstanceDescription? Instance, IsolationRecord? Record, IReadOnlyList<SecurityGroupInfo> Groups)
 {
     /// <param name="forIsolation">False for a release, which needs only the instance and the record.</param>
     public static async Task<InstanceState> ResolveAsync(
@@ -24,35 +17,18 @@ internal sealed record InstanceState(
     {
         var record = apis.Records.GetAsync(instanceId, cancellationToken);
         var instance = apis.Ec2.DescribeInstanceAsync(instanceId, cancellationToken);
-        if (!forIsolation)
-        {
-            return new InstanceState(await instance, await record, null, null, null, NoTargets, []);
-        }
-
-        var protection = apis.Ec2.DescribeProtectionAsync(instanceId, cancellationToken);
-        var association = apis.Ec2.DescribeProfileAssociationAsync(instanceId, cancellationToken);
-        var autoScaling = apis.AutoScaling.DescribeMembershipAsync(instanceId, cancellationToken);
-        var groups = apis.Ec2.FindSecurityGroupsAsync([settings.AllTrafficGroupName, settings.QuarantineGroupName], cancellationToken);
-        var targets = FindTargetsAsync(apis, instance, cancellationToken);
-        var reads = new Task[] { record, instance, protection, association, autoScaling, groups };
+        var groups = forIsolation
+            ? apis.Ec2.FindSecurityGroupsAsync([settings.AllTrafficGroupName, settings.QuarantineGroupName], cancellationToken)
+            : Task.FromResult<IReadOnlyList<SecurityGroupInfo>>([]);
 
         var found = await instance;
         if (found is null || found.IsGone || found.VpcId is null)
         {
             // The caller refuses this instance; the other reads may fail for the same reason and no longer matter.
-            await Task.WhenAll(reads).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            return new InstanceState(found, record.IsCompletedSuccessfully ? record.Result : null, null, null, null, NoTargets, []);
+            await Task.WhenAll(record, groups).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return new InstanceState(found, record.IsCompletedSuccessfully ? record.Result : null, []);
         }
 
-        await Task.WhenAll(reads);
-        return new InstanceState(found, await record, await protection, await association, await autoScaling, targets, await groups);
+        return new InstanceState(found, await record, await groups);
     }
-
-    private static readonly Task<IReadOnlyList<TargetRegistration>> NoTargets = Task.FromResult<IReadOnlyList<TargetRegistration>>([]);
-
-    private static async Task<IReadOnlyList<TargetRegistration>> FindTargetsAsync(
-        AwsApis apis, Task<InstanceDescription?> instance, CancellationToken cancellationToken) =>
-        await instance is { VpcId: { } vpcId, IsGone: false } found
-            ? await apis.LoadBalancing.FindRegistrationsAsync(vpcId, found.InstanceId, cancellationToken)
-            : [];
 }

@@ -11,8 +11,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Ec2Isolation.Core.Isolation;
 
 /// <summary>
-/// Isolates and releases instances. Reads everything it needs in parallel, writes the record before the first change,
-/// applies the steps in order recording each as it completes, and never undoes a step on error: a failed run leaves a
+/// Isolates and releases instances. Reads what the network step needs in parallel, writes the record with the original
+/// network configuration, contains the network, then records the rest of the original configuration before any step
+/// changes it; applies the steps in order recording each as it completes, and never undoes a step on error: a failed run leaves a
 /// record that says what holds, and the next run finishes the job. Notifiers, when there are any, hear of the run in the
 /// background once the network is contained, and of its end; they never delay a step.
 /// </summary>
@@ -87,7 +88,7 @@ public sealed class IsolationService(
         {
             { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Resume(resumed, instance, run.Logger),
             { Status: IsolationStatus.Releasing } releasing => Reisolate(releasing),
-            _ => NewRecord(request, instance, state, await requestedBy),
+            _ => NewRecord(request, instance, state.Record, await requestedBy),
         };
 
         if (request.FindingId is { } findingId && !record.FindingIds.Contains(findingId))
@@ -105,7 +106,7 @@ public sealed class IsolationService(
             Log.IsolationStarted(run.Logger, instanceId, record.VpcId, record.IncidentId, record.Reason);
         }
 
-        var context = NewContext(run, lease, instance, state.Groups, state.TargetRegistrations);
+        var context = NewContext(run, lease, instance, state.Groups);
         try
         {
             await RunStepsAsync(context, IsolationSteps.InOrder, record.CompletedSteps, StepDirection.Apply, run.OnStep, cancellationToken);
@@ -146,7 +147,7 @@ public sealed class IsolationService(
         record.ReleasedBy = await requestedBy;
         var lease = await BeforeAnyChangeAsync(() => RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, record, cancellationToken));
         Log.ReleaseStarted(run.Logger, instanceId, record.IncidentId);
-        var context = NewContext(run, lease, instance, state.Groups, state.TargetRegistrations);
+        var context = NewContext(run, lease, instance, state.Groups);
         try
         {
             await RunStepsAsync(context, IsolationSteps.InOrder.Reverse().ToList(), record.ReleasedSteps, StepDirection.Restore, run.OnStep, cancellationToken);
@@ -180,11 +181,8 @@ public sealed class IsolationService(
     private static IDisposable? InstanceScope(ILogger log, string instanceId) =>
         log.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instanceId });
 
-    private RunContext NewContext(
-        Run run, RecordLease lease, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups,
-        Task<IReadOnlyList<TargetRegistration>> targetRegistrations) => new()
+    private RunContext NewContext(Run run, RecordLease lease, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups) => new()
     {
-        FoundTargetRegistrations = targetRegistrations,
         Apis = run.Apis,
         Settings = settings,
         Time = time,
@@ -336,11 +334,11 @@ public sealed class IsolationService(
         return record;
     }
 
-    private IsolationRecord NewRecord(IsolationRequest request, InstanceDescription instance, InstanceState state, string requestedBy)
+    private IsolationRecord NewRecord(IsolationRequest request, InstanceDescription instance, IsolationRecord? earlier, string requestedBy)
     {
         var now = time.GetUtcNow();
         var history = new List<IsolationRecord>();
-        if (state.Record is { } released)
+        if (earlier is { } released)
         {
             // The earlier isolation moves into the new record's history, flat: its own history comes first.
             history.AddRange(released.History);
@@ -363,10 +361,7 @@ public sealed class IsolationService(
             Original = new OriginalConfiguration
             {
                 NetworkInterfaces = [.. instance.NetworkInterfaces],
-                InstanceProfile = state.ProfileAssociation,
-                Protection = state.Protection!,
                 Volumes = [.. instance.Volumes],
-                AutoScaling = state.AutoScaling,
                 IsSpot = instance.IsSpot,
             },
         };

@@ -21,9 +21,6 @@ internal sealed class RunContext
     /// <summary>Quarantine and all-traffic groups found in the region while the instance was resolved.</summary>
     public IReadOnlyList<SecurityGroupInfo> KnownGroups { get; init; } = [];
 
-    /// <summary>The target registrations this run is finding (see <see cref="OriginalConfiguration.TargetRegistrations"/>).</summary>
-    public required Task<IReadOnlyList<TargetRegistration>> FoundTargetRegistrations { get; init; }
-
     /// <summary>The run's notices; null for a plan, or when no notifier is configured.</summary>
     public NoticeDispatcher? Notices { get; init; }
 
@@ -36,17 +33,32 @@ internal sealed class RunContext
     /// <summary>Writes the record now, renewing the lease; for a step that must record an artifact before it acts.</summary>
     public Task SaveAsync(CancellationToken cancellationToken) => Lease.SaveAsync(cancellationToken);
 
-    /// <summary>The original target registrations, recorded (once) before the caller changes any.</summary>
-    public async Task<IReadOnlyList<TargetRegistration>> RecordedTargetRegistrationsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The original profile, protection, Auto Scaling membership and target registrations, read in one round and
+    /// recorded (once, in one write) before the caller changes any of them. Not before the network step: containment
+    /// waits for none of these calls.
+    /// </summary>
+    public async Task<OriginalAttachments> RecordedAttachmentsAsync(CancellationToken cancellationToken)
     {
-        if (Record.Original.TargetRegistrations is { } recorded)
+        if (Record.Original.Attachments is { } recorded)
         {
             return recorded;
         }
 
-        Record.Original.TargetRegistrations = [.. await FoundTargetRegistrations.WaitAsync(cancellationToken)];
+        var profile = Apis.Ec2.DescribeProfileAssociationAsync(InstanceId, cancellationToken);
+        var protection = Apis.Ec2.DescribeProtectionAsync(InstanceId, cancellationToken);
+        var autoScaling = Apis.AutoScaling.DescribeMembershipAsync(InstanceId, cancellationToken);
+        var targets = Apis.LoadBalancing.FindRegistrationsAsync(Record.VpcId, InstanceId, cancellationToken);
+        await Task.WhenAll(profile, protection, autoScaling, targets);
+        Record.Original.Attachments = new OriginalAttachments
+        {
+            InstanceProfile = await profile,
+            Protection = await protection,
+            AutoScaling = await autoScaling,
+            TargetRegistrations = [.. await targets],
+        };
         await SaveAsync(cancellationToken);
-        return Record.Original.TargetRegistrations;
+        return Record.Original.Attachments;
     }
 }
 

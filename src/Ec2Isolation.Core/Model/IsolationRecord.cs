@@ -17,7 +17,7 @@ public enum IsolationStatus
 }
 
 /// <summary>
-/// The durable record of one isolation: the original configuration, written before the first change,
+/// The durable record of one isolation: the original configuration, each part written before anything changes it,
 /// and every step as it completes, so that a rerun finishes the job and a release restores exactly.
 /// </summary>
 public sealed class IsolationRecord
@@ -75,21 +75,31 @@ public sealed class IsolationRecord
     public List<IsolationRecord> History { get; init; } = [];
 }
 
-/// <summary>Everything the isolation changes, as it was before.</summary>
+/// <summary>
+/// Everything the isolation changes, as it was before. The network interfaces, volumes and spot flag are in the record's
+/// first write, before the first change; the <see cref="Attachments"/> follow the network step.
+/// </summary>
 public sealed class OriginalConfiguration
 {
     public required List<NetworkInterfaceGroups> NetworkInterfaces { get; init; }
+    public required List<VolumeAttachment> Volumes { get; init; }
+    public bool IsSpot { get; init; }
+
+    /// <summary>
+    /// Null until recorded. Read right after the network step, so that containment waits for none of it, and recorded
+    /// (in one write) before any step changes any of it. Null in a run that stopped in between: nothing in it was
+    /// changed, so a release has nothing of it to restore, and the next isolation run records it.
+    /// </summary>
+    public OriginalAttachments? Attachments { get; set; }
+}
+
+/// <summary>The instance's ties beyond its network, as they were before: credentials, protection, scaling and traffic.</summary>
+public sealed class OriginalAttachments
+{
     public ProfileAssociation? InstanceProfile { get; init; }
     public required InstanceProtection Protection { get; init; }
-    public required List<VolumeAttachment> Volumes { get; init; }
     public AutoScalingMembership? AutoScaling { get; init; }
-    /// <summary>
-    /// Null until recorded. The target groups are found in parallel with the network step, so that containment does not
-    /// wait for ELBv2, and recorded before the first step that changes a registration (Auto Scaling standby
-    /// deregisters the instance from its group's target groups).
-    /// </summary>
-    public List<TargetRegistration>? TargetRegistrations { get; set; }
-    public bool IsSpot { get; init; }
+    public required List<TargetRegistration> TargetRegistrations { get; init; }
 }
 
 /// <summary>What the isolation created or needs to undo, filled in step by step.</summary>

@@ -49,7 +49,10 @@ public sealed class ReplacementService(
             var other => throw new InvalidRequestException($"{instanceId} is {other.Status}, not isolated: only an isolated instance is replaced; nothing was launched."),
         };
 
-        if (record.Original.AutoScaling is { } group)
+        var attachments = record.Original.Attachments ?? throw new InvalidRequestException(
+            $"The isolation of {instanceId} stopped before it recorded the instance profile and Auto Scaling membership: "
+            + "run isolate again to finish it, then replace; nothing was launched.");
+        if (attachments.AutoScaling is { } group)
         {
             ReplacementLog.ReplacedByGroup(log, instanceId, group.GroupName);
             return new ReplacementResult(
@@ -154,7 +157,7 @@ public sealed class ReplacementService(
             InstanceType = instanceType,
             SubnetId = subnetId,
             SecurityGroupIds = record.Original.NetworkInterfaces.FirstOrDefault()?.GroupIds ?? [],
-            InstanceProfileArn = record.Original.InstanceProfile?.InstanceProfileArn,
+            InstanceProfileArn = record.Original.Attachments?.InstanceProfile?.InstanceProfileArn,
             Tags = tags,
             // Unique per isolation and per launch: a rerun after an unrecorded launch reuses it, --force does not.
             ClientToken = string.Create(

@@ -155,7 +155,7 @@ public sealed class IsolationServiceTests
         Assert.Equal(IsolationStatus.Isolated, record.Status);
         Assert.Equal(IsolationSteps.InOrder.Select(s => s.Name), record.CompletedSteps);
         Assert.Equal(["sg-app0", "sg-shared"], record.Original.NetworkInterfaces.Single().GroupIds);
-        Assert.Equal(ProfileArn, record.Original.InstanceProfile!.InstanceProfileArn);
+        Assert.Equal(ProfileArn, record.Original.Attachments!.InstanceProfile!.InstanceProfileArn);
         Assert.Equal("INC-42", record.IncidentId);
         Assert.Equal("tester", record.RequestedBy);
         Assert.Null(record.LeaseOwner);
@@ -199,37 +199,104 @@ public sealed class IsolationServiceTests
     }
 
     [Fact]
-    public async Task IsolateAsync_AutoScalingMember_TargetRegistrationsRecordedBeforeStandbyChangesThem()
+    public async Task IsolateAsync_AnyInstance_NetworkContainedBeforeAnyOtherPartOfTheConfigurationIsRead()
     {
-        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.AddInstance(InstanceId, VpcId, enis: 2, profileArn: ProfileArn);
         _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
         _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
-        List<TargetRegistration>? recordedAtStandby = null;
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        var calls = _cloud.Calls.ToList();
+        var contained = calls.FindLastIndex(call => call.StartsWith("ModifyNetworkInterfaceAttribute", StringComparison.Ordinal));
+        var firstAttachmentRead = calls.FindIndex(call => call is "DescribeInstanceAttribute" or "DescribeIamInstanceProfileAssociations"
+            or "DescribeAutoScalingInstances" or "DescribeTargetHealth");
+        Assert.True(firstAttachmentRead > contained, string.Join(", ", calls));
+        Assert.Equal(
+            ["DescribeInstances", "DescribeSecurityGroups", "GetItem", "PutItem"],
+            calls.Take(4).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task IsolateAsync_AutoScalingMemberBehindTargetGroup_AttachmentsRecordedBeforeTheFirstChangeBeyondTheNetwork()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
+        var association = _cloud.Instances[InstanceId].Association;
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
+        _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+        string[] networkOrRecord = ["PutItem", "ModifyNetworkInterfaceAttribute", "CreateSecurityGroup", "Authorize", "Revoke"];
+        (string Call, OriginalAttachments? Recorded)? firstChange = null;
         _cloud.BeforeCall = call =>
         {
-            if (call == "EnterStandby")
+            if (firstChange is null && _cloud.Mutations.Contains(call) && !networkOrRecord.Any(prefix => call.StartsWith(prefix, StringComparison.Ordinal)))
             {
-                recordedAtStandby = _cloud.StoredRecord(InstanceId)!.Original.TargetRegistrations;
+                firstChange = (call, _cloud.StoredRecord(InstanceId)!.Original.Attachments);
             }
         };
 
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
-        Assert.Equal([new TargetRegistration("arn:tg/web", 80, null)], recordedAtStandby);
+        Assert.Equal("ReplaceIamInstanceProfileAssociation", firstChange?.Call);
+        var recorded = firstChange?.Recorded;
+        Assert.NotNull(recorded);
+        Assert.Equal(
+            (association, new InstanceProtection(false, false, "terminate"), new AutoScalingMembership("web", "InService")),
+            (recorded.InstanceProfile, recorded.Protection, recorded.AutoScaling));
+        Assert.Equal([new TargetRegistration("arn:tg/web", 80, null)], recorded.TargetRegistrations);
     }
 
     [Fact]
-    public async Task IsolateAsync_LoadBalancerLookupFails_NetworkContainedAnyway()
+    public async Task IsolateAsync_LoadBalancerLookupFails_NetworkContainedAndNothingElseChanged()
     {
-        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
         _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
         FailOn("DescribeTargetHealth");
 
         var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
 
-        Assert.Equal(StepNames.AutoScalingStandby, error.FailedStep);
+        Assert.Equal(StepNames.InstanceProfile, error.FailedStep);
         AssertQuarantined();
+        Assert.Equal([StepNames.Network], _cloud.StoredRecord(InstanceId)!.CompletedSteps);
+        Assert.Equal(ProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
         Assert.Equal("InService", _cloud.AutoScaling[InstanceId].LifecycleState);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_RunDiesBeforeRecordingTheAttachments_RerunRecordsThemAndReleaseRestoresExactly()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, enis: 2, profileArn: ProfileArn);
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
+        _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+        var before = Snapshot();
+        await DieBeforeRecordingTheAttachmentsAsync();
+
+        var rerun = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, rerun.Outcome);
+        AssertQuarantined();
+        var attachments = _cloud.StoredRecord(InstanceId)!.Original.Attachments;
+        Assert.Equal((ProfileArn, "InService"), (attachments?.InstanceProfile?.InstanceProfileArn, attachments?.AutoScaling?.LifecycleState));
+        Assert.Equal("Standby", _cloud.AutoScaling[InstanceId].LifecycleState);
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_AttachmentsNeverRecorded_RestoresTheNetworkAndLeavesTheRestAsItWas()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn).Protection = new InstanceProtection(true, false, "stop");
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
+        _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+        var before = Snapshot();
+        await DieBeforeRecordingTheAttachmentsAsync();
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Released, result.Outcome);
+        Assert.Equal(before, Snapshot());
+        Assert.DoesNotContain(_cloud.Mutations, call => call is "ReplaceIamInstanceProfileAssociation" or "DisassociateIamInstanceProfile"
+            or "AssociateIamInstanceProfile" or "ModifyInstanceAttribute:protection" or "ExitStandby" or "RegisterTargets");
     }
 
     [Fact]
@@ -705,6 +772,28 @@ public sealed class IsolationServiceTests
         record.LeaseExpiresAt = _time.GetUtcNow().AddMinutes(1);
         record.Version++;
         await _cloud.PutAsync(record, record.Version - 1, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A run that contained the network and died (no write of the record after that, its failure neither) before its
+    /// write of the rest of the original configuration; then its lease expires.
+    /// </summary>
+    private async Task DieBeforeRecordingTheAttachmentsAsync()
+    {
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "PutItem" && _cloud.Calls.Contains("DescribeInstanceAttribute"))
+            {
+                throw new InvalidOperationException("killed");
+            }
+        };
+        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+        _cloud.BeforeCall = null;
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal([StepNames.Network], record.CompletedSteps);
+        Assert.Null(record.Original.Attachments);
+        AssertQuarantined();
+        _time.Advance(_settings.LeaseDuration);
     }
 
     private async Task CrashMidwayAsync(string failingStep)

@@ -101,6 +101,26 @@ public sealed class ReplacementServiceTests
     }
 
     [Fact]
+    public async Task ReplaceAsync_IsolationStoppedBeforeRecordingTheAttachments_InvalidRequestAndNothingLaunched()
+    {
+        _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web-asg", "InService");
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "DescribeAutoScalingInstances")
+            {
+                throw new InvalidOperationException("injected failure");
+            }
+        };
+        await Assert.ThrowsAsync<IsolationFailedException>(() => IsolateAsync());
+        _cloud.BeforeCall = null;
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => CreateSut().ReplaceAsync(new(InstanceId, ImageId, Force: true), CancellationToken.None));
+
+        Assert.Contains("run isolate again", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Launches);
+    }
+
+    [Fact]
     public async Task ReplaceAsync_NeverIsolated_InvalidRequestAndNothingLaunched()
     {
         _cloud.AddInstance(InstanceId, "vpc-1");

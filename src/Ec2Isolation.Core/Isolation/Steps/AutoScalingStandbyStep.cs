@@ -14,13 +14,12 @@ internal sealed class AutoScalingStandbyStep : IIsolationStep
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
     {
         var api = context.Apis.AutoScaling;
-        if (context.Record.Original.AutoScaling is null)
+
+        // Standby also deregisters the instance from the group's target groups: those are recorded too.
+        if ((await context.RecordedAttachmentsAsync(cancellationToken)).AutoScaling is null)
         {
             return;
         }
-
-        // Standby deregisters the instance from the group's target groups: the registrations go into the record first.
-        await context.RecordedTargetRegistrationsAsync(cancellationToken);
 
         var current = await api.DescribeMembershipAsync(context.InstanceId, cancellationToken);
         if (current is { LifecycleState: InService })
@@ -32,7 +31,7 @@ internal sealed class AutoScalingStandbyStep : IIsolationStep
     public async Task RestoreAsync(RunContext context, CancellationToken cancellationToken)
     {
         var api = context.Apis.AutoScaling;
-        if (context.Record.Original.AutoScaling is not { LifecycleState: InService })
+        if (context.Record.Original.Attachments?.AutoScaling is not { LifecycleState: InService })
         {
             return;
         }

@@ -14,7 +14,7 @@ internal sealed class CredentialRevocationStep : IIsolationStep
 
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
     {
-        var original = context.Record.Original.InstanceProfile;
+        var original = (await context.RecordedAttachmentsAsync(cancellationToken)).InstanceProfile;
         if (original is null)
         {
             return;

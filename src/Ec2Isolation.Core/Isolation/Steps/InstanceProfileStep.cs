@@ -12,6 +12,7 @@ internal sealed class InstanceProfileStep : IIsolationStep
     {
         var ec2 = context.Apis.Ec2;
         var isolationProfile = context.Settings.RequireIsolationInstanceProfile();
+        await context.RecordedAttachmentsAsync(cancellationToken);
         var current = await ec2.DescribeProfileAssociationAsync(context.InstanceId, cancellationToken);
         if (current is not null && ProfilesMatch(current.InstanceProfileArn, isolationProfile))
         {
@@ -26,8 +27,13 @@ internal sealed class InstanceProfileStep : IIsolationStep
 
     public async Task RestoreAsync(RunContext context, CancellationToken cancellationToken)
     {
+        if (context.Record.Original.Attachments is not { } attachments)
+        {
+            return; // Never recorded, so never changed.
+        }
+
         var ec2 = context.Apis.Ec2;
-        var original = context.Record.Original.InstanceProfile;
+        var original = attachments.InstanceProfile;
         var current = await ec2.DescribeProfileAssociationAsync(context.InstanceId, cancellationToken);
         switch (original, current)
         {

@@ -12,18 +12,22 @@ internal sealed class ProtectionStep : IIsolationStep
 
     public string Name => StepNames.Protection;
 
-    public Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
+    public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
     {
+        await context.RecordedAttachmentsAsync(cancellationToken);
         var isSpot = context.Record.Original.IsSpot;
         if (isSpot)
         {
             Log.SpotWithoutTerminationProtection(context.Logger, context.InstanceId);
         }
 
-        return context.Apis.Ec2.SetProtectionAsync(context.InstanceId, Protected, includeTermination: !isSpot, cancellationToken);
+        await context.Apis.Ec2.SetProtectionAsync(context.InstanceId, Protected, includeTermination: !isSpot, cancellationToken);
     }
 
+    /// <summary>Protection never recorded was never changed: nothing to restore.</summary>
     public Task RestoreAsync(RunContext context, CancellationToken cancellationToken) =>
-        context.Apis.Ec2.SetProtectionAsync(
-            context.InstanceId, context.Record.Original.Protection, includeTermination: !context.Record.Original.IsSpot, cancellationToken);
+        context.Record.Original.Attachments is not { } attachments
+            ? Task.CompletedTask
+            : context.Apis.Ec2.SetProtectionAsync(
+                context.InstanceId, attachments.Protection, includeTermination: !context.Record.Original.IsSpot, cancellationToken);
 }

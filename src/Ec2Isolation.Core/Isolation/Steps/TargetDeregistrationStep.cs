@@ -6,11 +6,11 @@ internal sealed class TargetDeregistrationStep : IIsolationStep
     public string Name => StepNames.TargetDeregistration;
 
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken) =>
-        await Task.WhenAll((await context.RecordedTargetRegistrationsAsync(cancellationToken)).Select(registration =>
+        await Task.WhenAll((await context.RecordedAttachmentsAsync(cancellationToken)).TargetRegistrations.Select(registration =>
             context.Apis.LoadBalancing.DeregisterAsync(context.InstanceId, registration, cancellationToken)));
 
     /// <summary>Registrations never recorded were never changed: nothing to restore.</summary>
     public Task RestoreAsync(RunContext context, CancellationToken cancellationToken) =>
-        Task.WhenAll((context.Record.Original.TargetRegistrations ?? []).Select(registration =>
+        Task.WhenAll((context.Record.Original.Attachments?.TargetRegistrations ?? []).Select(registration =>
             context.Apis.LoadBalancing.RegisterAsync(context.InstanceId, registration, cancellationToken)));
 }
