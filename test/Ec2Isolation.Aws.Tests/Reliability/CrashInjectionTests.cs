@@ -10,7 +10,7 @@ namespace Ec2Isolation.Aws.Tests.Reliability;
 
 /// <summary>
 /// The real ec2-isolation program killed (SIGKILL: no handler runs, nothing is recorded on the way out) as it sends the
-/// first request of each step, and at two points inside a step; the killed request never reaches AWS. The record then
+/// first request of each step, and at three points inside a step; the killed request never reaches AWS. The record then
 /// says which steps completed and holds the dead run's lease; once the lease has expired, the next run finishes the
 /// isolation from the record, and <c>release</c> afterwards restores the original configuration exactly.
 /// </summary>
@@ -21,14 +21,20 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
     /// <summary>Inside the network step: every ENI is in the all-traffic group, none yet in quarantine.</summary>
     private const string BetweenNetworkMoves = "network: between the all-traffic and the quarantine moves";
 
+    /// <summary>
+    /// Inside the instance-profile step, as it reads the rest of the original configuration (profile, protection, Auto
+    /// Scaling, targets) right after the network step: the network is contained, none of the rest is recorded or changed.
+    /// </summary>
+    private const string BeforeAttachmentsRecorded = "instance-profile: before the attachments are recorded";
+
     /// <summary>Inside credential revocation: the policy's name is recorded, the policy not yet written.</summary>
     private const string BeforeRevocationPolicy = "credential-revocation: before PutRolePolicy";
 
     /// <summary>The shortest lease the settings allow: runs of the program are not held up long if a test changes.</summary>
     private static readonly Dictionary<string, string?> ShortLease = new(StringComparer.Ordinal) { ["EC2ISOLATION_LEASE_SECONDS"] = "30" };
 
-    /// <summary>Each step (killed as it starts), then the two points inside a step.</summary>
-    public static TheoryData<string> CrashPoints() => [.. IsolationCalls.Steps, BetweenNetworkMoves, BeforeRevocationPolicy];
+    /// <summary>Each step (killed as it starts), then the three points inside a step.</summary>
+    public static TheoryData<string> CrashPoints() => [.. IsolationCalls.Steps, BetweenNetworkMoves, BeforeAttachmentsRecorded, BeforeRevocationPolicy];
 
     [Theory]
     [MemberData(nameof(CrashPoints))]
@@ -43,6 +49,8 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
         var record = (await Scenario.Account.ReadRecordAsync(instance.InstanceId))!;
         Assert.Equal(IsolationCalls.StepsBefore(StepOf(point)), record.CompletedSteps);
         Assert.Equal(IsolationStatus.Isolating, record.Status);
+        // The rest of the original configuration is recorded before any of it changes: from the profile swap on, the record holds it.
+        Assert.Equal(StepOf(point) != StepNames.Network && point != BeforeAttachmentsRecorded, record.Original.Attachments is not null);
         Assert.NotNull(record.LeaseOwner);
         Assert.True(record.LeaseExpiresAt > TimeProvider.System.GetUtcNow(), "the dead run's lease still holds");
 
@@ -109,6 +117,8 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
                 // The second move of an ENI is its move into quarantine; every first move (into all traffic) came before.
                 var moved = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
                 return request => request.IamAction == "ec2:ModifyNetworkInterfaceAttribute" && !moved.TryAdd(request.Parameter("NetworkInterfaceId")!, true);
+            case BeforeAttachmentsRecorded:
+                return request => request.IamAction == "ec2:DescribeInstanceAttribute";
             case BeforeRevocationPolicy:
                 return IsolationCalls.Mutation("iam:PutRolePolicy").Matches;
             default:
@@ -119,6 +129,7 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
     private static string StepOf(string point) => point switch
     {
         BetweenNetworkMoves => StepNames.Network,
+        BeforeAttachmentsRecorded => StepNames.InstanceProfile,
         BeforeRevocationPolicy => StepNames.CredentialRevocation,
         _ => point,
     };

@@ -34,7 +34,7 @@ public sealed class TransientFaultTests(MotoServer moto) : ReliabilityTests(moto
     {
         await Scenario.IsolateAsync();
 
-        // As a set: some reads run in parallel with the record's first write and the network step.
+        // As a set: reads run in parallel (before the record's first write, and again right after the network step).
         Assert.Equal(IsolationCalls.Distinct.Order(StringComparer.Ordinal), Scenario.Proxy.Seen.Select(seen => seen.Request.IamAction).Distinct().Order(StringComparer.Ordinal));
         Assert.All(Scenario.Proxy.Seen, seen => Assert.Null(seen.Fault));
     }
