@@ -9,6 +9,8 @@ not what it should be. Stops moto and removes its temporary files on every exit,
 import signal
 import sys
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in the clone
+
 
 def interrupted(number, _):
     print("\nInterrupted.", file=sys.stderr)
