@@ -33,8 +33,10 @@ import time  # noqa: E402
 import urllib.request  # noqa: E402
 import uuid  # noqa: E402
 
+import moto  # noqa: E402
+
 from account import Account  # noqa: E402
-from runtime_api import RuntimeApi
+from runtime_api import RuntimeApi  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BOOTSTRAP = os.path.join(ROOT, "artifacts", "lambda", "linux-x64", "bootstrap")
@@ -58,7 +60,7 @@ def main():
     try:
         stage(1, "Starting the moto emulator on 127.0.0.1")
         endpoint = start_moto(work, processes)
-        print(f"      {endpoint} (moto {moto_version()}): no AWS account is used")
+        print(f"      {endpoint} (moto {moto.__version__}): no AWS account is used")
 
         stage(2, "Building a small account in the emulator")
         account = Account(endpoint, REGION, TABLE, ISOLATION_PROFILE, TAG_KEY + ":")
@@ -139,11 +141,6 @@ def start_moto(work, processes):
         raise Failed("moto did not start:\n" + log.read())
 
 
-def moto_version():
-    import moto
-    return moto.__version__
-
-
 def tag_change_event(account_id, instance_id, tags):
     """The event of AWS's documented shape (test/Ec2Isolation.TestSupport/Events/tag-change.json): all of the
     instance's tags after the change, the changed key alone in changed-tag-keys, the instance id only in the ARN."""
@@ -172,11 +169,13 @@ def readable(document, indent, depth=0):
         return json.dumps(document)
     inner = indent + "  "
     members = [f"{inner}{json.dumps(k)}: {readable(v, inner, depth + 1)}" for k, v in document.items()]
-    return "{\n" + ",\n".join(members) + "\n" + indent + "}" if depth else indent + "{\n" + ",\n".join(members) + "\n" + indent + "}"
+    text = "{\n" + ",\n".join(members) + "\n" + indent + "}"
+    return text if depth else indent + text
 
 
 def function_environment(endpoint):
-    """What the stack gives the function (cdk/Ec2Isolation.Cdk/DeploymentSettings.cs), with the emulator as endpoint."""
+    """What the stack gives the function (cdk/Ec2Isolation.Cdk/DeploymentSettings.cs), with the emulator as endpoint
+    and its dummy credentials."""
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_REGION": REGION,
@@ -291,7 +290,7 @@ def side_by_side(before, after, title, mark):
     """One table: the union of the rows, in order, each with its value before and after, and a mark."""
     rows = union(before, after)
     width = [max(len(r[i]) for r in rows + [("", "before", title)]) for i in range(3)]
-    print(f"      {'':<{width[0]}}  {'before':<{width[1]}}  {title:<{width[2]}}")
+    print(f"      {'':<{width[0]}}  {'before':<{width[1]}}  {title}")
     for row, old, new in rows:
         print(f"      {row:<{width[0]}}  {old:<{width[1]}}  {new:<{width[2]}}  {mark(row, old, new)}".rstrip())
 

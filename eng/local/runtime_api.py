@@ -12,12 +12,12 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PREFIX = "/2018-06-01/runtime/"
-FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:ec2-isolation"
 INIT = "init"
 
 
 class RuntimeApi:
-    def __init__(self, function_arn=FUNCTION_ARN):
+    def __init__(self, function_arn):
+        """function_arn: what Lambda-Runtime-Invoked-Function-Arn says."""
         self._events = queue.Queue()
         self._outcomes = {}
         self._arrived = threading.Condition()
