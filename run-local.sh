@@ -5,7 +5,7 @@
 # Lambda Runtime API, shows the instance before and after side by side, releases it with the analyst CLI and shows the
 # restoration; then stops moto and removes its files (eng/local/quickstart.py). Exits 1 when an outcome is wrong.
 # Needs the .NET SDK and python3 (moto is installed with pip when missing); the first run publishes the bootstrap
-# (Native AOT, about a minute; eng/publish-lambda.sh installs clang when run as root on Debian), later runs reuse it
+# (Native AOT, a minute or more; eng/publish-lambda.sh installs clang when run as root on Debian), later runs reuse it
 # until a file under src/ changes.
 set -euo pipefail
 cd "$(dirname "$0")"
