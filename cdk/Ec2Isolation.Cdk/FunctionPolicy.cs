@@ -8,25 +8,30 @@ namespace Ec2Isolation.Cdk;
 /// The function's own permissions at least privilege, built from <see cref="RequiredActions.Isolate"/> (the actions the
 /// engine calls): each action is granted in the statement that scopes it, and an action no statement scopes fails the
 /// synth, so that a new call gets a deliberate scope rather than "*". The function never releases: nothing of
-/// <see cref="RequiredActions.ReleaseAndStatus"/> is granted.
+/// <see cref="RequiredActions.ReleaseAndStatus"/> is granted. <see cref="RequiredActions.Notifications"/> is granted
+/// only when a notifier is configured, on its secrets' parameters alone.
 /// </summary>
 internal static class FunctionPolicy
 {
-    public sealed record Targets(Stack Stack, string TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles);
+    /// <param name="SecretParameters">The SSM parameters (names or ARNs) of the notifiers' secrets; empty without notifiers.</param>
+    /// <param name="SecretsKeyArn">The customer managed key that encrypts them, if any.</param>
+    public sealed record Targets(
+        Stack Stack, string TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles, IReadOnlyList<string> SecretParameters, string? SecretsKeyArn);
 
     public static PolicyDocument Create(Targets targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
         var scopes = Scopes(targets);
-        var unscoped = RequiredActions.Isolate.Where(action => !scopes.Any(scope => scope.Claims(action))).ToList();
+        IReadOnlyList<string> granted = targets.SecretParameters.Count > 0 ? [.. RequiredActions.Isolate, .. RequiredActions.Notifications] : RequiredActions.Isolate;
+        var unscoped = granted.Where(action => !scopes.Any(scope => scope.Claims(action))).ToList();
         if (unscoped.Count > 0)
         {
             throw new InvalidOperationException(
-                $"RequiredActions.Isolate lists {string.Join(", ", unscoped)}, which FunctionPolicy does not scope: add it to a statement.");
+                $"RequiredActions lists {string.Join(", ", unscoped)}, which FunctionPolicy does not scope: add it to a statement.");
         }
 
         var statements = scopes
-            .Select(scope => (scope, actions: RequiredActions.Isolate.Where(scope.Claims).ToArray()))
+            .Select(scope => (scope, actions: granted.Where(scope.Claims).ToArray()))
             .Where(s => s.actions.Length > 0)
             .Select(s => new PolicyStatement(new PolicyStatementProps
             {
@@ -35,6 +40,23 @@ internal static class FunctionPolicy
                 Resources = s.scope.Resources,
                 Conditions = s.scope.Conditions,
             }))
+            .Concat(targets.SecretsKeyArn is { } key
+                ?
+                [
+                    // SSM decrypts the parameters with the customer managed key on the function's behalf: not a call the
+                    // function makes (no RequiredActions entry), and allowed through SSM only.
+                    new PolicyStatement(new PolicyStatementProps
+                    {
+                        Sid = "DecryptNotifierSecrets",
+                        Actions = ["kms:Decrypt"],
+                        Resources = [key],
+                        Conditions = new Dictionary<string, object>
+                        {
+                            ["StringEquals"] = new Dictionary<string, object> { ["kms:ViaService"] = $"ssm.{targets.Stack.Region}.amazonaws.com" },
+                        },
+                    }),
+                ]
+                : Array.Empty<PolicyStatement>())
             .Append(new PolicyStatement(new PolicyStatementProps
             {
                 // IAM cannot limit iam:PutRolePolicy by policy name or content: whatever role pattern is allowed, the
@@ -85,8 +107,15 @@ internal static class FunctionPolicy
                 })]),
             new("DeregisterTargets", a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) && !IsDescribe(a),
                 [Arn(stack, "elasticloadbalancing", "targetgroup", "*/*")]),
+
+            // The notifiers' secrets: exactly the configured parameters, nothing under or beside them.
+            new("ReadNotifierSecrets", a => a.StartsWith("ssm:", StringComparison.Ordinal), [.. t.SecretParameters.Select(p => ParameterArn(stack, p))]),
         ];
     }
+
+    /// <summary>A parameter's ARN: given as one, or its name (with or without the leading slash) in the stack's account and region.</summary>
+    private static string ParameterArn(Stack stack, string parameter) =>
+        parameter.StartsWith("arn:", StringComparison.Ordinal) ? parameter : Arn(stack, "ssm", "parameter", parameter.TrimStart('/'));
 
     private static bool IsDescribe(string action) => action.Split(':')[1].StartsWith("Describe", StringComparison.Ordinal);
 

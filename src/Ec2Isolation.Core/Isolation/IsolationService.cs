@@ -13,9 +13,9 @@ namespace Ec2Isolation.Core.Isolation;
 /// <summary>
 /// Isolates and releases instances. Reads what the network step needs in parallel, writes the record with the original
 /// network configuration, contains the network, then records the rest of the original configuration before any step
-/// changes it; applies the steps in order recording each as it completes, and never undoes a step on error: a failed run leaves a
-/// record that says what holds, and the next run finishes the job. Notifiers, when there are any, hear of the run in the
-/// background once the network is contained, and of its end; they never delay a step.
+/// changes it; applies the steps in order recording each as it completes, and never undoes a step on error: a failed
+/// run leaves a record that says what holds, and the next run finishes the job. Notifiers, when there are any, hear of
+/// the run in the background once the network is contained, and of its end; they never delay a step.
 /// </summary>
 public sealed class IsolationService(
     AwsApis apis,
@@ -59,7 +59,7 @@ public sealed class IsolationService(
     private sealed record Run(AwsApis Apis, ILogger Logger, Action<string>? OnStep, NoticeDispatcher? Notices = null);
 
     private NoticeDispatcher? Notices() =>
-        NoticeDispatcher.For(_notifiers, apis.Ec2, settings.StatusTagPrefix + "ticket", time, logger, NoticeDispatcher.DefaultTimeout);
+        NoticeDispatcher.For(_notifiers, apis.Ec2, settings.StatusTagPrefix + "ticket", time, logger, NoticeTiming.DefaultTimeout);
 
     /// <summary>A plan runs the real steps against recording decorators, and logs nothing: it must not read like an isolation in the audit trail.</summary>
     private static Run PlanRun(PlanRecorder recorder) => new(recorder.Wrap(recorder.Apis), NullLogger.Instance, recorder.StartStep);
