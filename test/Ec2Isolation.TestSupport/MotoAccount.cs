@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Ec2Isolation.Aws;
+using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Aws.Query;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
@@ -37,16 +38,27 @@ public sealed class MotoAccount(MotoServer moto, Ec2TestAccount network) : IDisp
         var clients = moto.Clients();
         var account = new MotoAccount(moto, await Ec2TestAccount.CreateAsync(clients.CreateEc2(), dualStack));
         using var dynamo = clients.CreateDynamoDb();
-        await dynamo.CreateTableAsync(new()
-        {
-            TableName = TableName,
-            AttributeDefinitions = [new("InstanceId", ScalarAttributeType.S)],
-            KeySchema = [new("InstanceId", Amazon.DynamoDBv2.KeyType.HASH)],
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-        });
+        await CreateRecordTableAsync(dynamo, TableName);
         await account.CreateProfileAsync(IsolationProfile, "ec2-isolation-deny-all-role");
         await account.CreateProfileAsync(AppProfile, AppRole);
         return account;
+    }
+
+    /// <summary>The record table as the stack defines it: keyed by account, region and instance id.</summary>
+    public static Task CreateRecordTableAsync(IAmazonDynamoDB dynamo, string tableName) =>
+        CreateTableAsync(dynamo, tableName, DynamoRecordStore.KeyAttribute);
+
+    /// <summary>A table keyed by <paramref name="hashKey"/> (the record table before many accounts: InstanceId).</summary>
+    public static async Task CreateTableAsync(IAmazonDynamoDB dynamo, string tableName, string hashKey)
+    {
+        ArgumentNullException.ThrowIfNull(dynamo);
+        await dynamo.CreateTableAsync(new()
+        {
+            TableName = tableName,
+            AttributeDefinitions = [new(hashKey, ScalarAttributeType.S)],
+            KeySchema = [new(hashKey, Amazon.DynamoDBv2.KeyType.HASH)],
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+        });
     }
 
     /// <summary>The service as the CLI and the Lambda build it, pointed at the emulator.</summary>
