@@ -100,12 +100,12 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
         var member = Store("111111111111");
         await _store.PutAsync(NewRecord("i-0000000000000000a"), expectedVersion: null, None);
         var other = NewRecord("i-0000000000000000a", "111111111111");
-        other.IncidentId = "INC-2";
+        other.Status = IsolationStatus.Released;
 
         await member.PutAsync(other, expectedVersion: null, None);
 
-        Assert.Equal("INC-1", (await _store.GetAsync("i-0000000000000000a", None))!.IncidentId);
-        Assert.Equal(("111111111111", "INC-2"), ((await member.GetAsync("i-0000000000000000a", None))!.AccountId, (await member.GetAsync("i-0000000000000000a", None))!.IncidentId));
+        Assert.Equal((Account, IsolationStatus.Isolating), Facts(await _store.GetAsync("i-0000000000000000a", None)));
+        Assert.Equal(("111111111111", IsolationStatus.Released), Facts(await member.GetAsync("i-0000000000000000a", None)));
         Assert.Equal(["111111111111", Account], (await _store.ListAsync(None)).Select(record => record.AccountId).Order());
     }
 
@@ -147,6 +147,8 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
 
         Assert.All(errors, error => Assert.Contains("'no-such-table'", error.Message, StringComparison.Ordinal));
     }
+
+    private static (string, IsolationStatus) Facts(IsolationRecord? record) => (record!.AccountId, record.Status);
 
     private DynamoRecordStore Store(string accountId) => new(_dynamo, TableName, new KnownAccount(accountId), Region);
 

@@ -73,7 +73,7 @@ public sealed class RecordMigrationTests(MotoServer moto) : IAsyncLifetime
     }
 
     /// <summary>An item as the releases before many accounts wrote it: keyed by InstanceId, the record's JSON in Record.</summary>
-    private Task PutOldAsync(IsolationRecord record) => _dynamo.PutItemAsync(new PutItemRequest
+    private async Task PutOldAsync(IsolationRecord record) => await _dynamo.PutItemAsync(new PutItemRequest
     {
         TableName = OldTable,
         Item = new()

@@ -155,9 +155,8 @@ public sealed class NotificationEndToEndTests(MotoServer moto) : IAsyncLifetime
     /// <summary>The record's item as DynamoDB holds it, every attribute.</summary>
     private async Task<string> StoredItemAsync(string instanceId)
     {
-        using var dynamo = _account.Clients.CreateDynamoDb();
-        var item = await dynamo.GetItemAsync(new() { TableName = MotoAccount.TableName, Key = new() { ["InstanceId"] = new() { S = instanceId } } });
-        return string.Join("\n", item.Item.Select(attribute => attribute.Key + "=" + (attribute.Value.S ?? attribute.Value.N)));
+        var item = await _account.ReadItemAsync(instanceId);
+        return string.Join("\n", item!.Select(attribute => attribute.Key + "=" + (attribute.Value.S ?? attribute.Value.N)));
     }
 
     /// <summary>Every line logged, with its exception, and its scopes' values.</summary>
