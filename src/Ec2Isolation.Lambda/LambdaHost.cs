@@ -41,7 +41,7 @@ public static partial class LambdaHost
             var collection = new ServiceCollection()
                 .AddSingleton(time)
                 .AddLogging(logging => logging.ClearProviders().SetMinimumLevel(MinimumLevel(getVariable)).AddProvider(logs))
-                .AddSingleton(provider => new InvokedFunctionAccount(provider.GetRequiredService<StsCallerIdentity>()))
+                .AddSingleton(provider => new InvokedFunctionAccount(provider.GetRequiredService<StsCallerIdentity>))
                 .AddSingleton<IAccountIdentity>(provider => provider.GetRequiredService<InvokedFunctionAccount>())
                 .AddEc2Isolation(IsolationSettings.FromEnvironment(getVariable), Connection(getVariable));
             overrides?.Invoke(collection);

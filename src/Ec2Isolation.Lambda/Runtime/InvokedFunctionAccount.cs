@@ -5,14 +5,14 @@ namespace Ec2Isolation.Lambda.Runtime;
 /// <summary>
 /// The function's own account, read from the ARN each invocation is for (Lambda-Runtime-Invoked-Function-Arn): known
 /// before the event is handled without a call, so that containment waits for no STS round trip. Asks
-/// <paramref name="fallback"/> (STS) only when the runtime sent no ARN.
+/// <paramref name="fallback"/> (STS) only when the runtime sent no ARN; builds it only then (its credentials with it).
 /// </summary>
-public sealed class InvokedFunctionAccount(IAccountIdentity fallback) : IAccountIdentity
+public sealed class InvokedFunctionAccount(Func<IAccountIdentity> fallback) : IAccountIdentity
 {
     private volatile string? _accountId;
 
     public Task<string> GetAccountIdAsync(CancellationToken cancellationToken) =>
-        _accountId is { } accountId ? Task.FromResult(accountId) : fallback.GetAccountIdAsync(cancellationToken);
+        _accountId is { } accountId ? Task.FromResult(accountId) : fallback().GetAccountIdAsync(cancellationToken);
 
     /// <summary>The runtime API, noting the account of each invocation it hands out.</summary>
     public ILambdaRuntimeApi Observe(ILambdaRuntimeApi runtime) => new Observing(runtime, this);
