@@ -11,6 +11,7 @@ using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
 using Constructs;
+using Ec2Isolation.Aws.DynamoDb;
 using LambdaFunctionTarget = Amazon.CDK.AWS.Events.Targets.LambdaFunction;
 using LambdaFunctionTargetProps = Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps;
 
@@ -47,9 +48,12 @@ public sealed class Ec2IsolationStack : Stack
         var settings = props.Settings;
         _notifications = NotificationTopic(settings);
 
-        var table = new Table(this, "Records", new TableProps
+        // Keyed by account, region and instance (DynamoRecordStore.KeyAttribute), so that one table holds every account's
+        // records. A new construct id: a key schema cannot change in place, and the table of earlier releases ("Records")
+        // is retained when this one replaces it; `ec2-isolation records migrate --from` copies its records (docs/many-accounts.md).
+        var table = new Table(this, "RecordsByAccount", new TableProps
         {
-            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "InstanceId", Type = AttributeType.STRING },
+            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = DynamoRecordStore.KeyAttribute, Type = AttributeType.STRING },
             BillingMode = BillingMode.PAY_PER_REQUEST,
             PointInTimeRecovery = true,
             Encryption = TableEncryption.AWS_MANAGED,
