@@ -54,6 +54,26 @@ public sealed record DeploymentSettings
     /// </summary>
     public required int ReservedConcurrency { get; init; }
 
+    /// <summary>
+    /// `allowedAccounts`, comma-separated account ids or "*", default none: central mode, where this deployment also
+    /// isolates instances of these member accounts through their member role (EC2ISOLATION_ALLOWED_ACCOUNTS).
+    /// </summary>
+    public IReadOnlyList<string> AllowedAccounts { get; init; } = [];
+
+    /// <summary>`organizationId` (o-...): the organization whose accounts may send events to the central bus and assume nothing else. Central and member modes.</summary>
+    public string? OrganizationId { get; init; }
+
+    /// <summary>`memberExternalId`, default none: the external id the member roles require (EC2ISOLATION_MEMBER_EXTERNAL_ID).</summary>
+    public string? MemberExternalId { get; init; }
+
+    /// <summary>`mode`, "account" (default: the service in this account, central when <see cref="AllowedAccounts"/> is set) or "member".</summary>
+    public bool MemberMode { get; init; }
+
+    /// <summary>`centralAccount`: the security account whose function the member stack trusts (member mode).</summary>
+    public string? CentralAccount { get; init; }
+
+    public bool CentralMode => AllowedAccounts.Count > 0;
+
     /// <summary>The defaults alone: what a deployment without context gets.</summary>
     public static DeploymentSettings Defaults { get; } = new()
     {
@@ -123,6 +143,8 @@ public sealed record DeploymentSettings
             problems.Add("notificationEmail and notificationTopicArn: set one of them, not both");
         }
 
+        settings = OrganizationSettings.Read(settings, Read, List, problems);
+
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("CDK context is invalid: " + string.Join("; ", problems) + ".");
@@ -132,7 +154,8 @@ public sealed record DeploymentSettings
     /// The function's EC2ISOLATION_* environment for these settings, checked by the function's own configuration reader
     /// so that a value the function would refuse fails the synth instead of every invocation.
     /// </summary>
-    public IDictionary<string, string> FunctionEnvironment(string tableName, string instanceProfile, int leaseSeconds)
+    /// <param name="region">The stack's region: central mode names the member role after it.</param>
+    public IDictionary<string, string> FunctionEnvironment(string tableName, string instanceProfile, int leaseSeconds, string? region = null)
     {
         var environment = new Dictionary<string, string>
         {
@@ -152,6 +175,11 @@ public sealed record DeploymentSettings
         if (GuardDutyTypePrefixes.Count > 0)
         {
             environment["EC2ISOLATION_GUARDDUTY_TYPE_PREFIXES"] = string.Join(',', GuardDutyTypePrefixes);
+        }
+
+        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region))
+        {
+            environment[name] = value;
         }
 
         try

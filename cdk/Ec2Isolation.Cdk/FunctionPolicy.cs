@@ -8,17 +8,19 @@ namespace Ec2Isolation.Cdk;
 /// The function's own permissions at least privilege, built from <see cref="RequiredActions.Isolate"/> (the actions the
 /// engine calls): each action is granted in the statement that scopes it, and an action no statement scopes fails the
 /// synth, so that a new call gets a deliberate scope rather than "*". The function never releases: nothing of
-/// <see cref="RequiredActions.ReleaseAndStatus"/> is granted.
+/// <see cref="RequiredActions.ReleaseAndStatus"/> is granted. A member account's execution role gets the same policy
+/// without the table (<see cref="Targets.TableArn"/> null): the central deployment writes the records with its own credentials.
 /// </summary>
 internal static class FunctionPolicy
 {
-    public sealed record Targets(Stack Stack, string TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles);
+    public sealed record Targets(Stack Stack, string? TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles);
 
     public static PolicyDocument Create(Targets targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
         var scopes = Scopes(targets);
-        var unscoped = RequiredActions.Isolate.Where(action => !scopes.Any(scope => scope.Claims(action))).ToList();
+        var required = Required(targets);
+        var unscoped = required.Where(action => !scopes.Any(scope => scope.Claims(action))).ToList();
         if (unscoped.Count > 0)
         {
             throw new InvalidOperationException(
@@ -26,7 +28,7 @@ internal static class FunctionPolicy
         }
 
         var statements = scopes
-            .Select(scope => (scope, actions: RequiredActions.Isolate.Where(scope.Claims).ToArray()))
+            .Select(scope => (scope, actions: required.Where(scope.Claims).ToArray()))
             .Where(s => s.actions.Length > 0)
             .Select(s => new PolicyStatement(new PolicyStatementProps
             {
@@ -47,6 +49,12 @@ internal static class FunctionPolicy
         return new PolicyDocument(new PolicyDocumentProps { Statements = [.. statements] });
     }
 
+    /// <summary>The actions to grant: all of isolating's, but the table's where there is no table.</summary>
+    public static IReadOnlyList<string> Required(Targets targets) =>
+        [.. RequiredActions.Isolate.Where(action => targets.TableArn is not null || !IsTable(action))];
+
+    private static bool IsTable(string action) => action.StartsWith("dynamodb:", StringComparison.Ordinal);
+
     private sealed record Scope(string Sid, Func<string, bool> Claims, string[] Resources, Dictionary<string, object>? Conditions = null);
 
     private static Scope[] Scopes(Targets t)
@@ -54,7 +62,7 @@ internal static class FunctionPolicy
         var stack = t.Stack;
         return
         [
-            new("RecordTable", a => a.StartsWith("dynamodb:", StringComparison.Ordinal), [t.TableArn]),
+            .. t.TableArn is { } table ? new Scope[] { new("RecordTable", IsTable, [table]) } : [],
 
             // Describe* of EC2, Auto Scaling and ELBv2 support no resource-level permissions: "*" is their only resource.
             new("Describe", IsDescribe, ["*"]),

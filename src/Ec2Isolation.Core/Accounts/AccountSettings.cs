@@ -8,7 +8,7 @@ namespace Ec2Isolation.Core.Accounts;
 /// (EC2ISOLATION_MEMBER_ROLE_NAME, EC2ISOLATION_ALLOWED_ACCOUNTS, EC2ISOLATION_MEMBER_EXTERNAL_ID). Without a member
 /// role the deployment acts in its own account only.
 /// </summary>
-/// <param name="MemberRoleName">The execution role every member account holds, assumed as arn:{partition}:iam::{account}:role/{name}.</param>
+/// <param name="MemberRoleName">The execution role every member account holds, with its path when not / (e.g. ec2-isolation/ec2-isolation-member-us-east-1), assumed as arn:{partition}:iam::{account}:role/{name}.</param>
 /// <param name="AllowedAccounts">The member accounts it may act in; <see cref="AnyAccount"/> leaves the choice to the member roles' trust policies.</param>
 /// <param name="ExternalId">Passed to AssumeRole when the member roles require one.</param>
 public sealed partial record AccountSettings(string MemberRoleName, IReadOnlySet<string> AllowedAccounts, string? ExternalId)
@@ -28,7 +28,8 @@ public sealed partial record AccountSettings(string MemberRoleName, IReadOnlySet
     [GeneratedRegex(@"^[0-9]{12}\z", RegexOptions.CultureInvariant)]
     private static partial Regex AccountId();
 
-    [GeneratedRegex(@"^[\w+=,.@-]{1,64}\z", RegexOptions.CultureInvariant)]
+    /// <summary>A role name (at most 64 characters), after its path if it has one.</summary>
+    [GeneratedRegex(@"^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}\z", RegexOptions.CultureInvariant)]
     internal static partial Regex RoleName();
 
     [GeneratedRegex(@"^[\w+=,.@:/-]{2,1224}\z", RegexOptions.CultureInvariant)]
@@ -58,7 +59,7 @@ internal static class AccountSettingsReader
         var valid = true;
         if (!AccountSettings.RoleName().IsMatch(role))
         {
-            problems.Add($"{Role} must be an IAM role name (not an ARN: the account comes from each event), not '{role}'");
+            problems.Add($"{Role} must be an IAM role name, after its path if it has one (not an ARN: the account comes from each event), not '{role}'");
             valid = false;
         }
 
