@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Constructs;
 using Ec2Isolation.Core;
 using Ec2Isolation.Core.Configuration;
@@ -10,7 +11,7 @@ namespace Ec2Isolation.Cdk;
 /// What a deployment chooses, read once from CDK context (`cdk.json`'s "context", or `-c key=value`) by
 /// <see cref="FromContext"/>. The key of each setting is in its comment, with its default.
 /// </summary>
-public sealed record DeploymentSettings
+public sealed partial record DeploymentSettings
 {
     /// <summary>`tagKey`, default "ec2-isolation": the tag that isolates an instance.</summary>
     public required string TagKey { get; init; }
@@ -55,12 +56,43 @@ public sealed record DeploymentSettings
     public required int ReservedConcurrency { get; init; }
 
     /// <summary>
+    /// `slackWebhookParameter`, default none (no Slack): the SSM SecureString parameter (name or ARN) holding the Slack
+    /// incoming webhook URL, as EC2ISOLATION_SLACK_WEBHOOK_PARAMETER.
+    /// </summary>
+    public required string? SlackWebhookParameter { get; init; }
+
+    /// <summary>`jiraUrl`, default none (no Jira): the Jira Cloud site, as EC2ISOLATION_JIRA_URL; Jira needs the next three too.</summary>
+    public required string? JiraUrl { get; init; }
+
+    /// <summary>`jiraProject`: the project key issues are created in, as EC2ISOLATION_JIRA_PROJECT.</summary>
+    public required string? JiraProject { get; init; }
+
+    /// <summary>`jiraUser`: the email address of the Atlassian account the API token belongs to, as EC2ISOLATION_JIRA_USER.</summary>
+    public required string? JiraUser { get; init; }
+
+    /// <summary>`jiraTokenParameter`: the SSM SecureString parameter (name or ARN) holding the API token, as EC2ISOLATION_JIRA_TOKEN_PARAMETER.</summary>
+    public required string? JiraTokenParameter { get; init; }
+
+    /// <summary>`jiraIssueType`, default the function's (Task): the issue type's name, as EC2ISOLATION_JIRA_ISSUE_TYPE.</summary>
+    public required string? JiraIssueType { get; init; }
+
+    /// <summary>
+    /// `secretsKeyArn`, default none: the customer managed KMS key that encrypts the SecureString parameters, which the
+    /// function is then allowed to decrypt with (through SSM only). None for the AWS managed key aws/ssm, whose key
+    /// policy already lets every principal of the account decrypt through SSM.
+    /// </summary>
+    public required string? SecretsKeyArn { get; init; }
+
+    /// <summary>The SSM parameters (names or ARNs) of the configured notifiers' secrets; empty when no notifier is configured.</summary>
+    public IReadOnlyList<string> SecretParameters => [.. new[] { SlackWebhookParameter, JiraTokenParameter }.OfType<string>()];
+
+    /// <summary>
     /// `allowedAccounts`, comma-separated account ids or "*", default none: central mode, where this deployment also
     /// isolates instances of these member accounts through their member role (EC2ISOLATION_ALLOWED_ACCOUNTS).
     /// </summary>
     public IReadOnlyList<string> AllowedAccounts { get; init; } = [];
 
-    /// <summary>`organizationId` (o-...): the organization whose accounts may send events to the central bus and assume nothing else. Central and member modes.</summary>
+    /// <summary>`organizationId` (o-...): the organization whose principals alone may put events on the central bus and assume the member roles (central and member modes).</summary>
     public string? OrganizationId { get; init; }
 
     /// <summary>`memberExternalId`, default none: the external id the member roles require (EC2ISOLATION_MEMBER_EXTERNAL_ID).</summary>
@@ -89,6 +121,13 @@ public sealed record DeploymentSettings
         NotificationTopicArn = null,
         RevocableRoles = "*",
         ReservedConcurrency = 20,
+        SlackWebhookParameter = null,
+        JiraUrl = null,
+        JiraProject = null,
+        JiraUser = null,
+        JiraTokenParameter = null,
+        JiraIssueType = null,
+        SecretsKeyArn = null,
     };
 
     /// <summary>Reads every setting from the context of <paramref name="node"/>; throws <see cref="InvalidRequestException"/> naming each key whose value is wrong.</summary>
@@ -137,10 +176,29 @@ public sealed record DeploymentSettings
             ReservedConcurrency = Parse<int>("reservedConcurrency", defaults.ReservedConcurrency,
                 text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v <= 1000 ? v : null,
                 "a whole number from 0 to 1000"),
+            SlackWebhookParameter = Read("slackWebhookParameter"),
+            JiraUrl = Read("jiraUrl"),
+            JiraProject = Read("jiraProject"),
+            JiraUser = Read("jiraUser"),
+            JiraTokenParameter = Read("jiraTokenParameter"),
+            JiraIssueType = Read("jiraIssueType"),
+            SecretsKeyArn = Read("secretsKeyArn"),
         };
         if (settings.NotificationEmail is not null && settings.NotificationTopicArn is not null)
         {
             problems.Add("notificationEmail and notificationTopicArn: set one of them, not both");
+        }
+
+        if (settings.SecretsKeyArn is { } key)
+        {
+            if (!KmsKeyArn().IsMatch(key))
+            {
+                problems.Add($"secretsKeyArn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID), not '{key}'");
+            }
+            else if (settings.SecretParameters.Count == 0)
+            {
+                problems.Add("secretsKeyArn is set, but no notifier is (slackWebhookParameter, or jiraUrl with its settings)");
+            }
         }
 
         settings = OrganizationSettings.Read(settings, Read, List, problems);
@@ -177,6 +235,22 @@ public sealed record DeploymentSettings
             environment["EC2ISOLATION_GUARDDUTY_TYPE_PREFIXES"] = string.Join(',', GuardDutyTypePrefixes);
         }
 
+        foreach (var (name, value) in new[]
+        {
+            (NotificationVariables.Slack, SlackWebhookParameter),
+            (NotificationVariables.JiraUrl, JiraUrl),
+            (NotificationVariables.JiraProject, JiraProject),
+            (NotificationVariables.JiraUser, JiraUser),
+            (NotificationVariables.JiraToken, JiraTokenParameter),
+            (NotificationVariables.JiraIssueType, JiraIssueType),
+        })
+        {
+            if (value is not null)
+            {
+                environment[name] = value;
+            }
+        }
+
         foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region))
         {
             environment[name] = value;
@@ -193,6 +267,9 @@ public sealed record DeploymentSettings
 
         return environment;
     }
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")]
+    private static partial Regex KmsKeyArn();
 
     /// <summary>A context value as text: `-c` gives strings, `cdk.json` gives JSON values (lists joined with commas).</summary>
     private static string? Text(object? value) => value switch

@@ -13,6 +13,7 @@ using Amazon.CDK.AWS.SQS;
 using Constructs;
 using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Notifications;
 using LambdaFunctionTarget = Amazon.CDK.AWS.Events.Targets.LambdaFunction;
 using LambdaFunctionTargetProps = Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps;
 
@@ -28,17 +29,31 @@ public sealed class Ec2IsolationStackProps : StackProps
 
 /// <summary>
 /// The whole service in one region: the record table, the deny-all isolation role and profile, the function, the three
-/// EventBridge rules that invoke it (tag change, GuardDuty finding, scheduled sweep), dead-letter queues and alarms.
+/// EventBridge rules that invoke it (tag change, GuardDuty finding, scheduled sweep), the bus its results go to
+/// (docs/result-events.md), dead-letter queues and alarms.
 /// </summary>
 public sealed class Ec2IsolationStack : Stack
 {
     /// <summary>Every role of the stack is under this path, so that one ARN pattern denies the function writing onto any.</summary>
     public const string RolePath = "/ec2-isolation/";
 
+    /// <summary>An invocation's time without notifiers.</summary>
     public const int FunctionTimeoutSeconds = 90;
 
     /// <summary>A run's lease on a record must outlast an invocation, or a retry could take over a run still working.</summary>
     public const int LeaseSeconds = 120;
+
+    /// <summary>
+    /// The function's timeout: with a notifier configured, the end of a run may wait for its last notices, so it gets
+    /// that much more on top of <see cref="FunctionTimeoutSeconds"/>.
+    /// </summary>
+    public static int FunctionTimeout(DeploymentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.SecretParameters.Count == 0
+            ? FunctionTimeoutSeconds
+            : FunctionTimeoutSeconds + (int)Math.Ceiling(NoticeTiming.SettleBound(NoticeTiming.DefaultTimeout).TotalSeconds);
+    }
 
     private readonly ITopic? _notifications;
 
@@ -71,7 +86,8 @@ public sealed class Ec2IsolationStack : Stack
 
         var policies = new Dictionary<string, PolicyDocument>
         {
-            ["isolate"] = FunctionPolicy.Create(new(this, table.TableArn, isolationRole.RoleArn, settings.TagKey, settings.RevocableRoles)),
+            ["isolate"] = FunctionPolicy.Create(new(
+                this, table.TableArn, isolationRole.RoleArn, settings.TagKey, settings.RevocableRoles, settings.SecretParameters, settings.SecretsKeyArn)),
         };
         if (central is not null)
         {
@@ -93,7 +109,9 @@ public sealed class Ec2IsolationStack : Stack
         });
         logGroup.GrantWrite(functionRole);
 
-        // Function errors, after Lambda's own two retries, land here (not in a rule's dead-letter queue).
+        // Lambda's asynchronous invocation records (docs/result-events.md): a success's, with the function's result, goes to
+        // this bus; a failure's, after the retries, to the queue (not to a rule's dead-letter queue: EventBridge did deliver).
+        var resultBus = new EventBus(this, "ResultBus", new EventBusProps { Description = "EC2 isolation results (docs/result-events.md)" });
         var failedInvocations = EncryptedQueue("FailedInvocations");
         var function = new Function(this, "Function", new FunctionProps
         {
@@ -103,18 +121,24 @@ public sealed class Ec2IsolationStack : Stack
             Handler = "bootstrap",
             Code = props.FunctionCode,
             MemorySize = 512,
-            Timeout = Duration.Seconds(FunctionTimeoutSeconds),
+            Timeout = Duration.Seconds(FunctionTimeout(settings)),
             ReservedConcurrentExecutions = settings.ReservedConcurrency > 0 ? settings.ReservedConcurrency : null,
             Role = functionRole,
             LogGroup = logGroup,
             Environment = settings.FunctionEnvironment(table.TableName, isolationProfile.InstanceProfileName, LeaseSeconds, region),
+            // Both at Lambda's maximum: a failed run leaves a record that its retry completes, so every retry is worth
+            // having; and an isolation hours late (an account's concurrency exhausted, throttling) still contains the
+            // instance, so an event is never dropped for its age before 6 hours, when it goes to the failure queue.
             RetryAttempts = 2,
             MaxEventAge = Duration.Hours(6),
+            OnSuccess = new EventBridgeDestination(resultBus),
             OnFailure = new SqsDestination(failedInvocations),
         });
         AddAlarm("FunctionErrors", function.MetricErrors(), "The isolation function failed: see its log group and the FailedInvocations queue");
         AddAlarm("FailedInvocationsAlarm", failedInvocations.MetricApproximateNumberOfMessagesVisible(),
             "Events the isolation function failed on after its retries");
+        AddAlarm("DestinationDeliveryFailuresAlarm", function.Metric("DestinationDeliveryFailures", new MetricOptions { Statistic = Stats.SUM }),
+            "Lambda could not deliver an invocation record to the result bus or the failure queue (size, permissions)");
 
         AddTrigger("TagChange", function, new RuleProps
         {
@@ -145,6 +169,9 @@ public sealed class Ec2IsolationStack : Stack
         Output("TableName", table.TableName, "The DynamoDB table of isolation records (EC2ISOLATION_TABLE for the CLI)");
         Output("IsolationInstanceProfileName", isolationProfile.InstanceProfileName, "The deny-all instance profile (EC2ISOLATION_INSTANCE_PROFILE)");
         Output("FunctionName", function.FunctionName, "The isolation function");
+        Output("ResultBusName", resultBus.EventBusName, "The event bus of isolation results (docs/result-events.md)");
+        Output("ResultBusArn", resultBus.EventBusArn, "The event bus of isolation results");
+        Output("FailedInvocationsQueueUrl", failedInvocations.QueueUrl, "Invocation records of events the function failed on after its retries");
     }
 
     /// <summary>The trigger tag set on an instance: the key among the changed keys *and* its value, so that the function's own tags (KEY:status...) never match.</summary>

@@ -8,27 +8,31 @@ namespace Ec2Isolation.Cdk;
 /// The function's own permissions at least privilege, built from <see cref="RequiredActions.Isolate"/> (the actions the
 /// engine calls): each action is granted in the statement that scopes it, and an action no statement scopes fails the
 /// synth, so that a new call gets a deliberate scope rather than "*". The function never releases: nothing of
-/// <see cref="RequiredActions.ReleaseAndStatus"/> is granted. A member account's execution role gets the same policy
-/// without the table (<see cref="Targets.TableArn"/> null): the central deployment writes the records with its own credentials.
+/// <see cref="RequiredActions.ReleaseAndStatus"/> is granted. <see cref="RequiredActions.Notifications"/> is granted
+/// only when a notifier is configured, on its secrets' parameters alone. A member account's execution role gets the same
+/// policy without the table (<see cref="Targets.TableArn"/> null): the central deployment writes the records with its own credentials.
 /// </summary>
 internal static class FunctionPolicy
 {
-    public sealed record Targets(Stack Stack, string? TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles);
+    /// <param name="SecretParameters">The SSM parameters (names or ARNs) of the notifiers' secrets; empty without notifiers.</param>
+    /// <param name="SecretsKeyArn">The customer managed key that encrypts them, if any.</param>
+    public sealed record Targets(
+        Stack Stack, string? TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles, IReadOnlyList<string> SecretParameters, string? SecretsKeyArn);
 
     public static PolicyDocument Create(Targets targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
         var scopes = Scopes(targets);
-        var required = Required(targets);
-        var unscoped = required.Where(action => !scopes.Any(scope => scope.Claims(action))).ToList();
+        IReadOnlyList<string> granted = [.. Required(targets), .. targets.SecretParameters.Count > 0 ? RequiredActions.Notifications : []];
+        var unscoped = granted.Where(action => !scopes.Any(scope => scope.Claims(action))).ToList();
         if (unscoped.Count > 0)
         {
             throw new InvalidOperationException(
-                $"RequiredActions.Isolate lists {string.Join(", ", unscoped)}, which FunctionPolicy does not scope: add it to a statement.");
+                $"RequiredActions lists {string.Join(", ", unscoped)}, which FunctionPolicy does not scope: add it to a statement.");
         }
 
         var statements = scopes
-            .Select(scope => (scope, actions: required.Where(scope.Claims).ToArray()))
+            .Select(scope => (scope, actions: granted.Where(scope.Claims).ToArray()))
             .Where(s => s.actions.Length > 0)
             .Select(s => new PolicyStatement(new PolicyStatementProps
             {
@@ -37,6 +41,23 @@ internal static class FunctionPolicy
                 Resources = s.scope.Resources,
                 Conditions = s.scope.Conditions,
             }))
+            .Concat(targets.SecretsKeyArn is { } key
+                ?
+                [
+                    // SSM decrypts the parameters with the customer managed key on the function's behalf: not a call the
+                    // function makes (no RequiredActions entry), and allowed through SSM only.
+                    new PolicyStatement(new PolicyStatementProps
+                    {
+                        Sid = "DecryptNotifierSecrets",
+                        Actions = ["kms:Decrypt"],
+                        Resources = [key],
+                        Conditions = new Dictionary<string, object>
+                        {
+                            ["StringEquals"] = new Dictionary<string, object> { ["kms:ViaService"] = $"ssm.{targets.Stack.Region}.amazonaws.com" },
+                        },
+                    }),
+                ]
+                : Array.Empty<PolicyStatement>())
             .Append(new PolicyStatement(new PolicyStatementProps
             {
                 // IAM cannot limit iam:PutRolePolicy by policy name or content: whatever role pattern is allowed, the
@@ -49,13 +70,13 @@ internal static class FunctionPolicy
         return new PolicyDocument(new PolicyDocumentProps { Statements = [.. statements] });
     }
 
-    /// <summary>The actions to grant: all of isolating's, but the table's where there is no table.</summary>
-    public static IReadOnlyList<string> Required(Targets targets) =>
-        [.. RequiredActions.Isolate.Where(action => targets.TableArn is not null || !IsTable(action))];
+    private sealed record Scope(string Sid, Func<string, bool> Claims, string[] Resources, Dictionary<string, object>? Conditions = null);
+
+    /// <summary>Isolating's actions, but the table's where there is no table.</summary>
+    private static IEnumerable<string> Required(Targets targets) =>
+        RequiredActions.Isolate.Where(action => targets.TableArn is not null || !IsTable(action));
 
     private static bool IsTable(string action) => action.StartsWith("dynamodb:", StringComparison.Ordinal);
-
-    private sealed record Scope(string Sid, Func<string, bool> Claims, string[] Resources, Dictionary<string, object>? Conditions = null);
 
     private static Scope[] Scopes(Targets t)
     {
@@ -93,8 +114,15 @@ internal static class FunctionPolicy
                 })]),
             new("DeregisterTargets", a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) && !IsDescribe(a),
                 [Arn(stack, "elasticloadbalancing", "targetgroup", "*/*")]),
+
+            // The notifiers' secrets: exactly the configured parameters, nothing under or beside them.
+            new("ReadNotifierSecrets", a => a.StartsWith("ssm:", StringComparison.Ordinal), [.. t.SecretParameters.Select(p => ParameterArn(stack, p))]),
         ];
     }
+
+    /// <summary>A parameter's ARN: given as one, or its name (with or without the leading slash) in the stack's account and region.</summary>
+    private static string ParameterArn(Stack stack, string parameter) =>
+        parameter.StartsWith("arn:", StringComparison.Ordinal) ? parameter : Arn(stack, "ssm", "parameter", parameter.TrimStart('/'));
 
     private static bool IsDescribe(string action) => action.Split(':')[1].StartsWith("Describe", StringComparison.Ordinal);
 

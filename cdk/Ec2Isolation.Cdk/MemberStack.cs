@@ -55,7 +55,7 @@ public sealed class MemberStack : Stack
             MaxSessionDuration = Duration.Hours(1),
             InlinePolicies = new Dictionary<string, PolicyDocument>
             {
-                ["isolate"] = FunctionPolicy.Create(new(this, TableArn: null, isolationRole.RoleArn, settings.TagKey, settings.RevocableRoles)),
+                ["isolate"] = FunctionPolicy.Create(new(this, TableArn: null, isolationRole.RoleArn, settings.TagKey, settings.RevocableRoles, SecretParameters: [], SecretsKeyArn: null)),
             },
         });
 

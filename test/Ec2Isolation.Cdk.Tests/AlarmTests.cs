@@ -4,10 +4,10 @@ namespace Ec2Isolation.Cdk.Tests;
 public sealed class AlarmTests(SynthesizedStacks stacks)
 {
     [Fact]
-    public void Alarms_FireOnFunctionErrorsAndOnAnyMessageInTheQueues()
+    public void Alarms_FireOnFunctionErrorsUndeliveredRecordsAndAnyMessageInTheQueues()
     {
         var template = stacks.Defaults.Template;
-        template.ResourceCountIs("AWS::CloudWatch::Alarm", 5);
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", 6);
         template.AllResourcesProperties("AWS::CloudWatch::Alarm", new Props
         {
             ["ComparisonOperator"] = "GreaterThanThreshold",
@@ -19,6 +19,20 @@ public sealed class AlarmTests(SynthesizedStacks stacks)
         {
             ["Namespace"] = "AWS/Lambda",
             ["MetricName"] = "Errors",
+            ["Dimensions"] = new[] { new Props { ["Name"] = "FunctionName", ["Value"] = new Props { ["Ref"] = FunctionTests.Single(template, "AWS::Lambda::Function") } } },
+        });
+        template.HasResourceProperties("AWS::CloudWatch::Alarm", new Props
+        {
+            ["Namespace"] = "AWS/Lambda",
+            ["MetricName"] = "DestinationDeliveryFailures",
+            ["Statistic"] = "Sum",
+            ["Dimensions"] = new[] { new Props { ["Name"] = "FunctionName", ["Value"] = new Props { ["Ref"] = FunctionTests.Single(template, "AWS::Lambda::Function") } } },
+        });
+        template.HasResourceProperties("AWS::CloudWatch::Alarm", new Props
+        {
+            ["Namespace"] = "AWS/Lambda",
+            ["MetricName"] = "DestinationDeliveryFailures",
+            ["Statistic"] = "Sum",
             ["Dimensions"] = new[] { new Props { ["Name"] = "FunctionName", ["Value"] = new Props { ["Ref"] = FunctionTests.Single(template, "AWS::Lambda::Function") } } },
         });
         foreach (var queue in stacks.Defaults.Resources("AWS::SQS::Queue").Keys)

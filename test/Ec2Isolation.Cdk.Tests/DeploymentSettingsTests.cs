@@ -34,6 +34,13 @@ public sealed class DeploymentSettingsTests
             ["notificationEmail"] = "soc@example.com",
             ["revocableRoles"] = "/workloads/*",
             ["reservedConcurrency"] = "5",
+            ["slackWebhookParameter"] = "/ec2-isolation/slack-webhook",
+            ["jiraUrl"] = "https://example.atlassian.net",
+            ["jiraProject"] = "SEC",
+            ["jiraUser"] = "soc@example.com",
+            ["jiraTokenParameter"] = SynthesizedStacks.JiraTokenParameterArn,
+            ["jiraIssueType"] = "Incident",
+            ["secretsKeyArn"] = SynthesizedStacks.SecretsKeyArn,
         });
 
         Assert.Equal(SynthesizedStacks.ConfiguredSettings with { Regions = settings.Regions, GuardDutyTypePrefixes = settings.GuardDutyTypePrefixes }, settings);
@@ -73,6 +80,36 @@ public sealed class DeploymentSettingsTests
         {
             Assert.Contains(key, error.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void FromContext_SecretsKeyArnNotAKeyArn_NamesTheKey()
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Read(new()
+        {
+            ["slackWebhookParameter"] = "/ec2-isolation/slack-webhook",
+            ["secretsKeyArn"] = "alias/aws/ssm",
+        }));
+
+        Assert.Contains("secretsKeyArn must be a KMS key ARN", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromContext_SecretsKeyArnWithoutANotifier_Refused()
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Read(new() { ["secretsKeyArn"] = SynthesizedStacks.SecretsKeyArn }));
+
+        Assert.Contains("secretsKeyArn is set, but no notifier is", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FunctionEnvironment_JiraWithoutItsToken_FailsTheSynthNamingTheVariable()
+    {
+        var settings = DeploymentSettings.Defaults with { JiraUrl = "https://example.atlassian.net", JiraProject = "SEC", JiraUser = "soc@example.com" };
+
+        var error = Assert.Throws<InvalidRequestException>(() => settings.FunctionEnvironment("table", "profile", 120));
+
+        Assert.Contains("missing: EC2ISOLATION_JIRA_TOKEN_PARAMETER", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,13 +26,47 @@ public sealed class FunctionPolicyTests(SynthesizedStacks stacks)
     }
 
     [Fact]
-    public void OtherPolicies_AllowOnlyWritingItsLogsAndItsFailureQueue()
+    public void OtherPolicies_AllowOnlyWritingItsLogsItsFailureQueueAndItsResultBus()
     {
         var others = Allows(Statements(stacks.Defaults).Except(InlineStatements(stacks.Defaults, "isolate"))).ToList();
         Assert.Equal(
-            ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
+            ["events:PutEvents", "logs:CreateLogStream", "logs:PutLogEvents", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
             others.SelectMany(s => Strings(s["Action"])).Order());
         Assert.All(others, s => Assert.NotNull(s["Resource"]!["Fn::GetAtt"]));
+    }
+
+    [Fact]
+    public void NoNotifier_NoSsmOrKmsPermission()
+    {
+        foreach (var stack in new[] { stacks.Defaults, stacks.ExistingTopic })
+        {
+            var actions = Statements(stack).SelectMany(s => Strings(s["Action"])).ToList();
+            Assert.DoesNotContain(actions, action => action.StartsWith("ssm:", StringComparison.Ordinal) || action.StartsWith("kms:", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Notifiers_GetParameterOnExactlyTheirParameters()
+    {
+        var statements = InlineStatements(stacks.Configured, "isolate");
+        var read = Assert.Single(statements, s => Strings(s["Action"]).Any(a => a.StartsWith("ssm:", StringComparison.Ordinal)));
+        Assert.Equal(RequiredActions.Notifications, Strings(read["Action"]));
+        Assert.Equal("ReadNotifierSecrets", (string?)read["Sid"]);
+        var resources = read["Resource"]!.AsArray();
+        Assert.Equal(2, resources.Count);
+        // A name (leading slash or not) becomes an ARN in the stack's account and region; an ARN is kept as given.
+        Assert.Equal("arn:${AWS::Partition}:ssm:eu-west-1:${AWS::AccountId}:parameter/ec2-isolation/slack-webhook", JoinedArn(resources[0]));
+        Assert.Equal(SynthesizedStacks.JiraTokenParameterArn, (string?)resources[1]);
+        Assert.Null(read["Condition"]);
+    }
+
+    [Fact]
+    public void SecretsKeyArn_DecryptOnThatKeyThroughSsmOnly()
+    {
+        var decrypt = Assert.Single(Statements(stacks.Configured), s => Strings(s["Action"]).Any(a => a.StartsWith("kms:", StringComparison.Ordinal)));
+        Assert.Equal(["kms:Decrypt"], Strings(decrypt["Action"]));
+        Assert.Equal(SynthesizedStacks.SecretsKeyArn, (string?)decrypt["Resource"]);
+        AssertJson("""{"StringEquals":{"kms:ViaService":"ssm.eu-west-1.amazonaws.com"}}""", decrypt["Condition"]);
     }
 
     [Fact]

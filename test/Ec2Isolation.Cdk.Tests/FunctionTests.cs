@@ -1,4 +1,5 @@
 using Amazon.CDK.Assertions;
+using Ec2Isolation.Core.Notifications;
 
 namespace Ec2Isolation.Cdk.Tests;
 
@@ -28,8 +29,17 @@ public sealed class FunctionTests(SynthesizedStacks stacks)
         stacks.ExistingTopic.Template.HasResourceProperties("AWS::Lambda::Function", new Props { ["ReservedConcurrentExecutions"] = AMatch.Absent() });
 
     [Fact]
-    public void LeaseSeconds_OutlastTheTimeout() =>
-        Assert.True(Ec2IsolationStack.LeaseSeconds > Ec2IsolationStack.FunctionTimeoutSeconds);
+    public void LeaseSeconds_OutlastTheLongestTimeout() =>
+        Assert.True(Ec2IsolationStack.LeaseSeconds > Ec2IsolationStack.FunctionTimeout(SynthesizedStacks.ConfiguredSettings));
+
+    [Fact]
+    public void Timeout_NotifiersConfigured_LeavesRoomForTheLastNotices()
+    {
+        stacks.Configured.Template.HasResourceProperties("AWS::Lambda::Function", new Props { ["Timeout"] = 110 });
+        Assert.Equal(
+            NoticeTiming.SettleBound(NoticeTiming.DefaultTimeout),
+            TimeSpan.FromSeconds(Ec2IsolationStack.FunctionTimeout(SynthesizedStacks.ConfiguredSettings) - Ec2IsolationStack.FunctionTimeoutSeconds));
+    }
 
     [Fact]
     public void Environment_Defaults_OmitsTheOptionalSettings()
@@ -69,6 +79,12 @@ public sealed class FunctionTests(SynthesizedStacks stacks)
                     ["EC2ISOLATION_GUARDDUTY_MIN_SEVERITY"] = "8.5",
                     ["EC2ISOLATION_GUARDDUTY_TYPE_PREFIXES"] = "Backdoor:EC2/,CryptoCurrency:EC2/",
                     ["EC2ISOLATION_FORENSIC_INGRESS"] = "10.9.0.0/24:22",
+                    ["EC2ISOLATION_SLACK_WEBHOOK_PARAMETER"] = "/ec2-isolation/slack-webhook",
+                    ["EC2ISOLATION_JIRA_URL"] = "https://example.atlassian.net",
+                    ["EC2ISOLATION_JIRA_PROJECT"] = "SEC",
+                    ["EC2ISOLATION_JIRA_USER"] = "soc@example.com",
+                    ["EC2ISOLATION_JIRA_TOKEN_PARAMETER"] = SynthesizedStacks.JiraTokenParameterArn,
+                    ["EC2ISOLATION_JIRA_ISSUE_TYPE"] = "Incident",
                 }),
             },
         });
@@ -91,17 +107,67 @@ public sealed class FunctionTests(SynthesizedStacks stacks)
     }
 
     [Fact]
-    public void AsyncInvocations_RetryTwiceThenGoToTheFailureQueue()
+    public void AsyncInvocations_RetryTwiceThenGoToTheFailureQueue_SuccessesToTheResultBus()
     {
-        var queue = new Capture();
-        stacks.Defaults.Template.HasResourceProperties("AWS::Lambda::EventInvokeConfig", new Props
+        var template = stacks.Defaults.Template;
+        var (queue, bus) = (new Capture(), new Capture());
+        template.ResourceCountIs("AWS::Lambda::EventInvokeConfig", 1);
+        template.HasResourceProperties("AWS::Lambda::EventInvokeConfig", new Props
         {
+            ["FunctionName"] = new Props { ["Ref"] = Single(template, "AWS::Lambda::Function") },
+            ["Qualifier"] = "$LATEST",
             ["MaximumRetryAttempts"] = 2,
             ["MaximumEventAgeInSeconds"] = 6 * 3600,
-            ["DestinationConfig"] = new Props { ["OnFailure"] = new Props { ["Destination"] = new Props { ["Fn::GetAtt"] = new object[] { queue, "Arn" } } } },
+            ["DestinationConfig"] = AMatch.ObjectEquals(new Props
+            {
+                ["OnFailure"] = new Props { ["Destination"] = new Props { ["Fn::GetAtt"] = new object[] { queue, "Arn" } } },
+                ["OnSuccess"] = new Props { ["Destination"] = new Props { ["Fn::GetAtt"] = new object[] { bus, "Arn" } } },
+            }),
         });
         Assert.StartsWith("FailedInvocations", queue.AsString(), StringComparison.Ordinal);
         Assert.Contains(queue.AsString(), stacks.Defaults.Resources("AWS::SQS::Queue").Keys);
+        Assert.Equal(Single(template, "AWS::Events::EventBus"), bus.AsString());
+    }
+
+    [Fact]
+    public void FailureQueue_EncryptedTlsOnlyKeptFourteenDays()
+    {
+        var queue = Assert.Single(stacks.Defaults.Resources("AWS::SQS::Queue"), q => q.Key.StartsWith("FailedInvocations", StringComparison.Ordinal));
+        Assert.True((bool)queue.Value["Properties"]!["SqsManagedSseEnabled"]!);
+        Assert.Equal(14 * 24 * 3600, (int)queue.Value["Properties"]!["MessageRetentionPeriod"]!);
+        stacks.Defaults.Template.HasResourceProperties("AWS::SQS::QueuePolicy", new Props
+        {
+            ["Queues"] = new[] { new Props { ["Ref"] = queue.Key } },
+            ["PolicyDocument"] = new Props
+            {
+                ["Statement"] = AMatch.ArrayWith([AMatch.ObjectLike(new Props
+                {
+                    ["Effect"] = "Deny",
+                    ["Condition"] = new Props { ["Bool"] = new Props { ["aws:SecureTransport"] = "false" } },
+                })]),
+            },
+        });
+    }
+
+    [Fact]
+    public void ResultBus_IsTheStacksOwnAndOnlyTheFunctionPutsOnIt()
+    {
+        var template = stacks.Defaults.Template;
+        var bus = Single(template, "AWS::Events::EventBus");
+        template.HasResourceProperties("AWS::IAM::Policy", new Props
+        {
+            ["Roles"] = new[] { new Props { ["Ref"] = Single(template, "AWS::IAM::Role", "FunctionRole") } },
+            ["PolicyDocument"] = new Props
+            {
+                ["Statement"] = AMatch.ArrayWith([AMatch.ObjectEquals(new Props
+                {
+                    ["Action"] = "events:PutEvents",
+                    ["Effect"] = "Allow",
+                    ["Resource"] = new Props { ["Fn::GetAtt"] = new[] { bus, "Arn" } },
+                })]),
+            },
+        });
+        template.ResourceCountIs("AWS::Events::EventBusPolicy", 0);
     }
 
     [Fact]
@@ -113,11 +179,19 @@ public sealed class FunctionTests(SynthesizedStacks stacks)
             ("TableName", "AWS::DynamoDB::Table"),
             ("IsolationInstanceProfileName", "AWS::IAM::InstanceProfile"),
             ("FunctionName", "AWS::Lambda::Function"),
+            ("ResultBusName", "AWS::Events::EventBus"),
         })
         {
             template.HasOutput(output, new Props { ["Value"] = new Props { ["Ref"] = Single(template, type) } });
         }
+
+        template.HasOutput("ResultBusArn", new Props { ["Value"] = new Props { ["Fn::GetAtt"] = new[] { Single(template, "AWS::Events::EventBus"), "Arn" } } });
+        template.HasOutput("FailedInvocationsQueueUrl", new Props { ["Value"] = new Props { ["Ref"] = Single(template, "AWS::SQS::Queue", "FailedInvocations") } });
     }
 
     internal static string Single(Template template, string type) => Assert.Single(template.FindResources(type)).Key;
+
+    /// <summary>The one resource of a type whose logical id starts with <paramref name="idPrefix"/>.</summary>
+    internal static string Single(Template template, string type, string idPrefix) =>
+        Assert.Single(template.FindResources(type), r => r.Key.StartsWith(idPrefix, StringComparison.Ordinal)).Key;
 }

@@ -28,7 +28,19 @@ public sealed class SynthesizedStacks : IDisposable
         NotificationEmail = "soc@example.com",
         RevocableRoles = "workloads/*",
         ReservedConcurrency = 5,
+        SlackWebhookParameter = "/ec2-isolation/slack-webhook",
+        JiraUrl = "https://example.atlassian.net",
+        JiraProject = "SEC",
+        JiraUser = "soc@example.com",
+        JiraTokenParameter = JiraTokenParameterArn,
+        JiraIssueType = "Incident",
+        SecretsKeyArn = SecretsKeyArn,
     };
+
+    /// <summary>The Jira token's parameter, given as an ARN (the Slack one as a name).</summary>
+    public const string JiraTokenParameterArn = "arn:aws:ssm:eu-west-1:123456789012:parameter/soc/jira-token";
+
+    public const string SecretsKeyArn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
     public const string ExistingTopicArn = "arn:aws:sns:us-west-2:123456789012:soc-alarms";
 

@@ -14,7 +14,8 @@ public sealed class InvokeCommandTests
     {
         var path = SampleEvents.PathOf(SampleEvents.ScheduledSweep);
         _cli.Events.Setup(e => e.HandleAsync(File.ReadAllText(path), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new EventResult("sweep", "swept", "1 tagged instance(s), 1 isolated by this sweep.", [new InstanceOutcome(TestData.InstanceId, "isolated", "INC-1")]));
+            .ReturnsAsync(new EventResult("sweep", "event-1", "123456789012", "us-east-1", "swept", "1 tagged instance(s), 1 isolated by this sweep.",
+                [new InstanceOutcome(TestData.InstanceId, "isolated", "isolated") { IncidentId = "INC-1" }]));
 
         var run = await _cli.RunAsync($"invoke --event {path}");
 

@@ -33,6 +33,44 @@ public sealed class StatusCommandTests
     }
 
     [Fact]
+    public async Task Status_TicketAndNotices_PrintsTheTicketKeyAndWhatBecameOfEachNotice()
+    {
+        var record = TestData.Record();
+        record.TicketKey = "SEC-1";
+        var at = record.StartedAt.AddSeconds(3);
+        record.Notifications.AddRange(
+        [
+            new NotificationResult("jira", NoticeKind.Started, true, at, ExternalId: "SEC-1"),
+            new NotificationResult("instance-tag", NoticeKind.Started, true, at, ExternalId: "SEC-1"),
+            new NotificationResult("slack", NoticeKind.Completed, false, at.AddSeconds(10), Error: "No answer within 10 s."),
+        ]);
+        _cli.Service.Setup(s => s.GetStatusAsync(TestData.InstanceId, It.IsAny<CancellationToken>())).ReturnsAsync(record);
+
+        var run = await _cli.RunAsync($"status {TestData.InstanceId}");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        var lines = run.Output.TrimEnd().Split('\n');
+        Assert.Matches(@"^ticket\s+SEC-1$", Assert.Single(lines, l => l.StartsWith("ticket ", StringComparison.Ordinal)));
+        Assert.Equal(
+            [
+                "jira Started: sent 2026-11-25 10:00:03Z (SEC-1)",
+                "instance-tag Started: sent 2026-11-25 10:00:03Z (SEC-1)",
+                "slack Completed: failed 2026-11-25 10:00:13Z: No answer within 10 s.",
+            ],
+            lines.Where(l => l.StartsWith("notice ", StringComparison.Ordinal)).Select(l => l["notice".Length..].Trim()));
+    }
+
+    [Fact]
+    public async Task Status_NoTicketNorNotices_NoSuchLines()
+    {
+        _cli.Service.Setup(s => s.GetStatusAsync(TestData.InstanceId, It.IsAny<CancellationToken>())).ReturnsAsync(TestData.Record());
+
+        var run = await _cli.RunAsync($"status {TestData.InstanceId}");
+
+        Assert.DoesNotContain(run.Output.Split('\n'), l => l.StartsWith("ticket ", StringComparison.Ordinal) || l.StartsWith("notice ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Status_NoInstance_ListsOneRowPerRecord()
     {
         var failed = TestData.Record(TestData.OtherInstanceId, IsolationStatus.Isolating);

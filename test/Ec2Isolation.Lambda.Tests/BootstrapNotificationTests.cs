@@ -61,9 +61,16 @@ public sealed class BootstrapNotificationTests(MotoServer moto) : IAsyncLifetime
         var outcome = await _runtime.WaitForOutcomeAsync(_runtime.Enqueue(SampleEvents.Load(SampleEvents.TagChange, instance)), TimeSpan.FromMinutes(1));
 
         Assert.False(outcome.IsError, outcome.Body);
-        Assert.Equal("isolated", JsonDocument.Parse(outcome.Body).RootElement.GetProperty("action").GetString());
+        var result = JsonDocument.Parse(outcome.Body).RootElement;
+        Assert.Equal(("1", "isolated"), (result.GetProperty("schemaVersion").GetString(), result.GetProperty("action").GetString()));
         var record = (await _account.CreateService().GetStatusAsync(instance, CancellationToken.None))!;
         Assert.Equal("SEC-1", record.TicketKey);
+        // The result event carries the ticket the run opened, with the record's facts.
+        var isolated = Assert.Single(result.GetProperty("instances").EnumerateArray());
+        Assert.Equal(
+            ("SEC-1", record.IncidentId, record.Artifacts.QuarantineGroupId, $"ec2-isolation release {instance} --region {record.Region}"),
+            (isolated.GetProperty("ticketKey").GetString(), isolated.GetProperty("incidentId").GetString(),
+                isolated.GetProperty("quarantineGroupId").GetString(), isolated.GetProperty("releaseCommand").GetString()));
         Assert.All(record.Notifications, n => Assert.True(n.Succeeded, n.Error));
         Assert.Equal(
             [("jira", NoticeKind.Started), ("jira", NoticeKind.Completed), ("slack", NoticeKind.Started), ("slack", NoticeKind.Completed)],

@@ -40,6 +40,7 @@ public sealed class LambdaFunctionTests : IAsyncLifetime, IDisposable
 
         Assert.False(outcome.IsError);
         Assert.Equal(TestData.Isolated().ToJson(), outcome.Body);
+        Assert.StartsWith("""{"schemaVersion":"1",""", outcome.Body, StringComparison.Ordinal);
     }
 
     [Fact]

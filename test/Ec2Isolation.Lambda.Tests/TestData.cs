@@ -9,7 +9,8 @@ internal static partial class TestData
     public const string TagEvent = """{"source":"aws.tag","detail-type":"Tag Change on Resource"}""";
 
     public static EventResult Isolated(string instanceId = "i-0123456789abcdef0") =>
-        new("tag-change", "isolated", $"Isolated {instanceId}.", [new InstanceOutcome(instanceId, "isolated", "inc-1")]);
+        new("tag-change", "event-1", "123456789012", "us-east-1", "isolated", $"Isolated {instanceId}.",
+            [new InstanceOutcome(instanceId, "isolated", $"Isolated {instanceId}.") { IncidentId = "inc-1" }]);
 
     /// <summary>Each line of <paramref name="output"/> parsed as one JSON object.</summary>
     public static IReadOnlyList<JsonElement> JsonLines(string output) =>

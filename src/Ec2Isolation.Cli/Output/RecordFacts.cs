@@ -3,7 +3,10 @@ using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.Cli.Output;
 
-/// <summary>A record's key facts, one per line, for people: what was there before and what replaced it.</summary>
+/// <summary>
+/// A record's key facts, one per line, for people: what was there before and what replaced it, the ticket, and what
+/// became of each notice.
+/// </summary>
 internal static class RecordFacts
 {
     public static void Write(TextWriter writer, IsolationRecord record)
@@ -13,10 +16,14 @@ internal static class RecordFacts
             Fact("instance", $"{record.InstanceId} ({record.Region}, {record.VpcId})"),
             Fact("status", record.Status.ToString()),
             Fact("incident", record.IncidentId),
+        };
+        AddIf(rows, "ticket", record.TicketKey);
+        rows.AddRange(
+        [
             Fact("reason", record.Reason),
             Fact("requested by", record.RequestedBy),
             Fact("started", Time(record.StartedAt)),
-        };
+        ]);
         AddIf(rows, "isolated", record.IsolatedAt is { } isolated ? Time(isolated) : null);
         AddIf(rows, "released", record.ReleasedAt is { } released ? $"{Time(released)} by {record.ReleasedBy ?? "(unknown)"}" : null);
         rows.Add(Fact("completed steps", List(record.CompletedSteps)));
@@ -34,10 +41,18 @@ internal static class RecordFacts
         rows.AddRange((record.Original.TargetRegistrations ?? []).Select(target =>
             Fact("target group", target.Port is { } port ? $"{target.TargetGroupArn} port {port}" : target.TargetGroupArn)));
         AddIf(rows, "last error", record.LastError is null ? null : $"{record.FailedStep}: {record.LastError}");
+        rows.AddRange(record.Notifications.Select(notice => Fact("notice", Notice(notice))));
         TextTable.Write(writer, rows);
     }
 
     public static string Time(DateTimeOffset time) => time.ToString("u", CultureInfo.InvariantCulture);
+
+    /// <summary>"jira Started: sent 2026-11-25 10:00:03Z (SEC-1)", or "slack Completed: failed 2026-11-25 10:00:13Z: why".</summary>
+    private static string Notice(NotificationResult notice)
+    {
+        var what = $"{notice.Notifier} {notice.Kind}: {(notice.Succeeded ? "sent" : "failed")} {Time(notice.At)}";
+        return what + (notice.ExternalId is { } id ? $" ({id})" : "") + (notice.Error is { } error ? ": " + error : "");
+    }
 
     private static string[] Fact(string name, string value) => [name, value];
 

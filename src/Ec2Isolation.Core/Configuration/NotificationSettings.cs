@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using static Ec2Isolation.Core.Configuration.NotificationVariables;
 
 namespace Ec2Isolation.Core.Configuration;
 
@@ -22,16 +23,20 @@ public static class NotificationUrls
         && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback));
 }
 
+/// <summary>The environment variables of the notifiers (the CDK stack sets them from its context).</summary>
+public static class NotificationVariables
+{
+    public const string Slack = "EC2ISOLATION_SLACK_WEBHOOK_PARAMETER";
+    public const string JiraUrl = "EC2ISOLATION_JIRA_URL";
+    public const string JiraProject = "EC2ISOLATION_JIRA_PROJECT";
+    public const string JiraIssueType = "EC2ISOLATION_JIRA_ISSUE_TYPE";
+    public const string JiraUser = "EC2ISOLATION_JIRA_USER";
+    public const string JiraToken = "EC2ISOLATION_JIRA_TOKEN_PARAMETER";
+}
+
 /// <summary>Reads the optional notifier settings into <see cref="IsolationSettings"/>, adding a problem for each wrong variable.</summary>
 internal static partial class NotificationSettingsReader
 {
-    private const string Slack = "EC2ISOLATION_SLACK_WEBHOOK_PARAMETER";
-    private const string JiraUrl = "EC2ISOLATION_JIRA_URL";
-    private const string JiraProject = "EC2ISOLATION_JIRA_PROJECT";
-    private const string JiraIssueType = "EC2ISOLATION_JIRA_ISSUE_TYPE";
-    private const string JiraUser = "EC2ISOLATION_JIRA_USER";
-    private const string JiraToken = "EC2ISOLATION_JIRA_TOKEN_PARAMETER";
-
     public static IsolationSettings Read(IsolationSettings settings, Func<string, string?> read, List<string> problems)
     {
         if (read(Slack) is { } slack && Parameter(Slack, slack, problems))

@@ -1,23 +1,97 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Notifications;
 
 namespace Ec2Isolation.Core.Events;
 
-/// <summary>What handling one event did: the function's response, and the CLI's <c>invoke</c> output.</summary>
+/// <summary>
+/// What handling one event did: the function's response, which Lambda hands on as the <c>responsePayload</c> of its
+/// on-success destination (the result event bus), and the CLI's <c>invoke</c> output. A contract with other automation:
+/// docs/result-events.md and docs/result-event.v1.schema.json describe it; a change that renames, removes or changes the
+/// meaning of a field is a new <see cref="SchemaVersion"/>.
+/// </summary>
 /// <param name="EventKind">tag-change, guardduty-finding or sweep.</param>
-/// <param name="Action">isolated, already-isolated, busy, ignored, refused or (sweep) swept.</param>
+/// <param name="SourceEventId">The id of the EventBridge event handled.</param>
+/// <param name="Account">The account of the event, and of every instance in it.</param>
+/// <param name="Region">The region of the event, and of every instance in it.</param>
+/// <param name="Action">An <see cref="Outcomes"/> value for one instance, or (sweep) swept.</param>
 /// <param name="Message">One sentence for people.</param>
 /// <param name="Instances">Per instance: what happened to it.</param>
-public sealed record EventResult(string EventKind, string Action, string Message, IReadOnlyList<InstanceOutcome> Instances)
+public sealed record EventResult(
+    string EventKind, string SourceEventId, string Account, string Region, string Action, string Message, IReadOnlyList<InstanceOutcome> Instances)
 {
+    /// <summary>The version of this shape: docs/result-event.v{version}.schema.json.</summary>
+    public const string CurrentSchemaVersion = "1";
+
+    /// <summary>The <see cref="Action"/> of a sweep.</summary>
+    public const string Swept = "swept";
+
+    [JsonPropertyOrder(-1)]
+    public string SchemaVersion { get; } = CurrentSchemaVersion;
+
     public string ToJson() => JsonSerializer.Serialize(this, EventJsonContext.Default.EventResult);
 }
 
+/// <summary>What happened to one instance; the record's facts when there is a record.</summary>
 /// <param name="InstanceId">The instance.</param>
-/// <param name="Outcome">isolated, already-isolated, busy, failed, ignored or refused.</param>
-/// <param name="IncidentId">The incident it is recorded under, when isolated.</param>
-/// <param name="Error">Why it failed, when it did.</param>
-public sealed record InstanceOutcome(string InstanceId, string Outcome, string? IncidentId = null, string? Error = null);
+/// <param name="Outcome">One of <see cref="Outcomes"/>.</param>
+/// <param name="Message">One sentence for people.</param>
+public sealed record InstanceOutcome(string InstanceId, string Outcome, string Message)
+{
+    /// <summary>The incident the isolation is recorded under.</summary>
+    public string? IncidentId { get; init; }
+
+    /// <summary>The isolation steps completed, in the order they completed.</summary>
+    public IReadOnlyList<string>? CompletedSteps { get; init; }
+
+    /// <summary>The quarantine security group the instance's network interfaces are in.</summary>
+    public string? QuarantineGroupId { get; init; }
+
+    /// <summary>The snapshots of the instance's EBS volumes.</summary>
+    public IReadOnlyList<string>? SnapshotIds { get; init; }
+
+    /// <summary>The ticket opened for the isolation (the Jira issue key), when a notifier opened one.</summary>
+    public string? TicketKey { get; init; }
+
+    /// <summary>The analyst's command that releases the instance.</summary>
+    public string? ReleaseCommand { get; init; }
+
+    /// <summary>Why the instance was refused or is busy.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>An outcome for an instance that has an isolation record: the record's facts as they are now.</summary>
+    public static InstanceOutcome FromRecord(string outcome, IsolationRecord record, string message)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new(record.InstanceId, outcome, message)
+        {
+            IncidentId = record.IncidentId,
+            CompletedSteps = [.. record.CompletedSteps],
+            QuarantineGroupId = record.Artifacts.QuarantineGroupId,
+            SnapshotIds = [.. record.Artifacts.SnapshotIds],
+            TicketKey = record.TicketKey,
+            ReleaseCommand = IsolationNotice.ReleaseCommandFor(record),
+        };
+    }
+}
+
+/// <summary>The outcomes of <see cref="InstanceOutcome.Outcome"/> in a result (docs/result-events.md says what each means).</summary>
+public static class Outcomes
+{
+    public const string Isolated = "isolated";
+    public const string AlreadyIsolated = "already-isolated";
+    public const string AlreadyHandled = "already-handled";
+    public const string Busy = "busy";
+    public const string Refused = "refused";
+    public const string Ignored = "ignored";
+
+    /// <summary>Never in a result: an instance that failed fails the invocation (fail closed), and the error goes to the failure queue.</summary>
+    internal const string Failed = "failed";
+
+    /// <summary>Every outcome a result can carry.</summary>
+    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored];
+}
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EventResult))]

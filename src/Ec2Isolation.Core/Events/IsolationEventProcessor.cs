@@ -39,7 +39,8 @@ public sealed partial class IsolationEventProcessor(
                 IsolationEvent.Finding finding => finding.InstanceId,
                 _ => null,
             };
-            return new EventResult(received.Kind, "refused", e.Message, instanceId is null ? [] : [new InstanceOutcome(instanceId, "refused", Error: e.Message)]);
+            return Result(received, received.Kind, Outcomes.Refused, e.Message,
+                instanceId is null ? [] : [new InstanceOutcome(instanceId, Outcomes.Refused, e.Message) { Error = e.Message }]);
         }
 
         return received switch
@@ -59,14 +60,14 @@ public sealed partial class IsolationEventProcessor(
             || change.Tags.GetValueOrDefault(key) != settings.TriggerTagValue)
         {
             LogIgnored(logger, kind, "not the trigger tag set to its value on an EC2 instance");
-            return Ignored(kind, change.InstanceId, $"Not {key}={settings.TriggerTagValue} set on an EC2 instance; nothing to do.");
+            return Ignored(change, kind, change.InstanceId, $"Not {key}={settings.TriggerTagValue} set on an EC2 instance; nothing to do.");
         }
 
         var outcome = await IsolateAsync(
             services.Isolation,
             new IsolationRequest(change.InstanceId, $"Tag {key}={settings.TriggerTagValue} applied", RequestedBy: "tag-change event " + change.EventId),
             cancellationToken);
-        return Single(kind, outcome);
+        return Single(change, kind, outcome);
     }
 
     private async Task<EventResult> OnFindingAsync(AccountServices services, IsolationEvent.Finding finding, CancellationToken cancellationToken)
@@ -75,14 +76,14 @@ public sealed partial class IsolationEventProcessor(
         if (finding.InstanceId is not { } instanceId)
         {
             LogIgnored(logger, kind, "the finding's resource is not an EC2 instance");
-            return Ignored(kind, null, $"Finding {finding.FindingId} is not about an EC2 instance; nothing to do.");
+            return Ignored(finding, kind, null, $"Finding {finding.FindingId} is not about an EC2 instance; nothing to do.");
         }
 
         if (finding.Severity < settings.GuardDutyMinSeverity
             || (settings.GuardDutyTypePrefixes.Count > 0 && !settings.GuardDutyTypePrefixes.Any(p => finding.Type.StartsWith(p, StringComparison.Ordinal))))
         {
             LogIgnored(logger, kind, "below the severity threshold or not an isolating finding type");
-            return Ignored(kind, instanceId, string.Create(CultureInfo.InvariantCulture,
+            return Ignored(finding, kind, instanceId, string.Create(CultureInfo.InvariantCulture,
                 $"Finding {finding.Type} (severity {finding.Severity}) does not meet the isolation policy (severity >= {settings.GuardDutyMinSeverity}{PrefixPolicy()}); nothing to do."));
         }
 
@@ -90,7 +91,8 @@ public sealed partial class IsolationEventProcessor(
         if (record is not null && record.History.Append(record).Any(r => r.FindingIds.Contains(finding.FindingId)))
         {
             LogIgnored(logger, kind, "the finding was handled before (GuardDuty re-publishes updates of a finding)");
-            return Single(kind, new InstanceOutcome(instanceId, "already-handled", record.IncidentId));
+            return Single(finding, kind, InstanceOutcome.FromRecord(
+                Outcomes.AlreadyHandled, record, $"This finding was handled before for {instanceId}; nothing changed."));
         }
 
         // The trigger tag shows responders in the console why the instance is isolated, as an analyst's tag would, and
@@ -105,7 +107,7 @@ public sealed partial class IsolationEventProcessor(
             services.Isolation,
             new IsolationRequest(instanceId, reason, RequestedBy: "guardduty event " + finding.EventId, FindingId: finding.FindingId), cancellationToken);
         await tagging;
-        return Single(kind, outcome);
+        return Single(finding, kind, outcome);
     }
 
     private async Task<EventResult> SweepAsync(AccountServices services, IsolationEvent sweep, CancellationToken cancellationToken)
@@ -121,12 +123,12 @@ public sealed partial class IsolationEventProcessor(
                 try
                 {
                     outcome = await services.Isolation.GetStatusAsync(instanceId, token) is { Status: IsolationStatus.Isolated } record
-                        ? new InstanceOutcome(instanceId, "already-isolated", record.IncidentId)
+                        ? InstanceOutcome.FromRecord(Outcomes.AlreadyIsolated, record, $"{instanceId} was already isolated; nothing changed.")
                         : await IsolateAsync(services.Isolation, new IsolationRequest(instanceId, "Sweep: tagged for isolation but not isolated", RequestedBy: "sweep " + sweep.EventId), token);
                 }
                 catch (IsolationFailedException e)
                 {
-                    outcome = new InstanceOutcome(instanceId, "failed", Error: e.Message);
+                    outcome = new InstanceOutcome(instanceId, Outcomes.Failed, e.Message) { Error = e.Message };
                 }
 
                 lock (outcomes)
@@ -135,7 +137,7 @@ public sealed partial class IsolationEventProcessor(
                 }
             });
 
-        var failed = outcomes.Where(o => o.Outcome == "failed").ToList();
+        var failed = outcomes.Where(o => o.Outcome == Outcomes.Failed).ToList();
         if (failed.Count > 0)
         {
             // Fail loudly: the function's error raises the alarm, and each failed run left a record the next sweep completes.
@@ -146,9 +148,10 @@ public sealed partial class IsolationEventProcessor(
                 new InvalidOperationException(failed[0].Error));
         }
 
-        var isolated = outcomes.Count(o => o.Outcome == "isolated");
+        var isolated = outcomes.Count(o => o.Outcome == Outcomes.Isolated);
         LogSwept(logger, outcomes.Count, isolated);
-        return new EventResult(sweep.Kind, "swept", $"{outcomes.Count} tagged instance(s), {isolated} isolated by this sweep.", [.. outcomes.OrderBy(o => o.InstanceId, StringComparer.Ordinal)]);
+        return Result(sweep, sweep.Kind, EventResult.Swept, $"{outcomes.Count} tagged instance(s), {isolated} isolated by this sweep.",
+            [.. outcomes.OrderBy(o => o.InstanceId, StringComparer.Ordinal)]);
     }
 
     /// <summary>Isolates one instance; only a failed isolation is an error: busy and refused instances are outcomes.</summary>
@@ -157,37 +160,33 @@ public sealed partial class IsolationEventProcessor(
         try
         {
             var result = await isolation.IsolateAsync(request, cancellationToken);
-            var outcome = result.Outcome == IsolationOutcome.Isolated ? "isolated" : "already-isolated";
-            return new InstanceOutcome(request.InstanceId, outcome, result.Record.IncidentId);
+            var outcome = result.Outcome == IsolationOutcome.Isolated ? Outcomes.Isolated : Outcomes.AlreadyIsolated;
+            return InstanceOutcome.FromRecord(outcome, result.Record, result.Message);
         }
         catch (IsolationBusyException e)
         {
             LogBusy(logger, request.InstanceId);
-            return new InstanceOutcome(request.InstanceId, "busy", Error: e.Message);
+            return new InstanceOutcome(request.InstanceId, Outcomes.Busy, $"{request.InstanceId} is being isolated by another run; nothing changed by this one.")
+            {
+                Error = e.Message,
+            };
         }
         catch (InvalidRequestException e)
         {
             // An unknown or terminated instance: a retry cannot change that, so it is refused, not failed.
             LogRefused(logger, request.InstanceId, e.Message);
-            return new InstanceOutcome(request.InstanceId, "refused", Error: e.Message);
+            return new InstanceOutcome(request.InstanceId, Outcomes.Refused, $"{request.InstanceId} was refused: {e.Message}") { Error = e.Message };
         }
     }
 
-    private static EventResult Single(string kind, InstanceOutcome outcome) => new(
-        kind,
-        outcome.Outcome,
-        outcome.Outcome switch
-        {
-            "isolated" => $"{outcome.InstanceId} is isolated (incident {outcome.IncidentId}).",
-            "already-isolated" => $"{outcome.InstanceId} was already isolated; nothing changed.",
-            "already-handled" => $"This finding was handled before for {outcome.InstanceId}; nothing changed.",
-            "busy" => $"{outcome.InstanceId} is being isolated by another run; nothing changed by this one.",
-            _ => $"{outcome.InstanceId} was refused: {outcome.Error}",
-        },
-        [outcome]);
+    private static EventResult Single(IsolationEvent received, string kind, InstanceOutcome outcome) =>
+        Result(received, kind, outcome.Outcome, outcome.Message, [outcome]);
 
-    private static EventResult Ignored(string kind, string? instanceId, string message) =>
-        new(kind, "ignored", message, instanceId is null ? [] : [new InstanceOutcome(instanceId, "ignored")]);
+    private static EventResult Ignored(IsolationEvent received, string kind, string? instanceId, string message) =>
+        Result(received, kind, Outcomes.Ignored, message, instanceId is null ? [] : [new InstanceOutcome(instanceId, Outcomes.Ignored, message)]);
+
+    private static EventResult Result(IsolationEvent received, string kind, string action, string message, IReadOnlyList<InstanceOutcome> instances) =>
+        new(kind, received.EventId, received.Account, received.Region, action, message, instances);
 
     private string PrefixPolicy() =>
         settings.GuardDutyTypePrefixes.Count == 0 ? string.Empty : ", type starting with " + string.Join(" or ", settings.GuardDutyTypePrefixes);

@@ -58,7 +58,7 @@ public sealed class IsolationService(
     private sealed record Run(AwsApis Apis, ILogger Logger, Action<string>? OnStep, NoticeDispatcher? Notices = null);
 
     private NoticeDispatcher? Notices() =>
-        NoticeDispatcher.For(_notifiers, apis.Ec2, settings.StatusTagPrefix + "ticket", time, logger, NoticeDispatcher.DefaultTimeout);
+        NoticeDispatcher.For(_notifiers, apis.Ec2, settings.StatusTagPrefix + "ticket", time, logger, NoticeTiming.DefaultTimeout);
 
     /// <summary>A plan runs the real steps against recording decorators, and logs nothing: it must not read like an isolation in the audit trail.</summary>
     private static Run PlanRun(PlanRecorder recorder) => new(recorder.Wrap(recorder.Apis), NullLogger.Instance, recorder.StartStep);

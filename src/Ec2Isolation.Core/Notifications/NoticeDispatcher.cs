@@ -17,8 +17,6 @@ internal sealed class NoticeDispatcher
     /// <summary>The name the ticket tag's result carries in the record.</summary>
     public const string TicketTag = "instance-tag";
 
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>How long the end of a cancelled run (a deadline) waits for its notices: the Lambda has seconds left.</summary>
     private static readonly TimeSpan CancelledRunGrace = TimeSpan.FromSeconds(1);
 
@@ -70,7 +68,7 @@ internal sealed class NoticeDispatcher
     }
 
     /// <summary>
-    /// Waits for the pending notices, at most twice the timeout (less when the run's token is cancelled already), then
+    /// Waits for the pending notices, at most <see cref="NoticeTiming.SettleBound"/> (less when the run's token is cancelled already), then
     /// adds what became of each to the record (an unanswered one as such), and the ticket key. Never throws.
     /// </summary>
     public async Task SettleAsync(IsolationRecord record, CancellationToken cancellationToken)
@@ -79,7 +77,7 @@ internal sealed class NoticeDispatcher
         try
         {
             await Task.WhenAll(_chains.Select(chain => chain.Tail))
-                .WaitAsync(cancelled ? CancelledRunGrace : 2 * _timeout, _time, cancelled ? CancellationToken.None : cancellationToken);
+                .WaitAsync(cancelled ? CancelledRunGrace : NoticeTiming.SettleBound(_timeout), _time, cancelled ? CancellationToken.None : cancellationToken);
         }
 #pragma warning disable CA1031 // The run's own outcome is what the caller must see; a notice left unanswered is recorded as such.
         catch (Exception)

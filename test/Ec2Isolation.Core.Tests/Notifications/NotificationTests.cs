@@ -336,7 +336,7 @@ public sealed class NotificationTests
 
     [Fact]
     public void For_NoNotifier_NoDispatcher() =>
-        Assert.Null(NoticeDispatcher.For([], _cloud, "ec2-isolation:ticket", _time, NullLogger.Instance, NoticeDispatcher.DefaultTimeout));
+        Assert.Null(NoticeDispatcher.For([], _cloud, "ec2-isolation:ticket", _time, NullLogger.Instance, NoticeTiming.DefaultTimeout));
 
     /// <summary>A notifier that answers the Started notice only once <paramref name="gate"/> has completed, the others at once.</summary>
     private static ScriptedNotifier AnswersStartedAfter(string name, Task gate) => new(name, async (notice, _) =>

@@ -1,0 +1,213 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Ports;
+using Ec2Isolation.Core.Tests.Fakes;
+using Ec2Isolation.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+
+namespace Ec2Isolation.Core.Tests.Events;
+
+/// <summary>The function's response: a contract (docs/result-events.md, docs/result-event.v1.schema.json).</summary>
+public sealed class EventResultTests
+{
+    private const string InstanceId = "i-0123456789abcdef0";
+    private const string Other = "i-0fedcba9876543210";
+
+    private static readonly string SchemaPath = Path.Combine(BootstrapProcess.RepositoryRoot, "docs", "result-event.v1.schema.json");
+    private static readonly string DocumentPath = Path.Combine(BootstrapProcess.RepositoryRoot, "docs", "result-events.md");
+
+    private readonly FakeCloud _cloud = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+    private readonly IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
+
+    public EventResultTests() => _cloud.AddInstance(InstanceId, "vpc-1");
+
+    private IsolationEventProcessor CreateSut() => new(
+        FakeAccounts.Router(FakeAccounts.Services(
+            new IsolationService(
+                new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
+                NullLogger<IsolationService>.Instance),
+            _cloud)),
+        _settings,
+        NullLogger<IsolationEventProcessor>.Instance);
+
+    [Fact]
+    public async Task ToJson_InstanceIsolated_ExactFieldNamesAndTheRecordsFacts()
+    {
+        var json = await HandleAsync(SampleEvents.TagChange);
+
+        Assert.Equal(
+            ["schemaVersion", "eventKind", "sourceEventId", "account", "region", "action", "message", "instances"],
+            Names(json));
+        Assert.Equal(
+            ["instanceId", "outcome", "message", "incidentId", "completedSteps", "quarantineGroupId", "snapshotIds", "releaseCommand"],
+            Names(json["instances"]![0]!));
+        var record = _cloud.StoredRecord(InstanceId)!;
+        AssertJson(
+            $$"""
+            {
+              "schemaVersion": "1",
+              "eventKind": "tag-change",
+              "sourceEventId": "bddcf1d6-0251-35a1-aab0-adc1fb47c11c",
+              "account": "123456789012",
+              "region": "us-east-1",
+              "action": "isolated",
+              "message": "{{InstanceId}} is isolated (incident {{record.IncidentId}}).",
+              "instances": [{
+                "instanceId": "{{InstanceId}}",
+                "outcome": "isolated",
+                "message": "{{InstanceId}} is isolated (incident {{record.IncidentId}}).",
+                "incidentId": "{{record.IncidentId}}",
+                "completedSteps": {{JsonSerializer.Serialize(record.CompletedSteps)}},
+                "quarantineGroupId": "{{record.Artifacts.QuarantineGroupId}}",
+                "snapshotIds": {{JsonSerializer.Serialize(record.Artifacts.SnapshotIds)}},
+                "releaseCommand": "ec2-isolation release {{InstanceId}} --region us-east-1"
+              }]
+            }
+            """,
+            json);
+        Assert.NotEmpty(record.Artifacts.SnapshotIds);
+    }
+
+    [Fact]
+    public void FromRecord_RecordWithATicket_CarriesEveryFact()
+    {
+        var record = SampleRecords.Record();
+        record.TicketKey = "SEC-7";
+
+        var outcome = InstanceOutcome.FromRecord(Outcomes.AlreadyIsolated, record, "was already isolated");
+
+        AssertJson(
+            """
+            {
+              "instanceId": "i-0123456789abcdef0",
+              "outcome": "already-isolated",
+              "message": "was already isolated",
+              "incidentId": "INC-1",
+              "completedSteps": ["network", "credentials"],
+              "quarantineGroupId": "sg-quarantine",
+              "snapshotIds": ["snap-1", "snap-2"],
+              "ticketKey": "SEC-7",
+              "releaseCommand": "ec2-isolation release i-0123456789abcdef0 --region eu-west-1"
+            }
+            """,
+            Result("tag-change", outcome)["instances"]![0]);
+    }
+
+    [Fact]
+    public async Task ToJson_UnknownInstance_RefusedWithTheErrorAndNoRecordFacts()
+    {
+        var json = await HandleAsync(SampleEvents.TagChange, "i-0000000000000000a");
+
+        var instance = json["instances"]![0]!;
+        Assert.Equal(["instanceId", "outcome", "message", "error"], Names(instance));
+        Assert.Equal(("refused", "refused"), ((string?)json["action"], (string?)instance["outcome"]));
+    }
+
+    [Fact]
+    public void Outcomes_All_AreTheSchemasEnumerations()
+    {
+        var schema = JsonNode.Parse(File.ReadAllText(SchemaPath))!;
+
+        Assert.Equal(Outcomes.All, Strings(schema["$defs"]!["instance"]!["properties"]!["outcome"]!["enum"]));
+        Assert.Equal([.. Outcomes.All, EventResult.Swept], Strings(schema["properties"]!["action"]!["enum"]));
+        Assert.Equal(EventResult.CurrentSchemaVersion, (string?)schema["properties"]!["schemaVersion"]!["const"]);
+        Assert.DoesNotContain(Outcomes.Failed, Outcomes.All);
+    }
+
+    /// <summary>
+    /// Every kind of result, and the success example of docs/result-events.md, against the schema file made strict (no
+    /// property the schema does not declare), with python3's jsonschema (cfn-lint, which CI installs, depends on it).
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Lint")]
+    public async Task Schema_ResultsOfEveryKindAndTheDocumentedExample_Validate()
+    {
+        _cloud.AddInstance(Other, "vpc-1");
+        var ticket = SampleRecords.Record();
+        ticket.TicketKey = "SEC-7";
+        JsonNode[] samples =
+        [
+            await HandleAsync(SampleEvents.TagChange),
+            await HandleAsync(SampleEvents.TagChange),
+            await HandleAsync(SampleEvents.GuardDutyFinding, Other),
+            await HandleAsync(SampleEvents.GuardDutyFinding, Other),
+            await HandleAsync(SampleEvents.ScheduledSweep),
+            await HandleAsync(SampleEvents.TagChange, "i-0000000000000000a"),
+            await HandleEventAsync(SampleEvents.Load(SampleEvents.TagChange).Replace("\"isolate\"", "\"no\"", StringComparison.Ordinal)),
+            Result("tag-change", InstanceOutcome.FromRecord(Outcomes.AlreadyHandled, ticket, "handled before")),
+            Result("tag-change", new InstanceOutcome(InstanceId, Outcomes.Busy, "busy") { Error = "another run" }),
+        ];
+        Assert.Equal(
+            ["isolated", "already-isolated", "isolated", "already-handled", "swept", "refused", "ignored", "already-handled", "busy"],
+            samples.Select(s => (string?)s["action"]));
+        var folder = Directory.CreateTempSubdirectory("ec2-isolation-schema-").FullName;
+        try
+        {
+            var samplesPath = Path.Combine(folder, "samples.json");
+            await File.WriteAllTextAsync(samplesPath, new JsonArray([.. samples.Select(s => s.DeepClone())]).ToJsonString());
+
+            var (exitCode, output) = await BootstrapProcess.RunAsync("python3", ["-c", ValidateScript, SchemaPath, samplesPath, DocumentPath], TimeSpan.FromMinutes(1));
+
+            Assert.True(exitCode == 0, output);
+            Assert.Contains("10 valid", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// argv: the schema, a JSON array of payloads, the markdown document whose ```json blocks with an invocation record
+    /// of condition Success hold one more payload (detail.responsePayload). Prints "N valid" or the first error.
+    /// </summary>
+    private const string ValidateScript = """
+        import json, re, sys
+        import jsonschema
+
+        def strict(node):
+            if isinstance(node, dict):
+                if "properties" in node:
+                    node["additionalProperties"] = False
+                for value in node.values():
+                    strict(value)
+            elif isinstance(node, list):
+                for value in node:
+                    strict(value)
+            return node
+
+        schema = json.load(open(sys.argv[1]))
+        jsonschema.Draft202012Validator.check_schema(schema)
+        validator = jsonschema.Draft202012Validator(strict(schema))
+        payloads = json.load(open(sys.argv[2]))
+        for block in re.findall(r"```json\n(.*?)```", open(sys.argv[3]).read(), re.S):
+            event = json.loads(block)
+            detail = event.get("detail", {}) if isinstance(event, dict) else {}
+            if detail.get("requestContext", {}).get("condition") == "Success":
+                payloads.append(detail["responsePayload"])
+        for payload in payloads:
+            validator.validate(payload)
+        print(f"{len(payloads)} valid")
+        """;
+
+    private Task<JsonNode> HandleAsync(string sample, string instanceId = InstanceId) => HandleEventAsync(SampleEvents.Load(sample, instanceId));
+
+    private async Task<JsonNode> HandleEventAsync(string eventJson) =>
+        JsonNode.Parse((await CreateSut().HandleAsync(eventJson, CancellationToken.None)).ToJson())!;
+
+    private static JsonNode Result(string kind, InstanceOutcome outcome) =>
+        JsonNode.Parse(new EventResult(kind, "event-1", "123456789012", "eu-west-1", outcome.Outcome, outcome.Message, [outcome]).ToJson())!;
+
+    private static List<string> Names(JsonNode node) => [.. node.AsObject().Select(property => property.Key)];
+
+    private static List<string> Strings(JsonNode? array) => [.. array!.AsArray().Select(item => (string)item!)];
+
+    private static void AssertJson(string expected, JsonNode? actual) =>
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), actual), $"Expected {expected}\nActual {actual?.ToJsonString()}");
+}
