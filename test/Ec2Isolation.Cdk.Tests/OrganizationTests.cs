@@ -67,8 +67,7 @@ public sealed class OrganizationTests(SynthesizedStacks stacks)
         Assert.Equal(("Allow", "events:PutEvents"), ((string?)policy["Effect"], (string?)policy["Action"]));
         Assert.Equal("*", (string?)policy["Principal"]!["AWS"] ?? (string?)policy["Principal"]);
         Assert.Equal(SynthesizedStacks.OrganizationId, (string?)policy["Condition"]!["StringEquals"]!["aws:PrincipalOrgID"]);
-        var bus = stacks.Central.Resources("AWS::Events::EventBus").Values.Single();
-        Assert.Equal("ec2-isolation", (string?)bus["Properties"]!["Name"]);
+        Assert.Single(OrganizationBuses(stacks.Central));
         var onBus = stacks.Central.Resources("AWS::Events::Rule").Values.Where(r => r["Properties"]!["EventBusName"] is not null).ToList();
         Assert.Equal("aws.tag", (string?)Assert.Single(onBus)["Properties"]!["EventPattern"]!["source"]![0]);
     }
@@ -99,7 +98,8 @@ public sealed class OrganizationTests(SynthesizedStacks stacks)
     [Fact]
     public void DefaultStack_SingleAccount_NoBusNoAssumeRoleNoMemberVariables()
     {
-        Assert.Empty(stacks.Defaults.Resources("AWS::Events::EventBus"));
+        Assert.Empty(OrganizationBuses(stacks.Defaults));
+        Assert.Empty(stacks.Defaults.Resources("AWS::Events::EventBusPolicy"));
         var policyActions = stacks.Defaults.Resources("AWS::IAM::Role").Values
             .SelectMany(r => r["Properties"]!["Policies"]?.AsArray() ?? [])
             .SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray())
@@ -125,6 +125,10 @@ public sealed class OrganizationTests(SynthesizedStacks stacks)
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The bus members forward to (the result bus has a name of CloudFormation's).</summary>
+    private static IEnumerable<JsonNode> OrganizationBuses(StackTemplate stack) =>
+        stack.Resources("AWS::Events::EventBus").Values.Where(bus => (string?)bus["Properties"]!["Name"] == OrganizationNames.BusName);
 
     private static JsonNode Role(StackTemplate stack, string namePrefix) =>
         stack.Resources("AWS::IAM::Role").Values.Single(r => Joined(r["Properties"]!["RoleName"]).StartsWith(namePrefix, StringComparison.Ordinal))["Properties"]!;
