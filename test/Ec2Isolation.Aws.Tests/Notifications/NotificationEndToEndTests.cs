@@ -102,7 +102,7 @@ public sealed class NotificationEndToEndTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal(["/rest/api/3/issue", "/rest/api/3/issue/SEC-1/comment"], _jira!.Requests.Select(r => r.Path));
         Assert.All(_jira.Requests, r => Assert.Equal("Basic " + Credentials, r.Header("Authorization")));
         Assert.Equal([WebhookPath, WebhookPath], _slack!.Requests.Select(r => r.Path));
-        Assert.Contains($"ec2-isolation release {instance.InstanceId} --region us-east-1", _slack.Requests[0].Body, StringComparison.Ordinal);
+        Assert.Contains($"ec2-isolation release {instance.InstanceId} --account {MotoServer.AccountId} --region us-east-1", _slack.Requests[0].Body, StringComparison.Ordinal);
 
         await service.ReleaseAsync(new ReleaseRequest(instance.InstanceId, "tester"), None);
 

@@ -66,7 +66,7 @@ public sealed class EventResultTests
                 "completedSteps": {{JsonSerializer.Serialize(record.CompletedSteps)}},
                 "quarantineGroupId": "{{record.Artifacts.QuarantineGroupId}}",
                 "snapshotIds": {{JsonSerializer.Serialize(record.Artifacts.SnapshotIds)}},
-                "releaseCommand": "ec2-isolation release {{InstanceId}} --region us-east-1"
+                "releaseCommand": "ec2-isolation release {{InstanceId}} --account 123456789012 --region us-east-1"
               }]
             }
             """,
@@ -93,7 +93,7 @@ public sealed class EventResultTests
               "quarantineGroupId": "sg-quarantine",
               "snapshotIds": ["snap-1", "snap-2"],
               "ticketKey": "SEC-7",
-              "releaseCommand": "ec2-isolation release i-0123456789abcdef0 --region eu-west-1"
+              "releaseCommand": "ec2-isolation release i-0123456789abcdef0 --account 123456789012 --region eu-west-1"
             }
             """,
             Result("tag-change", outcome)["instances"]![0]);
