@@ -89,8 +89,7 @@ public sealed class BootstrapCentralTests(MotoServer moto) : IAsyncLifetime
         Assert.DoesNotContain(RequestLog.Parse(await moto.StopRecordingAsync()), request => request.Service == "sts");
     }
 
-    private static string TagChange(string accountId, string instanceId) =>
-        SampleEvents.Load(SampleEvents.TagChange, instanceId).Replace(MotoServer.AccountId, accountId, StringComparison.Ordinal);
+    private static string TagChange(string accountId, string instanceId) => SampleEvents.OfAccount(SampleEvents.TagChange, instanceId, accountId);
 
     private async Task<JsonElement> InvokeAsync(string eventJson)
     {

@@ -23,8 +23,7 @@ public sealed class CentralIsolationTests(MotoServer moto) : MotoAccountTests(mo
         Account.BuildProvider(settings => settings with { Accounts = new AccountSettings(MotoAccount.MemberRole, allowed.ToHashSet(), ExternalId: null) });
 
     /// <summary>A tag change of <paramref name="accountId"/>: the event as its member rule forwards it to the central bus.</summary>
-    private static string TagChange(string accountId, string instanceId) =>
-        SampleEvents.Load(SampleEvents.TagChange, instanceId).Replace(MotoServer.AccountId, accountId, StringComparison.Ordinal);
+    private static string TagChange(string accountId, string instanceId) => SampleEvents.OfAccount(SampleEvents.TagChange, instanceId, accountId);
 
     [Fact]
     public async Task HandleAsync_TagChangesOfTwoMembers_EachIsolatedInItsOwnAccountBothRecordedCentrally()

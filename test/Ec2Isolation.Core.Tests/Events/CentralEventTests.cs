@@ -49,9 +49,9 @@ public sealed class CentralEventTests
             cloud);
     }
 
-    /// <summary>A sample event of another account: its account field, instance ARN and finding all name it.</summary>
+    /// <summary>A sample event of another account, and region when given.</summary>
     private static string EventOf(string sample, string accountId, string region = FakeAccounts.Region) =>
-        SampleEvents.Load(sample, InstanceId).Replace(FakeCloud.AccountId, accountId, StringComparison.Ordinal).Replace("us-east-1", region, StringComparison.Ordinal);
+        SampleEvents.OfAccount(sample, InstanceId, accountId).Replace(FakeAccounts.Region, region, StringComparison.Ordinal);
 
     [Fact]
     public async Task HandleAsync_TagChangesOfTwoMembers_EachIsolatedInItsOwnAccount()
