@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using Ec2Isolation.Aws;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.TestSupport;
@@ -54,6 +55,8 @@ internal sealed class Ours(ServiceProvider services) : IIsolator, IAsyncDisposab
         return new(new ServiceCollection()
             .AddLogging()
             .AddSingleton(new AwsClientFactory(connection, new BasicAWSCredentials("testing", "testing")))
+            // As the function knows its account from its invoked ARN: no STS call before containment.
+            .AddSingleton<IAccountIdentity>(new KnownAccount(MotoServer.AccountId))
             .AddEc2Isolation(settings, connection)
             .BuildServiceProvider());
     }

@@ -86,6 +86,26 @@ public sealed partial record DeploymentSettings
     /// <summary>The SSM parameters (names or ARNs) of the configured notifiers' secrets; empty when no notifier is configured.</summary>
     public IReadOnlyList<string> SecretParameters => [.. new[] { SlackWebhookParameter, JiraTokenParameter }.OfType<string>()];
 
+    /// <summary>
+    /// `allowedAccounts`, comma-separated account ids or "*", default none: central mode, where this deployment also
+    /// isolates instances of these member accounts through their member role (EC2ISOLATION_ALLOWED_ACCOUNTS).
+    /// </summary>
+    public IReadOnlyList<string> AllowedAccounts { get; init; } = [];
+
+    /// <summary>`organizationId` (o-...): the organization whose principals alone may put events on the central bus and assume the member roles (central and member modes).</summary>
+    public string? OrganizationId { get; init; }
+
+    /// <summary>`memberExternalId`, default none: the external id the member roles require (EC2ISOLATION_MEMBER_EXTERNAL_ID).</summary>
+    public string? MemberExternalId { get; init; }
+
+    /// <summary>`mode`, "account" (default: the service in this account, central when <see cref="AllowedAccounts"/> is set) or "member".</summary>
+    public bool MemberMode { get; init; }
+
+    /// <summary>`centralAccount`: the security account whose function the member stack trusts (member mode).</summary>
+    public string? CentralAccount { get; init; }
+
+    public bool CentralMode => AllowedAccounts.Count > 0;
+
     /// <summary>The defaults alone: what a deployment without context gets.</summary>
     public static DeploymentSettings Defaults { get; } = new()
     {
@@ -181,6 +201,8 @@ public sealed partial record DeploymentSettings
             }
         }
 
+        settings = OrganizationSettings.Read(settings, Read, List, problems);
+
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("CDK context is invalid: " + string.Join("; ", problems) + ".");
@@ -190,7 +212,8 @@ public sealed partial record DeploymentSettings
     /// The function's EC2ISOLATION_* environment for these settings, checked by the function's own configuration reader
     /// so that a value the function would refuse fails the synth instead of every invocation.
     /// </summary>
-    public IDictionary<string, string> FunctionEnvironment(string tableName, string instanceProfile, int leaseSeconds)
+    /// <param name="region">The stack's region: central mode names the member role after it.</param>
+    public IDictionary<string, string> FunctionEnvironment(string tableName, string instanceProfile, int leaseSeconds, string? region = null)
     {
         var environment = new Dictionary<string, string>
         {
@@ -226,6 +249,11 @@ public sealed partial record DeploymentSettings
             {
                 environment[name] = value;
             }
+        }
+
+        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region))
+        {
+            environment[name] = value;
         }
 
         try

@@ -29,4 +29,15 @@ public static class Ec2IsolationApp
             })),
         ];
     }
+
+    /// <summary>
+    /// The member stack (`-c mode=member`): one environment-agnostic template for every member account and region, to
+    /// deploy as a StackSet; without a bootstrap version check, as member accounts are not CDK-bootstrapped.
+    /// </summary>
+    public static MemberStack AddMemberStack(App app, DeploymentSettings settings) => new(app, StackPrefix + "Member", new MemberStackProps
+    {
+        Description = "EC2 instance isolation (Ec2Isolation): member account resources for the central deployment",
+        Settings = settings,
+        Synthesizer = new BootstraplessSynthesizer(),
+    });
 }

@@ -11,6 +11,8 @@ using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
 using Constructs;
+using Ec2Isolation.Aws.DynamoDb;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Notifications;
 using LambdaFunctionTarget = Amazon.CDK.AWS.Events.Targets.LambdaFunction;
 using LambdaFunctionTargetProps = Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps;
@@ -62,9 +64,12 @@ public sealed class Ec2IsolationStack : Stack
         var settings = props.Settings;
         _notifications = NotificationTopic(settings);
 
-        var table = new Table(this, "Records", new TableProps
+        // Keyed by account, region and instance (DynamoRecordStore.KeyAttribute), so that one table holds every account's
+        // records. A new construct id: a key schema cannot change in place, and the table of earlier releases ("Records")
+        // is retained when this one replaces it; `ec2-isolation records migrate --from` copies its records (docs/many-accounts.md).
+        var table = new Table(this, "RecordsByAccount", new TableProps
         {
-            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "InstanceId", Type = AttributeType.STRING },
+            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = DynamoRecordStore.KeyAttribute, Type = AttributeType.STRING },
             BillingMode = BillingMode.PAY_PER_REQUEST,
             PointInTimeRecovery = true,
             Encryption = TableEncryption.AWS_MANAGED,
@@ -72,31 +77,30 @@ public sealed class Ec2IsolationStack : Stack
             RemovalPolicy = RemovalPolicy.RETAIN,
         });
 
-        var isolationRole = new Role(this, "IsolationRole", new RoleProps
+        // Central mode: names every account of the organization shares (the member stacks derive them from the region too).
+        var region = Token.IsUnresolved(Region) ? null : Region;
+        var central = settings.CentralMode
+            ? region ?? throw new Core.InvalidRequestException("Central mode (allowedAccounts) needs a region: set regions or the CLI's default region.")
+            : null;
+        var (isolationRole, isolationProfile) = AddIsolationProfile(this, central is null ? null : OrganizationNames.IsolationProfile(central));
+
+        var policies = new Dictionary<string, PolicyDocument>
         {
-            Description = "Swapped onto an isolated instance: denies everything",
-            AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
-            Path = RolePath,
-            InlinePolicies = new Dictionary<string, PolicyDocument>
-            {
-                ["deny-all"] = new(new PolicyDocumentProps
-                {
-                    Statements = [new PolicyStatement(new PolicyStatementProps { Effect = Effect.DENY, Actions = ["*"], Resources = ["*"] })],
-                }),
-            },
-        });
-        var isolationProfile = new InstanceProfile(this, "IsolationProfile", new InstanceProfileProps { Role = isolationRole, Path = RolePath });
+            ["isolate"] = FunctionPolicy.Create(new(
+                this, table.TableArn, isolationRole.RoleArn, settings.TagKey, settings.RevocableRoles, settings.SecretParameters, settings.SecretsKeyArn)),
+        };
+        if (central is not null)
+        {
+            policies["assume-member-roles"] = AssumeMemberRoles(settings, central);
+        }
 
         var functionRole = new Role(this, "FunctionRole", new RoleProps
         {
             Description = "The isolation function",
+            RoleName = central is null ? null : OrganizationNames.FunctionRole(central),
             AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
             Path = RolePath,
-            InlinePolicies = new Dictionary<string, PolicyDocument>
-            {
-                ["isolate"] = FunctionPolicy.Create(new(
-                    this, table.TableArn, isolationRole.RoleArn, settings.TagKey, settings.RevocableRoles, settings.SecretParameters, settings.SecretsKeyArn)),
-            },
+            InlinePolicies = policies,
         });
         var logGroup = new LogGroup(this, "FunctionLogs", new LogGroupProps
         {
@@ -121,7 +125,7 @@ public sealed class Ec2IsolationStack : Stack
             ReservedConcurrentExecutions = settings.ReservedConcurrency > 0 ? settings.ReservedConcurrency : null,
             Role = functionRole,
             LogGroup = logGroup,
-            Environment = settings.FunctionEnvironment(table.TableName, isolationProfile.InstanceProfileName, LeaseSeconds),
+            Environment = settings.FunctionEnvironment(table.TableName, isolationProfile.InstanceProfileName, LeaseSeconds, region),
             // Both at Lambda's maximum: a failed run leaves a record that its retry completes, so every retry is worth
             // having; and an isolation hours late (an account's concurrency exhausted, throttling) still contains the
             // instance, so an event is never dropped for its age before 6 hours, when it goes to the failure queue.
@@ -139,20 +143,13 @@ public sealed class Ec2IsolationStack : Stack
         AddTrigger("TagChange", function, new RuleProps
         {
             Description = "An analyst's trigger tag on an EC2 instance",
-            // The key among the changed keys *and* its value: the function's own tags (KEY:status...) never match.
-            EventPattern = new EventPattern
-            {
-                Source = ["aws.tag"],
-                DetailType = ["Tag Change on Resource"],
-                Detail = new Dictionary<string, object>
-                {
-                    ["service"] = new[] { "ec2" },
-                    ["resource-type"] = new[] { "instance" },
-                    ["changed-tag-keys"] = new[] { settings.TagKey },
-                    ["tags"] = new Dictionary<string, object> { [settings.TagKey] = new[] { settings.TagValue } },
-                },
-            },
+            EventPattern = TagChangePattern(settings),
         });
+        if (central is not null)
+        {
+            AddOrganizationBus(function, settings);
+        }
+
         AddTrigger("GuardDutyFinding", function, new RuleProps
         {
             Description = "GuardDuty findings about EC2 instances at or above the severity threshold",
@@ -175,6 +172,92 @@ public sealed class Ec2IsolationStack : Stack
         Output("ResultBusName", resultBus.EventBusName, "The event bus of isolation results (docs/result-events.md)");
         Output("ResultBusArn", resultBus.EventBusArn, "The event bus of isolation results");
         Output("FailedInvocationsQueueUrl", failedInvocations.QueueUrl, "Invocation records of events the function failed on after its retries");
+    }
+
+    /// <summary>The trigger tag set on an instance: the key among the changed keys *and* its value, so that the function's own tags (KEY:status...) never match.</summary>
+    internal static EventPattern TagChangePattern(DeploymentSettings settings) => new()
+    {
+        Source = ["aws.tag"],
+        DetailType = ["Tag Change on Resource"],
+        Detail = new Dictionary<string, object>
+        {
+            ["service"] = new[] { "ec2" },
+            ["resource-type"] = new[] { "instance" },
+            ["changed-tag-keys"] = new[] { settings.TagKey },
+            ["tags"] = new Dictionary<string, object> { [settings.TagKey] = new[] { settings.TagValue } },
+        },
+    };
+
+    /// <summary>The deny-all role and its instance profile, swapped onto isolated instances; named when every account must agree on the name.</summary>
+    internal static (Role Role, InstanceProfile Profile) AddIsolationProfile(Stack stack, string? profileName)
+    {
+        var role = new Role(stack, "IsolationRole", new RoleProps
+        {
+            Description = "Swapped onto an isolated instance: denies everything",
+            AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
+            Path = RolePath,
+            InlinePolicies = new Dictionary<string, PolicyDocument>
+            {
+                ["deny-all"] = new(new PolicyDocumentProps
+                {
+                    Statements = [new PolicyStatement(new PolicyStatementProps { Effect = Effect.DENY, Actions = ["*"], Resources = ["*"] })],
+                }),
+            },
+        });
+        var profile = new InstanceProfile(stack, "IsolationProfile", new InstanceProfileProps { Role = role, Path = RolePath, InstanceProfileName = profileName });
+        return (role, profile);
+    }
+
+    /// <summary>The member roles of this region, in the allow-listed accounts only (any account's for "*": their trust decides).</summary>
+    private PolicyDocument AssumeMemberRoles(DeploymentSettings settings, string region)
+    {
+        var accounts = settings.AllowedAccounts.Contains(AccountSettings.AnyAccount) ? ["*"] : settings.AllowedAccounts;
+        return new(new PolicyDocumentProps
+        {
+            Statements =
+            [
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Sid = "AssumeMemberRoles",
+                    Actions = ["sts:AssumeRole"],
+                    Resources = [.. accounts.Select(account => FormatArn(new ArnComponents
+                    {
+                        Service = "iam",
+                        Region = "",
+                        Account = account,
+                        Resource = "role",
+                        ResourceName = OrganizationNames.MemberRoleWithPath(region),
+                    }))],
+                }),
+            ],
+        });
+    }
+
+    /// <summary>
+    /// The bus member accounts forward their tag changes to: only the organization's accounts may put events on it, and
+    /// its rule invokes the function as the default bus's does. GuardDuty findings need no bus: the delegated
+    /// administrator receives every member's on its default bus.
+    /// </summary>
+    private void AddOrganizationBus(IFunction function, DeploymentSettings settings)
+    {
+        var bus = new EventBus(this, "OrganizationBus", new EventBusProps { EventBusName = OrganizationNames.BusName });
+        bus.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "OrganizationPutEvents",
+            Principals = [new AnyPrincipal()],
+            Actions = ["events:PutEvents"],
+            Resources = [bus.EventBusArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:PrincipalOrgID"] = settings.OrganizationId! },
+            },
+        }));
+        AddTrigger("MemberTagChange", function, new RuleProps
+        {
+            Description = "A trigger tag on an EC2 instance of a member account, forwarded by its member stack",
+            EventBus = bus,
+            EventPattern = TagChangePattern(settings),
+        });
     }
 
     private static Dictionary<string, object> GuardDutyDetail(DeploymentSettings settings)

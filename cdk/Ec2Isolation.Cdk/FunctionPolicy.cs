@@ -9,20 +9,21 @@ namespace Ec2Isolation.Cdk;
 /// engine calls): each action is granted in the statement that scopes it, and an action no statement scopes fails the
 /// synth, so that a new call gets a deliberate scope rather than "*". The function never releases: nothing of
 /// <see cref="RequiredActions.ReleaseAndStatus"/> is granted. <see cref="RequiredActions.Notifications"/> is granted
-/// only when a notifier is configured, on its secrets' parameters alone.
+/// only when a notifier is configured, on its secrets' parameters alone. A member account's execution role gets the same
+/// policy without the table (<see cref="Targets.TableArn"/> null): the central deployment writes the records with its own credentials.
 /// </summary>
 internal static class FunctionPolicy
 {
     /// <param name="SecretParameters">The SSM parameters (names or ARNs) of the notifiers' secrets; empty without notifiers.</param>
     /// <param name="SecretsKeyArn">The customer managed key that encrypts them, if any.</param>
     public sealed record Targets(
-        Stack Stack, string TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles, IReadOnlyList<string> SecretParameters, string? SecretsKeyArn);
+        Stack Stack, string? TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles, IReadOnlyList<string> SecretParameters, string? SecretsKeyArn);
 
     public static PolicyDocument Create(Targets targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
         var scopes = Scopes(targets);
-        IReadOnlyList<string> granted = targets.SecretParameters.Count > 0 ? [.. RequiredActions.Isolate, .. RequiredActions.Notifications] : RequiredActions.Isolate;
+        IReadOnlyList<string> granted = [.. Required(targets), .. targets.SecretParameters.Count > 0 ? RequiredActions.Notifications : []];
         var unscoped = granted.Where(action => !scopes.Any(scope => scope.Claims(action))).ToList();
         if (unscoped.Count > 0)
         {
@@ -71,12 +72,18 @@ internal static class FunctionPolicy
 
     private sealed record Scope(string Sid, Func<string, bool> Claims, string[] Resources, Dictionary<string, object>? Conditions = null);
 
+    /// <summary>Isolating's actions, but the table's where there is no table.</summary>
+    private static IEnumerable<string> Required(Targets targets) =>
+        RequiredActions.Isolate.Where(action => targets.TableArn is not null || !IsTable(action));
+
+    private static bool IsTable(string action) => action.StartsWith("dynamodb:", StringComparison.Ordinal);
+
     private static Scope[] Scopes(Targets t)
     {
         var stack = t.Stack;
         return
         [
-            new("RecordTable", a => a.StartsWith("dynamodb:", StringComparison.Ordinal), [t.TableArn]),
+            .. t.TableArn is { } table ? new Scope[] { new("RecordTable", IsTable, [table]) } : [],
 
             // Describe* of EC2, Auto Scaling and ELBv2 support no resource-level permissions: "*" is their only resource.
             new("Describe", IsDescribe, ["*"]),

@@ -30,8 +30,8 @@ class Account:
         """Builds the account; returns a line per thing built, for the progress output."""
         self.dynamodb.create_table(
             TableName=self.table, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "InstanceId", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "InstanceId", "KeyType": "HASH"}])
+            AttributeDefinitions=[{"AttributeName": "RecordKey", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "RecordKey", "KeyType": "HASH"}])  # as the stack's table: account/region/instance
         self._profile(self.isolation_profile, self.isolation_profile + "-role", DENY_ALL)
         self._profile(APP_PROFILE, APP_ROLE, None)
 

@@ -6,6 +6,8 @@ using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
 using Amazon.SecurityToken;
 using Amazon.SimpleSystemsManagement;
+using Ec2Isolation.Aws.Sts;
+using Ec2Isolation.Core.Accounts;
 
 namespace Ec2Isolation.Aws;
 
@@ -36,6 +38,17 @@ public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials cr
         return new CredentialProfileStoreChain().TryGetAWSCredentials(connection.Profile, out var credentials)
             ? credentials
             : throw new Core.InvalidRequestException($"AWS profile '{connection.Profile}' was not found in the shared config or credentials files.");
+    }
+
+    /// <summary>
+    /// The same connection acting in a member account: its member role, assumed with these credentials on first use
+    /// and refreshed before it expires.
+    /// </summary>
+    public AwsClientFactory ForMember(AccountSettings accounts, string accountId)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        var roleArn = $"arn:{Region.PartitionName}:iam::{accountId}:role/{accounts.MemberRoleName}";
+        return new AwsClientFactory(Connection, new AssumedRoleCredentials(CreateSts(), roleArn, Connection.RoleSessionName, accounts.ExternalId));
     }
 
     public IAmazonEC2 CreateEc2() => new AmazonEC2Client(Credentials, Configure(new AmazonEC2Config()));

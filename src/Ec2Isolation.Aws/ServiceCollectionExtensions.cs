@@ -3,6 +3,7 @@ using Ec2Isolation.Aws.Ec2;
 using Ec2Isolation.Aws.Notifications;
 using Ec2Isolation.Aws.Query;
 using Ec2Isolation.Aws.Sts;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
@@ -19,53 +20,86 @@ namespace Ec2Isolation.Aws;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IIsolationService"/> and <see cref="IIsolationEventProcessor"/> over the real AWS adapters for one connection. The caller adds logging
-    /// (console for the CLI, JSON for the Lambda), and may register its own <see cref="TimeProvider"/> or
-    /// <see cref="AwsClientFactory"/> (tests: the emulator with dummy credentials) first.
-    /// Credentials are resolved when the service is first resolved, from the connection's profile or the default chain.
+    /// Registers <see cref="IIsolationService"/>, <see cref="IReplacementService"/> and <see cref="IIsolationEventProcessor"/>
+    /// over the real AWS adapters for one connection, and <see cref="IAccountRouter"/>, which gives each account an event
+    /// or a command names its own services (central mode: over its member role). The caller adds logging (console for
+    /// the CLI, JSON for the Lambda), and may register its own <see cref="TimeProvider"/>, <see cref="AwsClientFactory"/>
+    /// (tests: the emulator with dummy credentials) or <see cref="IAccountIdentity"/> (the Lambda: from its invoked ARN,
+    /// without a call) first. Credentials are resolved when the service is first resolved, from the connection's
+    /// profile or the default chain.
     /// </summary>
     public static IServiceCollection AddEc2Isolation(this IServiceCollection services, IsolationSettings settings, AwsConnection connection)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(settings);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
         services.TryAddSingleton(_ => new AwsClientFactory(connection, AwsClientFactory.ResolveCredentials(connection)));
+        services.TryAddSingleton(provider => new StsCallerIdentity(provider.GetRequiredService<AwsClientFactory>().CreateSts()));
+        services.TryAddSingleton<IAccountIdentity>(provider => provider.GetRequiredService<StsCallerIdentity>());
         services.AddSingleton(provider =>
+            CreateApis(provider, provider.GetRequiredService<AwsClientFactory>(), provider.GetRequiredService<IAccountIdentity>()));
+        services.AddSingleton<IAccountRouter>(provider =>
         {
-            var clients = provider.GetRequiredService<AwsClientFactory>();
-            var time = provider.GetRequiredService<TimeProvider>();
-            return new AwsApis(
-                new AwsEc2Api(clients.CreateEc2()),
-                new QueryIamApi(AwsQueryClient.Create(clients, QueryService.Iam, time)),
-                new QueryAutoScalingApi(AwsQueryClient.Create(clients, QueryService.AutoScaling, time)),
-                new QueryLoadBalancingApi(AwsQueryClient.Create(clients, QueryService.ElasticLoadBalancingV2, time)),
-                new DynamoRecordStore(clients.CreateDynamoDb(), settings.TableName));
+            var home = provider.GetRequiredService<AwsClientFactory>();
+            return new AccountRouter(
+                settings.Accounts,
+                home.Connection.Region,
+                provider.GetRequiredService<IAccountIdentity>(),
+                CreateAccountServices(provider, provider.GetRequiredService<AwsApis>(), home),
+                accountId =>
+                {
+                    var member = home.ForMember(settings.Accounts!, accountId);
+                    return CreateAccountServices(provider, CreateApis(provider, member, new KnownAccount(accountId)), member);
+                },
+                provider.GetRequiredService<ILogger<AccountRouter>>());
         });
-        services.AddSingleton<IIsolationService>(provider =>
-        {
-            var clients = provider.GetRequiredService<AwsClientFactory>();
-            return new IsolationService(
-                provider.GetRequiredService<AwsApis>(),
-                new AwsEc2Api(clients.CreateEc2(), dryRun: true),
-                new StsCallerIdentity(clients.CreateSts()),
-                settings,
-                connection.Region,
-                provider.GetRequiredService<TimeProvider>(),
-                provider.GetRequiredService<ILogger<IsolationService>>(),
-                provider.GetServices<IIsolationNotifier>());
-        });
+        services.AddSingleton(provider => provider.GetRequiredService<IAccountRouter>().Home.Isolation);
+        services.AddSingleton(provider => provider.GetRequiredService<IAccountRouter>().Home.Replacement);
         services.AddNotifiers(settings);
         services.AddSingleton<IIsolationEventProcessor>(provider => new IsolationEventProcessor(
-            provider.GetRequiredService<IIsolationService>(),
-            provider.GetRequiredService<AwsApis>().Ec2,
+            provider.GetRequiredService<IAccountRouter>(),
             settings,
             provider.GetRequiredService<ILogger<IsolationEventProcessor>>()));
-        services.AddSingleton<IReplacementService>(provider => new ReplacementService(
-            provider.GetRequiredService<AwsApis>(),
-            new AwsEc2Api(provider.GetRequiredService<AwsClientFactory>().CreateEc2(), dryRun: true),
-            settings,
-            provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<ReplacementService>>()));
         return services;
+    }
+
+    /// <summary>
+    /// The AWS calls of one account, over <paramref name="clients"/>' credentials; its records in the deployment's own
+    /// table, with the deployment's own credentials, keyed by <paramref name="account"/>.
+    /// </summary>
+    private static AwsApis CreateApis(IServiceProvider provider, AwsClientFactory clients, IAccountIdentity account)
+    {
+        var time = provider.GetRequiredService<TimeProvider>();
+        var home = provider.GetRequiredService<AwsClientFactory>();
+        return new AwsApis(
+            new AwsEc2Api(clients.CreateEc2()),
+            new QueryIamApi(AwsQueryClient.Create(clients, QueryService.Iam, time)),
+            new QueryAutoScalingApi(AwsQueryClient.Create(clients, QueryService.AutoScaling, time)),
+            new QueryLoadBalancingApi(AwsQueryClient.Create(clients, QueryService.ElasticLoadBalancingV2, time)),
+            new DynamoRecordStore(home.CreateDynamoDb(), provider.GetRequiredService<IsolationSettings>().TableName, account, home.Connection.Region));
+    }
+
+    /// <summary>The services of one account. Who asked (the record's RequestedBy, when a command does not say) is the deployment's own caller.</summary>
+    private static AccountServices CreateAccountServices(IServiceProvider provider, AwsApis apis, AwsClientFactory clients)
+    {
+        var settings = provider.GetRequiredService<IsolationSettings>();
+        var time = provider.GetRequiredService<TimeProvider>();
+        var isolation = new IsolationService(
+            apis,
+            new AwsEc2Api(clients.CreateEc2(), dryRun: true),
+            provider.GetRequiredService<StsCallerIdentity>(),
+            settings,
+            clients.Connection.Region,
+            time,
+            provider.GetRequiredService<ILogger<IsolationService>>(),
+            provider.GetServices<IIsolationNotifier>());
+        var replacement = new ReplacementService(
+            apis,
+            new AwsEc2Api(clients.CreateEc2(), dryRun: true),
+            settings,
+            time,
+            provider.GetRequiredService<ILogger<ReplacementService>>());
+        return new AccountServices(isolation, apis.Ec2, replacement);
     }
 }

@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using Ec2Isolation.Aws;
 using Ec2Isolation.Cli.Output;
 using Ec2Isolation.Core;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Replacement;
@@ -25,7 +26,7 @@ internal sealed class CliApplication
     private const string Table = "table";
     private const string Json = "json";
 
-    private readonly Func<CliContext, CliServices> _serviceFactory;
+    private readonly Func<CliContext, CancellationToken, Task<CliServices>> _serviceFactory;
     private readonly Func<string, string?> _environment;
     private readonly RootCommand _rootCommand;
 
@@ -54,13 +55,18 @@ internal sealed class CliApplication
         DefaultValueFactory = _ => Table,
     };
 
+    private readonly Option<string?> _account = new("--account")
+    {
+        Description = "Act in this member account (12 digits) through its member role (EC2ISOLATION_MEMBER_ROLE_NAME); the record stays in your own table.",
+    };
+
     private readonly Option<bool> _verbose = new("--verbose", "-v")
     {
         Description = "Log debug messages and print the exception detail of an error.",
         Recursive = true,
     };
 
-    public CliApplication(Func<CliContext, CliServices> serviceFactory, Func<string, string?> environment)
+    public CliApplication(Func<CliContext, CancellationToken, Task<CliServices>> serviceFactory, Func<string, string?> environment)
     {
         _serviceFactory = serviceFactory;
         _environment = environment;
@@ -68,7 +74,7 @@ internal sealed class CliApplication
         _rootCommand = new RootCommand("Isolates compromised EC2 instances and releases them, keeping a durable record of each isolation.")
         {
             _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), ReplaceCommand(), StatusCommand(),
-            InvokeCommand(),
+            InvokeCommand(), RecordsCommand(),
         };
     }
 
@@ -135,14 +141,39 @@ internal sealed class CliApplication
             Description = "The instance whose record to show; every record when absent.",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var command = new Command("status", "Show one instance's isolation record, or list every record.") { instanceId };
+        var command = new Command("status", "Show one instance's isolation record, or list every record (of every account; of one with --account).")
+        {
+            instanceId, _account,
+        };
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult,
             async (services, token) => parseResult.GetValue(instanceId) is { } id
                 ? StatusOutput.From(id, await services.Isolation.GetStatusAsync(id, token))
-                : new RecordsOutput(await services.Isolation.ListAsync(token)),
+                : new RecordsOutput([.. (await services.Isolation.ListAsync(token)).Where(r => AccountOf(parseResult) is not { } account || r.AccountId == account)]),
             cancellationToken));
         return command;
+    }
+
+    /// <summary>Operations on the record table itself.</summary>
+    private Command RecordsCommand()
+    {
+        var from = new Option<string>("--from")
+        {
+            Description = "The table keyed by InstanceId that the records are copied from (the table of a release before many accounts).",
+            Required = true,
+        };
+        var migrate = new Command(
+            "migrate",
+            "Copy the records of the old table (keyed by instance id) into the configured table (keyed by account, region and instance id); "
+            + "records the new table has already are left as they are, so a rerun copies only what is missing.")
+        {
+            from,
+        };
+        migrate.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult,
+            async (services, token) => new MigrationOutput(await services.Migration.CopyAsync(parseResult.GetRequiredValue(from), token)),
+            cancellationToken));
+        return new Command("records", "Maintain the isolation record table.") { migrate };
     }
 
     /// <summary>Replays an EventBridge event through the Lambda's own event processor and prints its result JSON.</summary>
@@ -188,6 +219,7 @@ internal sealed class CliApplication
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan: every API call it would make, permission-checked; change nothing." };
         command.Add(instanceId);
         command.Add(dryRun);
+        command.Add(_account);
         command.SetAction((parseResult, cancellationToken) =>
         {
             var request = createRequest(parseResult, parseResult.GetRequiredValue(instanceId));
@@ -213,7 +245,7 @@ internal sealed class CliApplication
             ICommandOutput result;
             await using (var context = CreateContext(parseResult, isVerbose))
             {
-                result = await command(_serviceFactory(context), cancellationToken);
+                result = await command(await _serviceFactory(context, cancellationToken), cancellationToken);
             }
 
             writer.Write(result);
@@ -246,9 +278,13 @@ internal sealed class CliApplication
             throw new InvalidRequestException($"The endpoint URL '{InstanceIds.Printable(endpoint)}' is not an absolute URL.");
         }
 
-        var connection = new AwsConnection(regionName, endpoint, NonBlank(parseResult.GetValue(_profile)));
-        return new CliContext(settings, connection, CreateLoggerFactory(isVerbose ? LogLevel.Debug : LogLevel.Information));
+        var connection = new AwsConnection(regionName, endpoint, NonBlank(parseResult.GetValue(_profile)), RoleSessionName: Name);
+        return new CliContext(settings, connection, CreateLoggerFactory(isVerbose ? LogLevel.Debug : LogLevel.Information), AccountOf(parseResult));
     }
+
+    /// <summary>The --account of the command, checked; null when absent.</summary>
+    private string? AccountOf(ParseResult parseResult) =>
+        NonBlank(parseResult.GetValue(_account)) is { } account ? AccountSettings.ValidateAccountId(account) : null;
 
     private string? Variable(string name) => NonBlank(_environment(name));
 

@@ -1,4 +1,6 @@
 using Ec2Isolation.Aws;
+using Ec2Isolation.Aws.DynamoDb;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Replacement;
@@ -6,13 +8,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Ec2Isolation.Cli;
 
-/// <summary>What the commands call: the isolation service, the Lambda's event processor for <c>invoke</c>, and the replacement service.</summary>
-internal sealed record CliServices(IIsolationService Isolation, IIsolationEventProcessor Events, IReplacementService Replacement);
+/// <summary>
+/// What the commands call: the isolation and replacement services of the account the command acts in, the Lambda's
+/// event processor for <c>invoke</c>, and the record migration.
+/// </summary>
+internal sealed record CliServices(IIsolationService Isolation, IIsolationEventProcessor Events, IReplacementService Replacement, IRecordMigration Migration);
 
 /// <summary>The real services: the shared composition root, with the CLI's console logging.</summary>
 internal static class CompositionRoot
 {
-    public static CliServices CreateServices(CliContext context)
+    public static async Task<CliServices> CreateServicesAsync(CliContext context, CancellationToken cancellationToken)
     {
         var provider = new ServiceCollection()
             .AddSingleton(context.LoggerFactory)
@@ -20,9 +25,12 @@ internal static class CompositionRoot
             .AddEc2Isolation(context.Settings, context.Connection)
             .BuildServiceProvider();
         context.Own(provider);
+        var router = provider.GetRequiredService<IAccountRouter>();
+        var account = context.AccountId is { } accountId ? await router.ForAsync(accountId, region: null, cancellationToken) : router.Home;
         return new CliServices(
-            provider.GetRequiredService<IIsolationService>(),
+            account.Isolation,
             provider.GetRequiredService<IIsolationEventProcessor>(),
-            provider.GetRequiredService<IReplacementService>());
+            account.Replacement,
+            new RecordMigration(provider.GetRequiredService<AwsClientFactory>().CreateDynamoDb(), context.Settings.TableName));
     }
 }

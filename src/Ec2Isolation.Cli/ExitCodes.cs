@@ -1,4 +1,5 @@
 using Ec2Isolation.Core;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Events;
 
 namespace Ec2Isolation.Cli;
@@ -12,7 +13,7 @@ internal static class ExitCodes
     /// <summary>A step failed, or anything unexpected; the record says what completed.</summary>
     public const int Failure = 1;
 
-    /// <summary>Bad input (a malformed event too), an unknown or terminated instance, or missing configuration; nothing was changed.</summary>
+    /// <summary>Bad input (a malformed event too), an unknown or terminated instance, an account it may not act in, or missing configuration; nothing was changed.</summary>
     public const int InvalidRequest = 2;
 
     /// <summary>Another run holds the record; nothing was changed by this run.</summary>
@@ -20,7 +21,7 @@ internal static class ExitCodes
 
     public static int For(Exception exception) => exception switch
     {
-        InvalidRequestException or InvalidEventException => InvalidRequest,
+        InvalidRequestException or InvalidEventException or AccountRefusedException => InvalidRequest,
         IsolationBusyException => Busy,
         _ => Failure,
     };

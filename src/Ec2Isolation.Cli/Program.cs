@@ -1,5 +1,5 @@
 using System.CommandLine;
 using Ec2Isolation.Cli;
 
-var application = new CliApplication(CompositionRoot.CreateServices, Environment.GetEnvironmentVariable);
+var application = new CliApplication(CompositionRoot.CreateServicesAsync, Environment.GetEnvironmentVariable);
 return await application.InvokeAsync(args, new InvocationConfiguration { ProcessTerminationTimeout = CliApplication.InterruptGracePeriod });

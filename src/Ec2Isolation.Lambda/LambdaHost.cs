@@ -1,4 +1,6 @@
 using Ec2Isolation.Aws;
+using Ec2Isolation.Aws.Sts;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
@@ -39,10 +41,13 @@ public static partial class LambdaHost
             var collection = new ServiceCollection()
                 .AddSingleton(time)
                 .AddLogging(logging => logging.ClearProviders().SetMinimumLevel(MinimumLevel(getVariable)).AddProvider(logs))
+                .AddSingleton(provider => new InvokedFunctionAccount(provider.GetRequiredService<StsCallerIdentity>))
+                .AddSingleton<IAccountIdentity>(provider => provider.GetRequiredService<InvokedFunctionAccount>())
                 .AddEc2Isolation(IsolationSettings.FromEnvironment(getVariable), Connection(getVariable));
             overrides?.Invoke(collection);
             services = collection.BuildServiceProvider();
             processor = services.GetRequiredService<IIsolationEventProcessor>();
+            runtime = services.GetRequiredService<InvokedFunctionAccount>().Observe(runtime);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -97,7 +102,8 @@ public static partial class LambdaHost
             getVariable("AWS_REGION") is { Length: > 0 } region
                 ? region
                 : throw new InvalidRequestException("AWS_REGION is not set: name the region of the instances to isolate."),
-            getVariable("AWS_ENDPOINT_URL") is { Length: > 0 } endpoint ? endpoint : null);
+            getVariable("AWS_ENDPOINT_URL") is { Length: > 0 } endpoint ? endpoint : null,
+            RoleSessionName: getVariable("AWS_LAMBDA_FUNCTION_NAME") is { Length: > 0 } function ? function : "ec2-isolation");
 
     [LoggerMessage(3010, LogLevel.Critical, "Start-up failed with {ErrorType}: {ErrorMessage}")]
     private static partial void LogInitFailed(ILogger logger, string errorType, string errorMessage, Exception exception);

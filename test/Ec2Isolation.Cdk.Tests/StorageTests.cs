@@ -5,14 +5,14 @@ namespace Ec2Isolation.Cdk.Tests;
 public sealed class StorageTests(SynthesizedStacks stacks)
 {
     [Fact]
-    public void Table_IsKeyedByInstanceIdOnDemandWithPointInTimeRecoveryAndRetained()
+    public void Table_IsKeyedByRecordKeyOnDemandWithPointInTimeRecoveryAndRetained()
     {
         stacks.Defaults.Template.HasResource("AWS::DynamoDB::Table", new Props
         {
             ["Properties"] = new Props
             {
-                ["KeySchema"] = new[] { new Props { ["AttributeName"] = "InstanceId", ["KeyType"] = "HASH" } },
-                ["AttributeDefinitions"] = new[] { new Props { ["AttributeName"] = "InstanceId", ["AttributeType"] = "S" } },
+                ["KeySchema"] = new[] { new Props { ["AttributeName"] = "RecordKey", ["KeyType"] = "HASH" } },
+                ["AttributeDefinitions"] = new[] { new Props { ["AttributeName"] = "RecordKey", ["AttributeType"] = "S" } },
                 ["BillingMode"] = "PAY_PER_REQUEST",
                 ["PointInTimeRecoverySpecification"] = new Props { ["PointInTimeRecoveryEnabled"] = true },
                 ["SSESpecification"] = new Props { ["SSEEnabled"] = true },

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Amazon.CDK;
 using Amazon.CDK.Assertions;
 using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.CXAPI;
 
 namespace Ec2Isolation.Cdk.Tests;
 
@@ -43,8 +44,30 @@ public sealed class SynthesizedStacks : IDisposable
 
     public const string ExistingTopicArn = "arn:aws:sns:us-west-2:123456789012:soc-alarms";
 
+    public const string OrganizationId = "o-a1b2c3d4e5";
+
+    public const string CentralAccount = "999999999999";
+
+    /// <summary>The security account's stack in central mode, for two members.</summary>
+    public static DeploymentSettings CentralSettings { get; } = DeploymentSettings.Defaults with
+    {
+        AllowedAccounts = ["111111111111", "222222222222"],
+        OrganizationId = OrganizationId,
+        MemberExternalId = "isolation-2026",
+    };
+
+    /// <summary>The member accounts' StackSet template (`-c mode=member`).</summary>
+    public static DeploymentSettings MemberSettings { get; } = DeploymentSettings.Defaults with
+    {
+        MemberMode = true,
+        CentralAccount = CentralAccount,
+        OrganizationId = OrganizationId,
+        MemberExternalId = "isolation-2026",
+    };
+
     private readonly string _codeFolder = StubCode.CreateFolder();
     private readonly string _outputFolder = Directory.CreateTempSubdirectory("ec2-isolation-cdk-").FullName;
+    private readonly string _organizationFolder = Directory.CreateTempSubdirectory("ec2-isolation-cdk-organization-").FullName;
 
     public SynthesizedStacks()
     {
@@ -56,10 +79,19 @@ public sealed class SynthesizedStacks : IDisposable
         var existingTopic = Ec2IsolationApp.AddStacks(
             app, DeploymentSettings.Defaults with { NotificationTopicArn = ExistingTopicArn, ReservedConcurrency = 0 }, Code, account: null, defaultRegion: "us-west-2").Single();
         var assembly = app.Synth();
-        StackTemplate Load(Ec2IsolationStack stack) => new(Template.FromStack(stack), assembly.GetStackArtifact(stack.ArtifactId).TemplateFullPath);
-        Defaults = Load(defaults);
-        Configured = Load(configured);
-        ExistingTopic = Load(existingTopic);
+        StackTemplate Load(Stack stack, CloudAssembly from) => new(Template.FromStack(stack), from.GetStackArtifact(stack.ArtifactId).TemplateFullPath);
+        Defaults = Load(defaults, assembly);
+        Configured = Load(configured, assembly);
+        ExistingTopic = Load(existingTopic, assembly);
+
+        // The organization's stacks in an assembly of their own: moto's CloudFormation answers the central stack with an
+        // error page, so MotoDeployTests deploys the per-account ones only; cfn-lint checks these as the others.
+        var organization = new App(new AppProps { Outdir = _organizationFolder });
+        var central = Ec2IsolationApp.AddStacks(organization, CentralSettings, Code, account: CentralAccount, defaultRegion: "us-east-1").Single();
+        var member = Ec2IsolationApp.AddMemberStack(organization, MemberSettings);
+        var organizationAssembly = organization.Synth();
+        Central = Load(central, organizationAssembly);
+        Member = Load(member, organizationAssembly);
     }
 
     public StackTemplate Defaults { get; }
@@ -68,7 +100,11 @@ public sealed class SynthesizedStacks : IDisposable
 
     public StackTemplate ExistingTopic { get; }
 
-    public IReadOnlyList<StackTemplate> All => [Defaults, Configured, ExistingTopic];
+    public StackTemplate Central { get; }
+
+    public StackTemplate Member { get; }
+
+    public IReadOnlyList<StackTemplate> All => [Defaults, Configured, ExistingTopic, Central, Member];
 
     /// <summary>The cloud assembly folder, as `cdk synth -o` writes it: templates, asset manifests, staged assets.</summary>
     public string AssemblyFolder => _outputFolder;
@@ -76,6 +112,7 @@ public sealed class SynthesizedStacks : IDisposable
     public void Dispose()
     {
         Directory.Delete(_outputFolder, recursive: true);
+        Directory.Delete(_organizationFolder, recursive: true);
         Directory.Delete(_codeFolder, recursive: true);
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Replacement;
@@ -16,6 +17,8 @@ internal sealed class CliHarness
 
     public Mock<IReplacementService> Replacement { get; } = new(MockBehavior.Strict);
 
+    public Mock<IRecordMigration> Migration { get; } = new(MockBehavior.Strict);
+
     public Dictionary<string, string> Environment { get; } = new()
     {
         ["EC2ISOLATION_TABLE"] = "isolations",
@@ -28,10 +31,10 @@ internal sealed class CliHarness
     public async Task<CliRun> RunAsync(string commandLine, CancellationToken cancellationToken = default)
     {
         var application = new CliApplication(
-            context =>
+            (context, _) =>
             {
                 Context = context;
-                return new CliServices(Service.Object, Events.Object, Replacement.Object);
+                return Task.FromResult(new CliServices(Service.Object, Events.Object, Replacement.Object, Migration.Object));
             },
             Environment.GetValueOrDefault);
         using var output = new StringWriter();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ec2Isolation.Core.Model;
 using Ec2Isolation.TestSupport;
 
 namespace Ec2Isolation.Cli.Tests;
@@ -80,12 +81,46 @@ public sealed class CliMotoTests(MotoServer moto) : MotoAccountTests(moto)
         Assert.Contains("EC2ISOLATION_TABLE", run.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task IsolateStatus_MemberAccount_IsolatedThereRecordedInTheCallersTable()
+    {
+        var member = await MotoAccount.CreateMemberAsync(Moto, "111111111111");
+        var instance = await member.Network.RunInstanceAsync([await member.Network.CreateGroupAsync("app")]);
+        var central = new Dictionary<string, string?>
+        {
+            ["EC2ISOLATION_MEMBER_ROLE_NAME"] = MotoAccount.MemberRole,
+            ["EC2ISOLATION_ALLOWED_ACCOUNTS"] = "111111111111",
+        };
+
+        var isolate = await RunAsync($"isolate {instance.InstanceId} --account 111111111111 -o json", central);
+        var status = await RunAsync($"status {instance.InstanceId} --account 111111111111 -o json", central);
+        var refused = await RunAsync($"isolate {instance.InstanceId} --account 222222222222", central);
+
+        Assert.Equal((0, "Isolated"), (isolate.ExitCode, Json(isolate).GetProperty("outcome").GetString()));
+        Assert.Equal("111111111111", Json(status).GetProperty("record").GetProperty("accountId").GetString());
+        var quarantine = await member.GroupAsync(Account.Settings.QuarantineGroupName);
+        Assert.All(await member.EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
+        Assert.Equal(IsolationStatus.Isolated, (await Account.ReadRecordAsync(instance.InstanceId, "111111111111"))!.Status);
+        // The analyst who asked, not the member role, is on the record.
+        Assert.StartsWith($"arn:aws:sts::{MotoServer.AccountId}:", Json(isolate).GetProperty("record").GetProperty("requestedBy").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("Refused to act in account 222222222222: it is not in EC2ISOLATION_ALLOWED_ACCOUNTS", refused.Error, StringComparison.Ordinal);
+    }
+
     private static JsonElement Json(CliRun run) => JsonDocument.Parse(run.Output).RootElement;
 
     /// <summary>Runs the built program with the emulator's endpoint and dummy credentials in its environment.</summary>
-    private async Task<CliRun> RunAsync(string arguments, bool configured = true)
+    private async Task<CliRun> RunAsync(string arguments, bool configured = true) => await RunAsync(arguments, new Dictionary<string, string?>(), configured);
+
+    /// <param name="variables">Set on top of the emulator's environment.</param>
+    private async Task<CliRun> RunAsync(string arguments, Dictionary<string, string?> variables, bool configured = true)
     {
         var environment = MotoEnvironment.For(Moto.EndpointUrl);
+        foreach (var (name, value) in variables)
+        {
+            environment[name] = value;
+        }
+
         if (!configured)
         {
             environment.Remove("EC2ISOLATION_TABLE");

@@ -96,9 +96,9 @@ public sealed class StatusCommandTests
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         var lines = run.Output.TrimEnd().Split('\n');
         Assert.Equal(3, lines.Length);
-        Assert.Matches(@"^instance\s+status\s+incident\s+updated at\s+failed step$", lines[0]);
-        Assert.Matches($@"^{TestData.InstanceId}\s+Isolated\s+INC-1\s+2026-11-25 10:01:00Z\s+-$", lines[1]);
-        Assert.Matches($@"^{TestData.OtherInstanceId}\s+Isolating\s+INC-1\s+2026-11-25 10:01:00Z\s+snapshots$", lines[2]);
+        Assert.Matches(@"^account\s+region\s+instance\s+status\s+incident\s+updated at\s+failed step$", lines[0]);
+        Assert.Matches($@"^123456789012\s+eu-west-1\s+{TestData.InstanceId}\s+Isolated\s+INC-1\s+2026-11-25 10:01:00Z\s+-$", lines[1]);
+        Assert.Matches($@"^123456789012\s+eu-west-1\s+{TestData.OtherInstanceId}\s+Isolating\s+INC-1\s+2026-11-25 10:01:00Z\s+snapshots$", lines[2]);
         Assert.Equal(lines[0].IndexOf("status", StringComparison.Ordinal), lines[2].IndexOf("Isolating", StringComparison.Ordinal));
     }
 

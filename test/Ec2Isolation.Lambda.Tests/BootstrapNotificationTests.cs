@@ -68,7 +68,7 @@ public sealed class BootstrapNotificationTests(MotoServer moto) : IAsyncLifetime
         // The result event carries the ticket the run opened, with the record's facts.
         var isolated = Assert.Single(result.GetProperty("instances").EnumerateArray());
         Assert.Equal(
-            ("SEC-1", record.IncidentId, record.Artifacts.QuarantineGroupId, $"ec2-isolation release {instance} --region {record.Region}"),
+            ("SEC-1", record.IncidentId, record.Artifacts.QuarantineGroupId, $"ec2-isolation release {instance} --account {record.AccountId} --region {record.Region}"),
             (isolated.GetProperty("ticketKey").GetString(), isolated.GetProperty("incidentId").GetString(),
                 isolated.GetProperty("quarantineGroupId").GetString(), isolated.GetProperty("releaseCommand").GetString()));
         Assert.All(record.Notifications, n => Assert.True(n.Succeeded, n.Error));

@@ -3,7 +3,9 @@ using Amazon.DynamoDBv2;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Ec2Isolation.Aws;
+using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Aws.Query;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,16 +15,20 @@ namespace Ec2Isolation.TestSupport;
 /// <summary>
 /// A small realistic account in the emulator for end-to-end runs: the record table, the deny-all isolation profile,
 /// an application role and profile, a VPC with instances, and optionally an Auto Scaling group behind a target group.
-/// Everything is made with the real SDK clients and the signed Query client.
+/// Everything is made with the real SDK clients and the signed Query client. A member account (central mode) has
+/// the same, but no table: its records go to the central account's.
 /// </summary>
-public sealed class MotoAccount(MotoServer moto, Ec2TestAccount network) : IDisposable
+public sealed class MotoAccount(AwsClientFactory clients, Ec2TestAccount network) : IDisposable
 {
+    /// <summary>The role a central deployment assumes in member accounts.</summary>
+    public const string MemberRole = "ec2-isolation-member";
+
     public const string TableName = "ec2-isolation-records";
     public const string IsolationProfile = "ec2-isolation-deny-all";
     public const string AppProfile = "web-app";
     public const string AppRole = "web-app-role";
 
-    public AwsClientFactory Clients { get; } = moto.Clients();
+    public AwsClientFactory Clients { get; } = clients;
 
     public Ec2TestAccount Network { get; } = network;
 
@@ -35,18 +41,52 @@ public sealed class MotoAccount(MotoServer moto, Ec2TestAccount network) : IDisp
         ArgumentNullException.ThrowIfNull(moto);
         await moto.ResetAsync();
         var clients = moto.Clients();
-        var account = new MotoAccount(moto, await Ec2TestAccount.CreateAsync(clients.CreateEc2(), dualStack));
+        var account = await CreateInAsync(clients, dualStack);
         using var dynamo = clients.CreateDynamoDb();
-        await dynamo.CreateTableAsync(new()
-        {
-            TableName = TableName,
-            AttributeDefinitions = [new("InstanceId", ScalarAttributeType.S)],
-            KeySchema = [new("InstanceId", Amazon.DynamoDBv2.KeyType.HASH)],
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-        });
+        await CreateRecordTableAsync(dynamo, TableName);
+        return account;
+    }
+
+    /// <summary>
+    /// A member account of the emulator, its state its own, set up over <see cref="MemberRole"/> assumed from the default
+    /// account (moto does not evaluate trust policies: any role in any account can be assumed). Reset the emulator first.
+    /// </summary>
+    public static Task<MotoAccount> CreateMemberAsync(MotoServer moto, string accountId)
+    {
+        ArgumentNullException.ThrowIfNull(moto);
+        return CreateInAsync(MemberClients(moto, accountId));
+    }
+
+    /// <summary>Clients acting in <paramref name="accountId"/> as the central deployment does: its member role, assumed with STS.</summary>
+    public static AwsClientFactory MemberClients(MotoServer moto, string accountId)
+    {
+        ArgumentNullException.ThrowIfNull(moto);
+        return moto.Clients().ForMember(new AccountSettings(MemberRole, new HashSet<string> { accountId }, ExternalId: null), accountId);
+    }
+
+    private static async Task<MotoAccount> CreateInAsync(AwsClientFactory clients, bool dualStack = false)
+    {
+        var account = new MotoAccount(clients, await Ec2TestAccount.CreateAsync(clients.CreateEc2(), dualStack));
         await account.CreateProfileAsync(IsolationProfile, "ec2-isolation-deny-all-role");
         await account.CreateProfileAsync(AppProfile, AppRole);
         return account;
+    }
+
+    /// <summary>The record table as the stack defines it: keyed by account, region and instance id.</summary>
+    public static Task CreateRecordTableAsync(IAmazonDynamoDB dynamo, string tableName) =>
+        CreateTableAsync(dynamo, tableName, DynamoRecordStore.KeyAttribute);
+
+    /// <summary>A table keyed by <paramref name="hashKey"/> (the record table before many accounts: InstanceId).</summary>
+    public static async Task CreateTableAsync(IAmazonDynamoDB dynamo, string tableName, string hashKey)
+    {
+        ArgumentNullException.ThrowIfNull(dynamo);
+        await dynamo.CreateTableAsync(new()
+        {
+            TableName = tableName,
+            AttributeDefinitions = [new(hashKey, ScalarAttributeType.S)],
+            KeySchema = [new(hashKey, Amazon.DynamoDBv2.KeyType.HASH)],
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+        });
     }
 
     /// <summary>The service as the CLI and the Lambda build it, pointed at the emulator.</summary>

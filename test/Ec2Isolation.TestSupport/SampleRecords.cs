@@ -11,11 +11,12 @@ public static class SampleRecords
     public static readonly DateTimeOffset Started = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
 
     /// <summary>A fully isolated instance with two ENIs, a profile, snapshots, an ASG and a target group.</summary>
-    public static IsolationRecord Record(string instanceId = "i-0123456789abcdef0", IsolationStatus status = IsolationStatus.Isolated) => new()
+    public static IsolationRecord Record(
+        string instanceId = "i-0123456789abcdef0", IsolationStatus status = IsolationStatus.Isolated, string accountId = "123456789012") => new()
     {
         InstanceId = instanceId,
-        InstanceArn = $"arn:aws:ec2:eu-west-1:123456789012:instance/{instanceId}",
-        AccountId = "123456789012",
+        InstanceArn = $"arn:aws:ec2:eu-west-1:{accountId}:instance/{instanceId}",
+        AccountId = accountId,
         Region = "eu-west-1",
         VpcId = "vpc-1",
         IncidentId = "INC-1",

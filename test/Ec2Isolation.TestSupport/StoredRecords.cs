@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
+using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.TestSupport;
@@ -9,22 +10,23 @@ namespace Ec2Isolation.TestSupport;
 public static class StoredRecords
 {
     /// <summary>The item's attributes as stored (the record's JSON in <c>Record</c>); null when there is none.</summary>
-    public static async Task<Dictionary<string, AttributeValue>?> ReadItemAsync(this MotoAccount account, string instanceId)
+    /// <param name="accountId">The account the instance is in: the emulator's default account unless named.</param>
+    public static async Task<Dictionary<string, AttributeValue>?> ReadItemAsync(this MotoAccount account, string instanceId, string accountId = MotoServer.AccountId)
     {
         ArgumentNullException.ThrowIfNull(account);
         using var dynamo = account.Clients.CreateDynamoDb();
         var response = await dynamo.GetItemAsync(new GetItemRequest
         {
             TableName = MotoAccount.TableName,
-            Key = new() { ["InstanceId"] = new() { S = instanceId } },
+            Key = new() { [DynamoRecordStore.KeyAttribute] = new() { S = DynamoRecordStore.KeyOf(accountId, MotoServer.Region, instanceId) } },
             ConsistentRead = true,
         });
         return response.Item is { Count: > 0 } item ? item : null;
     }
 
     /// <summary>The record as stored; null when there is none.</summary>
-    public static async Task<IsolationRecord?> ReadRecordAsync(this MotoAccount account, string instanceId) =>
-        await account.ReadItemAsync(instanceId) is { } item
+    public static async Task<IsolationRecord?> ReadRecordAsync(this MotoAccount account, string instanceId, string accountId = MotoServer.AccountId) =>
+        await account.ReadItemAsync(instanceId, accountId) is { } item
             ? JsonSerializer.Deserialize(item["Record"].S, IsolationJsonContext.Default.IsolationRecord)
             : null;
 

@@ -3,28 +3,39 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
 
 namespace Ec2Isolation.Aws.DynamoDb;
 
 /// <summary>
-/// <see cref="IRecordStore"/> over a DynamoDB table keyed by <c>InstanceId</c>. The whole record is stored as JSON
-/// in <c>Record</c>; <c>Version</c>, <c>Status</c>, <c>IncidentId</c> and <c>UpdatedAt</c> are copied out for
-/// conditions and for people reading the table.
+/// <see cref="IRecordStore"/> for one account and region over a DynamoDB table keyed by <see cref="KeyAttribute"/>
+/// ("{account}/{region}/{instance id}"), so that one table holds every account's records. The whole record is stored
+/// as JSON in <c>Record</c>; <c>InstanceId</c>, <c>AccountId</c>, <c>Region</c>, <c>Version</c>, <c>Status</c>,
+/// <c>IncidentId</c> and <c>UpdatedAt</c> are copied out for conditions and for people reading the table.
+/// Listing returns the records of every account.
 /// </summary>
-public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName) : IRecordStore
+/// <param name="account">The account this store reads and writes (resolved on first use: the CLI asks STS).</param>
+public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName, IAccountIdentity account, string region) : IRecordStore
 {
+    /// <summary>The table's hash key.</summary>
+    public const string KeyAttribute = "RecordKey";
+
     private const string RecordAttribute = "Record";
+
+    /// <summary>The hash key of one instance's record.</summary>
+    public static string KeyOf(string accountId, string region, string instanceId) => $"{accountId}/{region}/{instanceId}";
 
     public Task<IsolationRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
         OnTableAsync("read", async () =>
         {
+            var key = KeyOf(await account.GetAccountIdAsync(cancellationToken), region, instanceId);
             var response = await dynamo.GetItemAsync(
                 new()
                 {
                     TableName = tableName,
-                    Key = new() { ["InstanceId"] = new() { S = instanceId } },
+                    Key = new() { [KeyAttribute] = new() { S = key } },
                     ConsistentRead = true,
                 },
                 cancellationToken);
@@ -34,12 +45,23 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName) 
     public async Task PutAsync(IsolationRecord record, long? expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
+        var accountId = await account.GetAccountIdAsync(cancellationToken);
+        if (record.AccountId != accountId || record.Region != region)
+        {
+            // Written under another key, the record would never be read back by this store.
+            throw new InvalidOperationException(
+                $"The record of {record.InstanceId} is for account {record.AccountId} in {record.Region}, not for this store's {accountId} in {region}.");
+        }
+
         var request = new PutItemRequest
         {
             TableName = tableName,
             Item = new()
             {
+                [KeyAttribute] = new() { S = KeyOf(accountId, region, record.InstanceId) },
                 ["InstanceId"] = new() { S = record.InstanceId },
+                ["AccountId"] = new() { S = accountId },
+                ["Region"] = new() { S = region },
                 ["Version"] = new() { N = record.Version.ToString(CultureInfo.InvariantCulture) },
                 ["Status"] = new() { S = record.Status.ToString() },
                 ["IncidentId"] = new() { S = record.IncidentId },
@@ -55,7 +77,7 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName) 
         }
         else
         {
-            request.ConditionExpression = "attribute_not_exists(InstanceId)";
+            request.ConditionExpression = $"attribute_not_exists({KeyAttribute})";
         }
 
         try
@@ -73,16 +95,19 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName) 
     }
 
     public Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken) =>
-        OnTableAsync<IReadOnlyList<IsolationRecord>>("scanned", async () =>
-        {
-            var records = new List<IsolationRecord>();
-            await foreach (var page in dynamo.Paginators.Scan(new() { TableName = tableName }).Responses.WithCancellation(cancellationToken))
-            {
-                records.AddRange((page.Items ?? []).Select(Deserialize));
-            }
+        OnTableAsync("scanned", () => ScanAsync(dynamo, tableName, cancellationToken));
 
-            return records;
-        });
+    /// <summary>Every record in a table, whatever its key schema (the migration reads the old table with it).</summary>
+    internal static async Task<IReadOnlyList<IsolationRecord>> ScanAsync(IAmazonDynamoDB dynamo, string tableName, CancellationToken cancellationToken)
+    {
+        var records = new List<IsolationRecord>();
+        await foreach (var page in dynamo.Paginators.Scan(new() { TableName = tableName }).Responses.WithCancellation(cancellationToken))
+        {
+            records.AddRange((page.Items ?? []).Select(Deserialize));
+        }
+
+        return records;
+    }
 
     private static IsolationRecord Deserialize(Dictionary<string, AttributeValue> item) =>
         JsonSerializer.Deserialize(item[RecordAttribute].S, IsolationJsonContext.Default.IsolationRecord)

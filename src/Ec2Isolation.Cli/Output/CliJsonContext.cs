@@ -18,4 +18,5 @@ namespace Ec2Isolation.Cli.Output;
 [JsonSerializable(typeof(ErrorOutput))]
 [JsonSerializable(typeof(Core.Events.EventResult))]
 [JsonSerializable(typeof(Core.Replacement.ReplacementResult))]
+[JsonSerializable(typeof(Aws.DynamoDb.MigrationResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

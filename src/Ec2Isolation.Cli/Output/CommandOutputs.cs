@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
@@ -108,7 +109,7 @@ internal sealed record StatusOutput(string InstanceId, string Message, Isolation
 /// <summary>Every record: <c>{ "records": [...] }</c>; as text, one row per record.</summary>
 internal sealed record RecordsOutput(IReadOnlyList<IsolationRecord> Records) : ICommandOutput
 {
-    private static readonly string[] Header = ["instance", "status", "incident", "updated at", "failed step"];
+    private static readonly string[] Header = ["account", "region", "instance", "status", "incident", "updated at", "failed step"];
 
     public void WriteTable(TextWriter writer)
     {
@@ -123,10 +124,19 @@ internal sealed record RecordsOutput(IReadOnlyList<IsolationRecord> Records) : I
             Header,
             .. Records.Select(record => new[]
             {
-                record.InstanceId, record.Status.ToString(), record.IncidentId, RecordFacts.Time(record.UpdatedAt), record.FailedStep ?? "-",
+                record.AccountId, record.Region, record.InstanceId, record.Status.ToString(), record.IncidentId, RecordFacts.Time(record.UpdatedAt), record.FailedStep ?? "-",
             }),
         ]);
     }
+}
+
+/// <summary>A record migration: <c>{ "fromTable", "toTable", "copied", "alreadyPresent" }</c>.</summary>
+internal sealed record MigrationOutput(MigrationResult Result) : ICommandOutput
+{
+    public object Json => Result;
+
+    public void WriteTable(TextWriter writer) => writer.WriteLine(
+        $"Copied {Result.Copied} record(s) from {Result.FromTable} to {Result.ToTable}; {Result.AlreadyPresent} were there already and were left as they are.");
 }
 
 /// <summary>What a failed command prints in JSON mode: <c>{ "error": { "code", "message", "failedStep" } }</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.Core.Configuration;
@@ -41,6 +42,9 @@ public sealed record IsolationSettings
 
     /// <summary>Jira Cloud, where isolations open issues (EC2ISOLATION_JIRA_*); no tickets when null.</summary>
     public JiraSettings? Jira { get; init; }
+
+    /// <summary>Central mode: the member accounts it may act in and the role it assumes there (EC2ISOLATION_MEMBER_ROLE_NAME, ...); null: its own account only.</summary>
+    public AccountSettings? Accounts { get; init; }
 
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
@@ -123,6 +127,7 @@ public sealed record IsolationSettings
         }
 
         settings = NotificationSettingsReader.Read(settings, Read, problems);
+        settings = AccountSettingsReader.Read(settings, Read, problems);
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("Configuration is incomplete: " + string.Join("; ", problems) + ".");

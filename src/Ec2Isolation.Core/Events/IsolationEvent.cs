@@ -154,5 +154,13 @@ internal abstract record IsolationEvent(string EventId, string Account, string R
     private static string Text(JsonElement value, string name) =>
         value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new InvalidEventException($"'{name}' must be a string.");
 
+    /// <summary>tag-change, guardduty-finding or sweep: the result's event kind.</summary>
+    public string Kind => this switch
+    {
+        TagChange => "tag-change",
+        Finding => "guardduty-finding",
+        _ => "sweep",
+    };
+
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} {EventId}");
 }

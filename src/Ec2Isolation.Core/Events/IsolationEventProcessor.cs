@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
-using Ec2Isolation.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Core.Events;
@@ -12,10 +12,11 @@ namespace Ec2Isolation.Core.Events;
 /// Turns EventBridge events into isolations. Delivery is at least once: duplicates and concurrent events for one
 /// instance end in one isolation (the engine's conditional record), an instance another run is isolating is "busy"
 /// (not an error: that run finishes it, or its retry and the sweep do), and a GuardDuty finding already handled is
-/// recognised by its id.
+/// recognised by its id. Each event acts in the account it names, through <paramref name="accounts"/>: an account or
+/// region the deployment may not act in is refused (an outcome, not an error: a retry cannot change it).
 /// </summary>
 public sealed partial class IsolationEventProcessor(
-    IIsolationService isolation, IEc2Api ec2, IsolationSettings settings, ILogger<IsolationEventProcessor> logger) : IIsolationEventProcessor
+    IAccountRouter accounts, IsolationSettings settings, ILogger<IsolationEventProcessor> logger) : IIsolationEventProcessor
 {
     /// <summary>A sweep isolates this many instances at once: enough to be quick, few enough to stay under EC2's throttling.</summary>
     public const int SweepConcurrency = 4;
@@ -24,76 +25,94 @@ public sealed partial class IsolationEventProcessor(
     {
         ArgumentNullException.ThrowIfNull(eventJson);
         var received = IsolationEvent.Parse(eventJson);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SourceEventId"] = received.EventId });
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SourceEventId"] = received.EventId, ["AccountId"] = received.Account });
+        AccountServices services;
+        try
+        {
+            services = await accounts.ForAsync(received.Account, received.Region, cancellationToken);
+        }
+        catch (AccountRefusedException e)
+        {
+            var instanceId = received switch
+            {
+                IsolationEvent.TagChange change => change.InstanceId,
+                IsolationEvent.Finding finding => finding.InstanceId,
+                _ => null,
+            };
+            return Result(received, received.Kind, Outcomes.Refused, e.Message,
+                instanceId is null ? [] : [new InstanceOutcome(instanceId, Outcomes.Refused, e.Message) { Error = e.Message }]);
+        }
+
         return received switch
         {
-            IsolationEvent.TagChange change => await OnTagChangeAsync(change, cancellationToken),
-            IsolationEvent.Finding finding => await OnFindingAsync(finding, cancellationToken),
-            _ => await SweepAsync(received, cancellationToken),
+            IsolationEvent.TagChange change => await OnTagChangeAsync(services, change, cancellationToken),
+            IsolationEvent.Finding finding => await OnFindingAsync(services, finding, cancellationToken),
+            _ => await SweepAsync(services, received, cancellationToken),
         };
     }
 
-    private async Task<EventResult> OnTagChangeAsync(IsolationEvent.TagChange change, CancellationToken cancellationToken)
+    private async Task<EventResult> OnTagChangeAsync(AccountServices services, IsolationEvent.TagChange change, CancellationToken cancellationToken)
     {
-        const string Kind = "tag-change";
+        var kind = change.Kind;
         var key = settings.TriggerTagKey;
         if (change.InstanceId is null
             || !change.ChangedKeys.Contains(key, StringComparer.Ordinal)
             || change.Tags.GetValueOrDefault(key) != settings.TriggerTagValue)
         {
-            LogIgnored(logger, Kind, "not the trigger tag set to its value on an EC2 instance");
-            return Ignored(change, Kind, change.InstanceId, $"Not {key}={settings.TriggerTagValue} set on an EC2 instance; nothing to do.");
+            LogIgnored(logger, kind, "not the trigger tag set to its value on an EC2 instance");
+            return Ignored(change, kind, change.InstanceId, $"Not {key}={settings.TriggerTagValue} set on an EC2 instance; nothing to do.");
         }
 
         var outcome = await IsolateAsync(
+            services.Isolation,
             new IsolationRequest(change.InstanceId, $"Tag {key}={settings.TriggerTagValue} applied", RequestedBy: "tag-change event " + change.EventId),
             cancellationToken);
-        return Single(change, Kind, outcome);
+        return Single(change, kind, outcome);
     }
 
-    private async Task<EventResult> OnFindingAsync(IsolationEvent.Finding finding, CancellationToken cancellationToken)
+    private async Task<EventResult> OnFindingAsync(AccountServices services, IsolationEvent.Finding finding, CancellationToken cancellationToken)
     {
-        const string Kind = "guardduty-finding";
+        var kind = finding.Kind;
         if (finding.InstanceId is not { } instanceId)
         {
-            LogIgnored(logger, Kind, "the finding's resource is not an EC2 instance");
-            return Ignored(finding, Kind, null, $"Finding {finding.FindingId} is not about an EC2 instance; nothing to do.");
+            LogIgnored(logger, kind, "the finding's resource is not an EC2 instance");
+            return Ignored(finding, kind, null, $"Finding {finding.FindingId} is not about an EC2 instance; nothing to do.");
         }
 
         if (finding.Severity < settings.GuardDutyMinSeverity
             || (settings.GuardDutyTypePrefixes.Count > 0 && !settings.GuardDutyTypePrefixes.Any(p => finding.Type.StartsWith(p, StringComparison.Ordinal))))
         {
-            LogIgnored(logger, Kind, "below the severity threshold or not an isolating finding type");
-            return Ignored(finding, Kind, instanceId, string.Create(CultureInfo.InvariantCulture,
+            LogIgnored(logger, kind, "below the severity threshold or not an isolating finding type");
+            return Ignored(finding, kind, instanceId, string.Create(CultureInfo.InvariantCulture,
                 $"Finding {finding.Type} (severity {finding.Severity}) does not meet the isolation policy (severity >= {settings.GuardDutyMinSeverity}{PrefixPolicy()}); nothing to do."));
         }
 
-        var record = await isolation.GetStatusAsync(instanceId, cancellationToken);
+        var record = await services.Isolation.GetStatusAsync(instanceId, cancellationToken);
         if (record is not null && record.History.Append(record).Any(r => r.FindingIds.Contains(finding.FindingId)))
         {
-            LogIgnored(logger, Kind, "the finding was handled before (GuardDuty re-publishes updates of a finding)");
-            return Single(finding, Kind, InstanceOutcome.FromRecord(
+            LogIgnored(logger, kind, "the finding was handled before (GuardDuty re-publishes updates of a finding)");
+            return Single(finding, kind, InstanceOutcome.FromRecord(
                 Outcomes.AlreadyHandled, record, $"This finding was handled before for {instanceId}; nothing changed."));
         }
 
         // The trigger tag shows responders in the console why the instance is isolated, as an analyst's tag would, and
         // lets the sweep retry if this run fails. It goes on in parallel: containment does not wait for it.
         var reason = string.Create(CultureInfo.InvariantCulture, $"GuardDuty {finding.Type} severity {finding.Severity} finding {finding.FindingId}");
-        var tagging = ec2.CreateTagsAsync(instanceId, new Dictionary<string, string>
+        var tagging = services.Ec2.CreateTagsAsync(instanceId, new Dictionary<string, string>
         {
             [settings.TriggerTagKey] = settings.TriggerTagValue,
             [settings.StatusTagPrefix + "reason"] = TagValue(reason),
         }, cancellationToken);
         var outcome = await IsolateAsync(
+            services.Isolation,
             new IsolationRequest(instanceId, reason, RequestedBy: "guardduty event " + finding.EventId, FindingId: finding.FindingId), cancellationToken);
         await tagging;
-        return Single(finding, Kind, outcome);
+        return Single(finding, kind, outcome);
     }
 
-    private async Task<EventResult> SweepAsync(IsolationEvent sweep, CancellationToken cancellationToken)
+    private async Task<EventResult> SweepAsync(AccountServices services, IsolationEvent sweep, CancellationToken cancellationToken)
     {
-        const string Kind = "sweep";
-        var tagged = await ec2.FindInstanceIdsByTagAsync(settings.TriggerTagKey, settings.TriggerTagValue, cancellationToken);
+        var tagged = await services.Ec2.FindInstanceIdsByTagAsync(settings.TriggerTagKey, settings.TriggerTagValue, cancellationToken);
         var outcomes = new List<InstanceOutcome>();
         await Parallel.ForEachAsync(
             tagged,
@@ -103,9 +122,9 @@ public sealed partial class IsolationEventProcessor(
                 InstanceOutcome outcome;
                 try
                 {
-                    outcome = await isolation.GetStatusAsync(instanceId, token) is { Status: IsolationStatus.Isolated } record
+                    outcome = await services.Isolation.GetStatusAsync(instanceId, token) is { Status: IsolationStatus.Isolated } record
                         ? InstanceOutcome.FromRecord(Outcomes.AlreadyIsolated, record, $"{instanceId} was already isolated; nothing changed.")
-                        : await IsolateAsync(new IsolationRequest(instanceId, "Sweep: tagged for isolation but not isolated", RequestedBy: "sweep " + sweep.EventId), token);
+                        : await IsolateAsync(services.Isolation, new IsolationRequest(instanceId, "Sweep: tagged for isolation but not isolated", RequestedBy: "sweep " + sweep.EventId), token);
                 }
                 catch (IsolationFailedException e)
                 {
@@ -131,12 +150,12 @@ public sealed partial class IsolationEventProcessor(
 
         var isolated = outcomes.Count(o => o.Outcome == Outcomes.Isolated);
         LogSwept(logger, outcomes.Count, isolated);
-        return Result(sweep, Kind, EventResult.Swept, $"{outcomes.Count} tagged instance(s), {isolated} isolated by this sweep.",
+        return Result(sweep, sweep.Kind, EventResult.Swept, $"{outcomes.Count} tagged instance(s), {isolated} isolated by this sweep.",
             [.. outcomes.OrderBy(o => o.InstanceId, StringComparer.Ordinal)]);
     }
 
     /// <summary>Isolates one instance; only a failed isolation is an error: busy and refused instances are outcomes.</summary>
-    private async Task<InstanceOutcome> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken)
+    private async Task<InstanceOutcome> IsolateAsync(IIsolationService isolation, IsolationRequest request, CancellationToken cancellationToken)
     {
         try
         {

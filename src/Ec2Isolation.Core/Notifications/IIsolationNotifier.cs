@@ -25,7 +25,8 @@ public sealed record IsolationNotice(NoticeKind Kind, IsolationRecord Record, st
     public static string ReleaseCommandFor(IsolationRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return $"ec2-isolation release {record.InstanceId} --region {record.Region}";
+        // The account too: from a central deployment, the instance may be in a member account.
+        return $"ec2-isolation release {record.InstanceId} --account {record.AccountId} --region {record.Region}";
     }
 }
 

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Ec2Isolation.Aws.DynamoDb;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
 using Ec2Isolation.TestSupport;
@@ -11,6 +12,8 @@ namespace Ec2Isolation.Aws.Tests.DynamoDb;
 public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
 {
     private const string TableName = "isolation-records";
+    private const string Account = "123456789012";
+    private const string Region = "eu-west-1";
     private static readonly CancellationToken None = CancellationToken.None;
 
     private readonly IAmazonDynamoDB _dynamo = moto.Clients().CreateDynamoDb();
@@ -19,14 +22,8 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await moto.ResetAsync();
-        await _dynamo.CreateTableAsync(new()
-        {
-            TableName = TableName,
-            AttributeDefinitions = [new("InstanceId", ScalarAttributeType.S)],
-            KeySchema = [new("InstanceId", KeyType.HASH)],
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-        });
-        _store = new DynamoRecordStore(_dynamo, TableName);
+        await MotoAccount.CreateRecordTableAsync(_dynamo, TableName);
+        _store = Store(Account);
     }
 
     public Task DisposeAsync()
@@ -50,10 +47,10 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
 
         var stored = await _store.GetAsync(record.InstanceId, None);
         Assert.Equivalent(record, stored, strict: true);
-        var item = (await _dynamo.GetItemAsync(TableName, new() { ["InstanceId"] = new() { S = record.InstanceId } })).Item;
+        var item = (await _dynamo.GetItemAsync(TableName, new() { ["RecordKey"] = new() { S = $"{Account}/{Region}/{record.InstanceId}" } })).Item;
         Assert.Equal(
-            ("1", "Isolating", "INC-1", "2026-11-25T10:01:00.0000000+00:00"),
-            (item["Version"].N, item["Status"].S, item["IncidentId"].S, item["UpdatedAt"].S));
+            (record.InstanceId, Account, Region, "1", "Isolating", "INC-1", "2026-11-25T10:01:00.0000000+00:00"),
+            (item["InstanceId"].S, item["AccountId"].S, item["Region"].S, item["Version"].N, item["Status"].S, item["IncidentId"].S, item["UpdatedAt"].S));
     }
 
     [Fact]
@@ -97,6 +94,32 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutAsync_SameInstanceIdInTwoAccounts_KeepsTwoRecords()
+    {
+        // Instance ids are unique within an account and region only: the key must hold both.
+        var member = Store("111111111111");
+        await _store.PutAsync(NewRecord("i-0000000000000000a"), expectedVersion: null, None);
+        var other = NewRecord("i-0000000000000000a", "111111111111");
+        other.Status = IsolationStatus.Released;
+
+        await member.PutAsync(other, expectedVersion: null, None);
+
+        Assert.Equal((Account, IsolationStatus.Isolating), Facts(await _store.GetAsync("i-0000000000000000a", None)));
+        Assert.Equal(("111111111111", IsolationStatus.Released), Facts(await member.GetAsync("i-0000000000000000a", None)));
+        Assert.Equal(["111111111111", Account], (await _store.ListAsync(None)).Select(record => record.AccountId).Order());
+    }
+
+    [Fact]
+    public async Task PutAsync_RecordOfAnotherAccount_ThrowsAndWritesNothing()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => _store.PutAsync(NewRecord("i-0000000000000000a", "111111111111"), expectedVersion: null, None));
+
+        Assert.Contains("111111111111", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await _store.ListAsync(None));
+    }
+
+    [Fact]
     public async Task ListAsync_SeveralRecords_ReturnsThemAll()
     {
         string[] instanceIds = ["i-0000000000000000a", "i-0000000000000000b", "i-0000000000000000c"];
@@ -113,7 +136,7 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
     [Fact]
     public async Task Calls_MissingTable_ThrowNamingTheTable()
     {
-        var store = new DynamoRecordStore(_dynamo, "no-such-table");
+        var store = new DynamoRecordStore(_dynamo, "no-such-table", new KnownAccount(Account), Region);
 
         var errors = new[]
         {
@@ -125,9 +148,13 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
         Assert.All(errors, error => Assert.Contains("'no-such-table'", error.Message, StringComparison.Ordinal));
     }
 
-    private static IsolationRecord NewRecord(string instanceId)
+    private static (string, IsolationStatus) Facts(IsolationRecord? record) => (record!.AccountId, record.Status);
+
+    private DynamoRecordStore Store(string accountId) => new(_dynamo, TableName, new KnownAccount(accountId), Region);
+
+    private static IsolationRecord NewRecord(string instanceId, string accountId = Account)
     {
-        var record = SampleRecords.Record(instanceId, IsolationStatus.Isolating);
+        var record = SampleRecords.Record(instanceId, IsolationStatus.Isolating, accountId);
         record.Version = 1;
         return record;
     }

@@ -60,7 +60,7 @@ public sealed class JiraNotifierTests : IAsyncDisposable
         Assert.Contains("GuardDuty findings: 8ab7e0c1f2d3", facts);
         Assert.Contains("Snapshots: snap-1, snap-2", facts);
         Assert.Equal("strong", content[2].GetProperty("content")[0].GetProperty("content")[0].GetProperty("content")[0].GetProperty("marks")[0].GetProperty("type").GetString());
-        Assert.Equal("ec2-isolation release i-0123456789abcdef0 --region eu-west-1", content[4].GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.Equal("ec2-isolation release i-0123456789abcdef0 --account 123456789012 --region eu-west-1", content[4].GetProperty("content")[0].GetProperty("text").GetString());
     }
 
     [Theory]

@@ -102,7 +102,7 @@ public sealed class NotificationEndToEndTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal(["/rest/api/3/issue", "/rest/api/3/issue/SEC-1/comment"], _jira!.Requests.Select(r => r.Path));
         Assert.All(_jira.Requests, r => Assert.Equal("Basic " + Credentials, r.Header("Authorization")));
         Assert.Equal([WebhookPath, WebhookPath], _slack!.Requests.Select(r => r.Path));
-        Assert.Contains($"ec2-isolation release {instance.InstanceId} --region us-east-1", _slack.Requests[0].Body, StringComparison.Ordinal);
+        Assert.Contains($"ec2-isolation release {instance.InstanceId} --account {MotoServer.AccountId} --region us-east-1", _slack.Requests[0].Body, StringComparison.Ordinal);
 
         await service.ReleaseAsync(new ReleaseRequest(instance.InstanceId, "tester"), None);
 
@@ -155,9 +155,8 @@ public sealed class NotificationEndToEndTests(MotoServer moto) : IAsyncLifetime
     /// <summary>The record's item as DynamoDB holds it, every attribute.</summary>
     private async Task<string> StoredItemAsync(string instanceId)
     {
-        using var dynamo = _account.Clients.CreateDynamoDb();
-        var item = await dynamo.GetItemAsync(new() { TableName = MotoAccount.TableName, Key = new() { ["InstanceId"] = new() { S = instanceId } } });
-        return string.Join("\n", item.Item.Select(attribute => attribute.Key + "=" + (attribute.Value.S ?? attribute.Value.N)));
+        var item = await _account.ReadItemAsync(instanceId);
+        return string.Join("\n", item!.Select(attribute => attribute.Key + "=" + (attribute.Value.S ?? attribute.Value.N)));
     }
 
     /// <summary>Every line logged, with its exception, and its scopes' values.</summary>

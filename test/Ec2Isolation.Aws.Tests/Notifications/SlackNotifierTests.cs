@@ -63,7 +63,7 @@ public sealed class SlackNotifierTests : IAsyncDisposable
             + "*GuardDuty findings:* 8ab7e0c1f2d3\n*Requested by:* arn:aws:iam::123456789012:user/analyst\n*Done:* network, credentials\n"
             + "*Snapshots:* snap-1, snap-2",
             blocks[2].Text);
-        Assert.Equal(("section", "To release:\n```ec2-isolation release i-0123456789abcdef0 --region eu-west-1```"), blocks[^1]);
+        Assert.Equal(("section", "To release:\n```ec2-isolation release i-0123456789abcdef0 --account 123456789012 --region eu-west-1```"), blocks[^1]);
     }
 
     [Fact]

@@ -28,10 +28,13 @@ public sealed class EventResultTests
     public EventResultTests() => _cloud.AddInstance(InstanceId, "vpc-1");
 
     private IsolationEventProcessor CreateSut() => new(
-        new IsolationService(
-            new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
-            NullLogger<IsolationService>.Instance),
-        _cloud, _settings, NullLogger<IsolationEventProcessor>.Instance);
+        FakeAccounts.Router(FakeAccounts.Services(
+            new IsolationService(
+                new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
+                NullLogger<IsolationService>.Instance),
+            _cloud)),
+        _settings,
+        NullLogger<IsolationEventProcessor>.Instance);
 
     [Fact]
     public async Task ToJson_InstanceIsolated_ExactFieldNamesAndTheRecordsFacts()
@@ -63,7 +66,7 @@ public sealed class EventResultTests
                 "completedSteps": {{JsonSerializer.Serialize(record.CompletedSteps)}},
                 "quarantineGroupId": "{{record.Artifacts.QuarantineGroupId}}",
                 "snapshotIds": {{JsonSerializer.Serialize(record.Artifacts.SnapshotIds)}},
-                "releaseCommand": "ec2-isolation release {{InstanceId}} --region us-east-1"
+                "releaseCommand": "ec2-isolation release {{InstanceId}} --account 123456789012 --region us-east-1"
               }]
             }
             """,
@@ -90,7 +93,7 @@ public sealed class EventResultTests
               "quarantineGroupId": "sg-quarantine",
               "snapshotIds": ["snap-1", "snap-2"],
               "ticketKey": "SEC-7",
-              "releaseCommand": "ec2-isolation release i-0123456789abcdef0 --region eu-west-1"
+              "releaseCommand": "ec2-isolation release i-0123456789abcdef0 --account 123456789012 --region eu-west-1"
             }
             """,
             Result("tag-change", outcome)["instances"]![0]);

@@ -55,7 +55,7 @@ public sealed class HostileEventTests
         await _service.IsolateAsync(new IsolationRequest(IsolatedInstanceId, RequestedBy: "tester"), CancellationToken.None);
         _cloud.Calls.Clear();
         var expected = HostileEvents.Expected(name);
-        var processor = new IsolationEventProcessor(_service, _cloud, _settings, _log);
+        var processor = new IsolationEventProcessor(FakeAccounts.Router(FakeAccounts.Services(_service, _cloud)), _settings, _log);
         var json = HostileEvents.Load(name, InstanceId, IsolatedInstanceId);
 
         if (expected.Outcome == HostileExpectation.Error)

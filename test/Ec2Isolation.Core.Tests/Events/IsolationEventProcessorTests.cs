@@ -27,7 +27,8 @@ public sealed class IsolationEventProcessorTests
         new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
         NullLogger<IsolationService>.Instance);
 
-    private IsolationEventProcessor CreateSut() => new(Service, _cloud, _settings, NullLogger<IsolationEventProcessor>.Instance);
+    private IsolationEventProcessor CreateSut() =>
+        new(FakeAccounts.Router(FakeAccounts.Services(Service, _cloud)), _settings, NullLogger<IsolationEventProcessor>.Instance);
 
     private static string Edit(string sample, Action<JsonNode> edit)
     {

@@ -77,7 +77,7 @@ public sealed class NotificationTests
         await CreateSut(slack).IsolateAsync(Request(), None);
 
         var started = slack.Notices.First();
-        Assert.Equal("ec2-isolation release i-0123456789abcdef0 --region us-east-1", started.ReleaseCommand);
+        Assert.Equal("ec2-isolation release i-0123456789abcdef0 --account 123456789012 --region us-east-1", started.ReleaseCommand);
         Assert.Equal((InstanceId, FakeCloud.AccountId, "us-east-1", "INC-42", "GuardDuty finding abc"),
             (started.Record.InstanceId, started.Record.AccountId, started.Record.Region, started.Record.IncidentId, started.Record.Reason));
         Assert.Null(started.Error);

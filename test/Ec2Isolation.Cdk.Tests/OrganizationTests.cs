@@ -1,0 +1,151 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK;
+using Ec2Isolation.Aws;
+using Ec2Isolation.Core;
+
+namespace Ec2Isolation.Cdk.Tests;
+
+/// <summary>Central mode of the stack and the member stack: the trust policies, the bus policy and the permissions.</summary>
+[Collection(SynthesizedStacks.Collection)]
+public sealed class OrganizationTests(SynthesizedStacks stacks)
+{
+    private const string Region = "us-east-1";
+
+    [Fact]
+    public void MemberExecutionRole_TrustedOnlyByTheCentralFunctionFromTheOrganizationWithTheExternalId()
+    {
+        var trust = Role(stacks.Member, "ec2-isolation-member-")["AssumeRolePolicyDocument"]!["Statement"]!.AsArray().Single()!;
+
+        Assert.Equal("sts:AssumeRole", (string?)trust["Action"]);
+        Assert.EndsWith($":iam::{SynthesizedStacks.CentralAccount}:root", Joined(trust["Principal"]!["AWS"]), StringComparison.Ordinal);
+        Assert.Equal(SynthesizedStacks.OrganizationId, (string?)trust["Condition"]!["StringEquals"]!["aws:PrincipalOrgID"]);
+        Assert.Equal("isolation-2026", (string?)trust["Condition"]!["StringEquals"]!["sts:ExternalId"]);
+        Assert.EndsWith(
+            $":iam::{SynthesizedStacks.CentralAccount}:role/ec2-isolation/ec2-isolation-function-{{\"Ref\":\"AWS::Region\"}}",
+            Joined(trust["Condition"]!["ArnEquals"]!["aws:PrincipalArn"]),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MemberExecutionRole_AllowsTheFunctionsActionsButTheTable()
+    {
+        var statements = Role(stacks.Member, "ec2-isolation-member-")["Policies"]!.AsArray().Single(p => (string?)p!["PolicyName"] == "isolate")!["PolicyDocument"]!["Statement"]!.AsArray();
+
+        var allowed = statements.Where(s => (string?)s!["Effect"] == "Allow").SelectMany(s => Strings(s!["Action"])).Distinct().Order();
+
+        Assert.Equal(RequiredActions.Isolate.Where(a => !a.StartsWith("dynamodb:", StringComparison.Ordinal)).Order(), allowed);
+        Assert.Contains(statements, s => (string?)s!["Sid"] == "DenyWritingOntoStackRoles");
+    }
+
+    [Fact]
+    public void MemberStack_ForwardsTheTriggerTagToTheCentralBusWithARole()
+    {
+        var rule = stacks.Member.Resources("AWS::Events::Rule").Values.Single();
+        var target = rule["Properties"]!["Targets"]!.AsArray().Single()!;
+
+        Assert.EndsWith($":{SynthesizedStacks.CentralAccount}:event-bus/ec2-isolation", Joined(target["Arn"]), StringComparison.Ordinal);
+        Assert.NotNull(target["RoleArn"]);
+        Assert.Equal("isolate", (string?)rule["Properties"]!["EventPattern"]!["detail"]!["tags"]!["ec2-isolation"]![0]);
+    }
+
+    [Fact]
+    public void MemberStack_UsableAsAStackSet_NoAssetsNoBootstrapCheckNoFunction()
+    {
+        Assert.Null(stacks.Member.Json["Parameters"]);
+        Assert.Null(stacks.Member.Json["Rules"]);
+        Assert.Empty(stacks.Member.Resources("AWS::Lambda::Function"));
+        Assert.Empty(stacks.Member.Resources("AWS::DynamoDB::Table"));
+        var profile = stacks.Member.Resources("AWS::IAM::InstanceProfile").Values.Single();
+        Assert.Equal("ec2-isolation-deny-all-{\"Ref\":\"AWS::Region\"}", Joined(profile["Properties"]!["InstanceProfileName"]));
+    }
+
+    [Fact]
+    public void CentralBus_AcceptsPutEventsOnlyFromTheOrganization()
+    {
+        var policy = stacks.Central.Resources("AWS::Events::EventBusPolicy").Values.Single()["Properties"]!["Statement"]!;
+
+        Assert.Equal(("Allow", "events:PutEvents"), ((string?)policy["Effect"], (string?)policy["Action"]));
+        Assert.Equal("*", (string?)policy["Principal"]!["AWS"] ?? (string?)policy["Principal"]);
+        Assert.Equal(SynthesizedStacks.OrganizationId, (string?)policy["Condition"]!["StringEquals"]!["aws:PrincipalOrgID"]);
+        Assert.Single(OrganizationBuses(stacks.Central));
+        var onBus = stacks.Central.Resources("AWS::Events::Rule").Values.Where(r => r["Properties"]!["EventBusName"] is not null).ToList();
+        Assert.Equal("aws.tag", (string?)Assert.Single(onBus)["Properties"]!["EventPattern"]!["source"]![0]);
+    }
+
+    [Fact]
+    public void CentralFunctionRole_AssumesTheMemberRoleOfTheAllowListedAccountsOnly()
+    {
+        var role = Role(stacks.Central, "ec2-isolation-function-");
+        var statement = role["Policies"]!.AsArray().Single(p => (string?)p!["PolicyName"] == "assume-member-roles")!["PolicyDocument"]!["Statement"]!.AsArray().Single()!;
+
+        Assert.Equal("sts:AssumeRole", (string?)statement["Action"]);
+        Assert.Equal(
+            [$":iam::111111111111:role/ec2-isolation/ec2-isolation-member-{Region}", $":iam::222222222222:role/ec2-isolation/ec2-isolation-member-{Region}"],
+            statement["Resource"]!.AsArray().Select(r => Joined(r)[Joined(r).IndexOf(":iam::", StringComparison.Ordinal)..]));
+    }
+
+    [Fact]
+    public void CentralFunction_ConfiguredForTheMembers()
+    {
+        var variables = stacks.Central.Resources("AWS::Lambda::Function").Values.Single()["Properties"]!["Environment"]!["Variables"]!;
+
+        Assert.Equal($"ec2-isolation/ec2-isolation-member-{Region}", (string?)variables["EC2ISOLATION_MEMBER_ROLE_NAME"]);
+        Assert.Equal("111111111111,222222222222", (string?)variables["EC2ISOLATION_ALLOWED_ACCOUNTS"]);
+        Assert.Equal("isolation-2026", (string?)variables["EC2ISOLATION_MEMBER_EXTERNAL_ID"]);
+        Assert.Equal($"ec2-isolation-deny-all-{Region}", (string?)stacks.Central.Resources("AWS::IAM::InstanceProfile").Values.Single()["Properties"]!["InstanceProfileName"]);
+    }
+
+    [Fact]
+    public void DefaultStack_SingleAccount_NoBusNoAssumeRoleNoMemberVariables()
+    {
+        Assert.Empty(OrganizationBuses(stacks.Defaults));
+        Assert.Empty(stacks.Defaults.Resources("AWS::Events::EventBusPolicy"));
+        var policyActions = stacks.Defaults.Resources("AWS::IAM::Role").Values
+            .SelectMany(r => r["Properties"]!["Policies"]?.AsArray() ?? [])
+            .SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray())
+            .SelectMany(s => Strings(s!["Action"]));
+        Assert.DoesNotContain("sts:AssumeRole", policyActions);
+        Assert.Null(stacks.Defaults.Resources("AWS::Lambda::Function").Values.Single()["Properties"]!["Environment"]!["Variables"]!["EC2ISOLATION_MEMBER_ROLE_NAME"]);
+    }
+
+    [Theory]
+    [InlineData("allowedAccounts", "111111111111", null, null, "organizationId must be")]
+    [InlineData("mode", "member", "organizationId", "o-a1b2c3d4e5", "centralAccount must be")]
+    [InlineData("mode", "central", null, null, "mode must be account or member")]
+    public void FromContext_OrganizationMisconfigured_NamesTheKey(string key, string value, string? other, string? otherValue, string message)
+    {
+        var context = new Dictionary<string, object> { [key] = value };
+        if (other is not null)
+        {
+            context[other] = otherValue!;
+        }
+
+        JsiiNode.SilenceVersionWarnings();
+        var error = Assert.Throws<InvalidRequestException>(() => DeploymentSettings.FromContext(new App(new AppProps { Context = context }).Node));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The bus members forward to (the result bus has a name of CloudFormation's).</summary>
+    private static IEnumerable<JsonNode> OrganizationBuses(StackTemplate stack) =>
+        stack.Resources("AWS::Events::EventBus").Values.Where(bus => (string?)bus["Properties"]!["Name"] == OrganizationNames.BusName);
+
+    private static JsonNode Role(StackTemplate stack, string namePrefix) =>
+        stack.Resources("AWS::IAM::Role").Values.Single(r => Joined(r["Properties"]!["RoleName"]).StartsWith(namePrefix, StringComparison.Ordinal))["Properties"]!;
+
+    /// <summary>A string, or an Fn::Join of strings and references flattened to one string (references as their JSON).</summary>
+    private static string Joined(JsonNode? node) => node switch
+    {
+        null => string.Empty,
+        JsonValue value => (string?)value ?? string.Empty,
+        JsonObject join when join["Fn::Join"] is JsonArray parts => string.Join((string?)parts[0], parts[1]!.AsArray().Select(p => p is JsonValue ? (string?)p : p!.ToJsonString())),
+        _ => node.ToJsonString(),
+    };
+
+    private static List<string> Strings(JsonNode? node) => node switch
+    {
+        JsonArray array => [.. array.Select(n => (string)n!)],
+        JsonValue value => [(string)value!],
+        _ => [],
+    };
+}

@@ -1,0 +1,93 @@
+using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+using Ec2Isolation.Core.Tests.Fakes;
+using Ec2Isolation.TestSupport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ec2Isolation.Core.Tests.Events;
+
+/// <summary>One central deployment handling events of member accounts: each account is its own fake cloud.</summary>
+public sealed class CentralEventTests
+{
+    private const string InstanceId = "i-0123456789abcdef0";
+    private const string First = "111111111111";
+    private const string Second = "222222222222";
+
+    private readonly IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = "ec2-isolation-deny-all" };
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+    private readonly Dictionary<string, FakeCloud> _clouds = new() { [FakeCloud.AccountId] = new(), [First] = new(), [Second] = new() };
+    private readonly RecordingLogger<IsolationEventProcessor> _log = new();
+
+    public CentralEventTests()
+    {
+        // The same instance id in every account: ids are unique within an account and region only.
+        foreach (var cloud in _clouds.Values)
+        {
+            cloud.AddInstance(InstanceId, "vpc-1");
+        }
+    }
+
+    private IsolationEventProcessor CreateSut(params string[] allowed) => new(
+        FakeAccounts.Router(
+            Services(FakeCloud.AccountId),
+            new AccountSettings("ec2-isolation-member", allowed.ToHashSet(), ExternalId: null),
+            Services),
+        _settings,
+        _log);
+
+    private AccountServices Services(string accountId)
+    {
+        var cloud = _clouds[accountId];
+        return FakeAccounts.Services(
+            new IsolationService(new AwsApis(cloud, cloud, cloud, cloud, cloud), cloud, cloud, _settings, FakeAccounts.Region, _time, NullLogger<IsolationService>.Instance),
+            cloud);
+    }
+
+    /// <summary>A sample event of another account, and region when given.</summary>
+    private static string EventOf(string sample, string accountId, string region = FakeAccounts.Region) =>
+        SampleEvents.OfAccount(sample, InstanceId, accountId).Replace(FakeAccounts.Region, region, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task HandleAsync_TagChangesOfTwoMembers_EachIsolatedInItsOwnAccount()
+    {
+        var sut = CreateSut(First, Second);
+
+        var first = await sut.HandleAsync(EventOf(SampleEvents.TagChange, First), CancellationToken.None);
+        var second = await sut.HandleAsync(EventOf(SampleEvents.GuardDutyFinding, Second), CancellationToken.None);
+
+        Assert.Equal(("isolated", "isolated"), (first.Action, second.Action));
+        Assert.Equal(IsolationStatus.Isolated, _clouds[First].StoredRecord(InstanceId)!.Status);
+        Assert.Equal(IsolationStatus.Isolated, _clouds[Second].StoredRecord(InstanceId)!.Status);
+        Assert.Contains(_clouds[Second].Mutations, call => call.StartsWith("CreateTags", StringComparison.Ordinal));
+        Assert.Empty(_clouds[FakeCloud.AccountId].Calls);
+    }
+
+    [Theory]
+    [InlineData(SampleEvents.TagChange, "333333333333", FakeAccounts.Region, "not in EC2ISOLATION_ALLOWED_ACCOUNTS")]
+    [InlineData(SampleEvents.GuardDutyFinding, "333333333333", FakeAccounts.Region, "not in EC2ISOLATION_ALLOWED_ACCOUNTS")]
+    [InlineData(SampleEvents.TagChange, First, "eu-west-1", "acts in us-east-1 only")]
+    [InlineData(SampleEvents.ScheduledSweep, FakeCloud.AccountId, "eu-west-1", "acts in us-east-1 only")]
+    public async Task HandleAsync_AccountOrRegionOutOfReach_RefusedNothingCalled(string sample, string accountId, string region, string why)
+    {
+        var result = await CreateSut(First).HandleAsync(EventOf(sample, accountId, region), CancellationToken.None);
+
+        Assert.Equal("refused", result.Action);
+        Assert.Contains(why, result.Message, StringComparison.Ordinal);
+        Assert.All(result.Instances, outcome => Assert.Equal((InstanceId, "refused"), (outcome.InstanceId, outcome.Outcome)));
+        Assert.All(_clouds.Values, cloud => Assert.Empty(cloud.Calls));
+    }
+
+    [Fact]
+    public async Task HandleAsync_AccountNotAllowListed_LogsNoIsolation()
+    {
+        await CreateSut(First).HandleAsync(EventOf(SampleEvents.TagChange, Second), CancellationToken.None);
+
+        Assert.DoesNotContain(_log.Lines, line => line.Level >= LogLevel.Information && line.Message.Contains("isolat", StringComparison.OrdinalIgnoreCase));
+    }
+}

@@ -1,0 +1,27 @@
+using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Replacement;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+
+namespace Ec2Isolation.Core.Tests.Fakes;
+
+/// <summary>Account routers over fake clouds: the home account is <see cref="FakeCloud.AccountId"/> in <see cref="Region"/>, as the sample events.</summary>
+internal static class FakeAccounts
+{
+    public const string Region = "us-east-1";
+
+    public static AccountServices Services(IIsolationService isolation, FakeCloud cloud) => new(isolation, cloud, Mock.Of<IReplacementService>());
+
+    /// <param name="members">Builds a member's services; none expected when null.</param>
+    public static AccountRouter Router(
+        AccountServices home, AccountSettings? settings = null, Func<string, AccountServices>? members = null, ILogger<AccountRouter>? logger = null) =>
+        new(
+            settings,
+            Region,
+            new KnownAccount(FakeCloud.AccountId),
+            home,
+            members ?? (accountId => throw new InvalidOperationException($"No member services expected, asked for {accountId}")),
+            logger ?? NullLogger<AccountRouter>.Instance);
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.TestSupport;
+
+namespace Ec2Isolation.Lambda.Tests;
+
+/// <summary>
+/// The real Native AOT bootstrap in central mode: the emulator's default account is the security account (its table),
+/// two member accounts hold the instances, and the function assumes their member role (moto does not evaluate trust
+/// policies; the CDK template tests check who may assume it).
+/// </summary>
+[Collection(MotoTests.Collection)]
+[Trait("Category", MotoTests.Integration)]
+[Trait("Category", "Aot")]
+public sealed class BootstrapCentralTests(MotoServer moto) : IAsyncLifetime
+{
+    private const string First = "111111111111";
+    private const string Second = "222222222222";
+
+    private readonly LambdaRuntimeStandIn _runtime = LambdaRuntimeStandIn.Start();
+    private BootstrapProcess? _function;
+    private MotoAccount _central = null!;
+
+    public async Task InitializeAsync()
+    {
+        _central = await MotoAccount.CreateAsync(moto);
+        var environment = MotoEnvironment.For(moto.EndpointUrl);
+        environment["EC2ISOLATION_MEMBER_ROLE_NAME"] = MotoAccount.MemberRole;
+        environment["EC2ISOLATION_ALLOWED_ACCOUNTS"] = $"{First},{Second}";
+        _function = await BootstrapProcess.StartAsync(_runtime, environment);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_function is not null)
+        {
+            await _function.DisposeAsync();
+        }
+
+        await _runtime.DisposeAsync();
+        _central.Dispose();
+    }
+
+    [Fact]
+    public async Task TagChanges_TwoMembersAndAnOutsider_MembersIsolatedInTheirAccountsOutsiderRefused()
+    {
+        var first = await MotoAccount.CreateMemberAsync(moto, First);
+        var second = await MotoAccount.CreateMemberAsync(moto, Second);
+        var outsider = await MotoAccount.CreateMemberAsync(moto, "333333333333");
+        var instances = new[]
+        {
+            (first, First, await first.Network.RunInstanceAsync([await first.Network.CreateGroupAsync("app")])),
+            (second, Second, await second.Network.RunInstanceAsync([await second.Network.CreateGroupAsync("app")])),
+        };
+        var app = await outsider.Network.CreateGroupAsync("app");
+        var outsiderInstance = await outsider.Network.RunInstanceAsync([app]);
+
+        var actions = new List<string?>();
+        foreach (var (_, accountId, instance) in instances)
+        {
+            actions.Add((await InvokeAsync(TagChange(accountId, instance.InstanceId))).GetProperty("action").GetString());
+        }
+
+        var refused = await InvokeAsync(TagChange("333333333333", outsiderInstance.InstanceId));
+
+        Assert.Equal(["isolated", "isolated"], actions);
+        foreach (var (member, accountId, instance) in instances)
+        {
+            var quarantine = await member.GroupAsync(_central.Settings.QuarantineGroupName);
+            Assert.All(await member.EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
+            Assert.Equal(IsolationStatus.Isolated, (await _central.ReadRecordAsync(instance.InstanceId, accountId))!.Status);
+        }
+
+        Assert.Equal("refused", refused.GetProperty("action").GetString());
+        Assert.All(await outsider.EniGroupsAsync(outsiderInstance), groups => Assert.Equal([app], groups));
+    }
+
+    [Fact]
+    public async Task TagChange_OwnAccount_NoStsCallBeforeContainment()
+    {
+        var app = await _central.Network.CreateGroupAsync("app");
+        var instance = await _central.Network.RunInstanceAsync([app]);
+        await moto.StartRecordingAsync();
+
+        var result = await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId));
+
+        Assert.Equal("isolated", result.GetProperty("action").GetString());
+        // The function's account comes from its invoked ARN (the stand-in's is the emulator's default account).
+        Assert.DoesNotContain(RequestLog.Parse(await moto.StopRecordingAsync()), request => request.Service == "sts");
+    }
+
+    private static string TagChange(string accountId, string instanceId) => SampleEvents.OfAccount(SampleEvents.TagChange, instanceId, accountId);
+
+    private async Task<JsonElement> InvokeAsync(string eventJson)
+    {
+        var outcome = await _runtime.WaitForOutcomeAsync(_runtime.Enqueue(eventJson), TimeSpan.FromMinutes(1));
+        Assert.False(outcome.IsError, outcome.Body);
+        return JsonDocument.Parse(outcome.Body).RootElement;
+    }
+}
