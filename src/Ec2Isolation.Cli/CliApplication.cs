@@ -165,7 +165,8 @@ internal sealed class CliApplication
         var migrate = new Command(
             "migrate",
             "Copy the records of the old table (keyed by instance id) into the configured table (keyed by account, region and instance id); "
-            + "records the new table has already are left as they are, so a rerun copies only what is missing.")
+            + "records the new table has already are left as they are, so a rerun copies only what is missing. Records the previous version "
+            + "left halfway, before it recorded the target registrations, are not copied but listed, with exit code 1.")
         {
             from,
         };
@@ -249,7 +250,7 @@ internal sealed class CliApplication
             }
 
             writer.Write(result);
-            return ExitCodes.Success;
+            return result.ExitCode;
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {

@@ -10,7 +10,7 @@ internal static class ExitCodes
     /// <summary>Done, or nothing to do.</summary>
     public const int Success = 0;
 
-    /// <summary>A step failed, or anything unexpected; the record says what completed.</summary>
+    /// <summary>A step failed, or anything unexpected; the record says what completed. Also a migration that skipped records.</summary>
     public const int Failure = 1;
 
     /// <summary>Bad input (a malformed event too), an unknown or terminated instance, an account it may not act in, or missing configuration; nothing was changed.</summary>

@@ -76,7 +76,7 @@ public sealed class AccountOptionTests
     public async Task RecordsMigrate_From_CopiesAndReportsTheCounts()
     {
         _cli.Migration.Setup(m => m.CopyAsync("old-records", It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new MigrationResult("old-records", "isolations", 3, 1));
+            .ReturnsAsync(new MigrationResult("old-records", "isolations", 3, 1, []));
 
         var text = await _cli.RunAsync("records migrate --from old-records");
         var json = await _cli.RunAsync("records migrate --from old-records -o json");
@@ -84,7 +84,25 @@ public sealed class AccountOptionTests
         Assert.Equal(ExitCodes.Success, text.ExitCode);
         Assert.Equal("Copied 3 record(s) from old-records to isolations; 1 were there already and were left as they are.", text.Output.TrimEnd());
         var root = JsonDocument.Parse(json.Output).RootElement;
-        Assert.Equal((3, 1), (root.GetProperty("copied").GetInt32(), root.GetProperty("alreadyPresent").GetInt32()));
+        Assert.Equal((3, 1, 0), (root.GetProperty("copied").GetInt32(), root.GetProperty("alreadyPresent").GetInt32(), root.GetProperty("skipped").GetInt32()));
+    }
+
+    [Fact]
+    public async Task RecordsMigrate_RecordsSkipped_ListsThemWhatToDoAndExitCode1()
+    {
+        _cli.Migration.Setup(m => m.CopyAsync("old-records", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new MigrationResult("old-records", "isolations", 3, 0, [TestData.InstanceId, TestData.OtherInstanceId]));
+
+        var text = await _cli.RunAsync("records migrate --from old-records");
+        var json = await _cli.RunAsync("records migrate --from old-records -o json");
+
+        Assert.Equal((ExitCodes.Failure, ExitCodes.Failure), (text.ExitCode, json.ExitCode));
+        var skipped = text.Output.TrimEnd().Split('\n')[^1];
+        Assert.StartsWith($"Skipped 2 record(s) the previous version left halfway, before it recorded the instance's target registrations: {TestData.InstanceId}, {TestData.OtherInstanceId}.", skipped, StringComparison.Ordinal);
+        Assert.EndsWith("release it with the previous version on the old table (EC2ISOLATION_TABLE=old-records), then run the migration again.", skipped, StringComparison.Ordinal);
+        var root = JsonDocument.Parse(json.Output).RootElement;
+        Assert.Equal(2, root.GetProperty("skipped").GetInt32());
+        Assert.Equal([TestData.InstanceId, TestData.OtherInstanceId], root.GetProperty("skippedInstanceIds").EnumerateArray().Select(id => id.GetString()));
     }
 
     [Fact]

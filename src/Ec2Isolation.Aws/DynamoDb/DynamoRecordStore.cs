@@ -39,7 +39,7 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName, 
                     ConsistentRead = true,
                 },
                 cancellationToken);
-            return response.Item is { Count: > 0 } item ? Deserialize(item) : null;
+            return response.Item is { Count: > 0 } item ? Deserialize(item["InstanceId"].S, item[RecordAttribute].S) : null;
         });
 
     public async Task PutAsync(IsolationRecord record, long? expectedVersion, CancellationToken cancellationToken)
@@ -95,23 +95,27 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName, 
     }
 
     public Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken) =>
-        OnTableAsync("scanned", () => ScanAsync(dynamo, tableName, cancellationToken));
+        OnTableAsync<IReadOnlyList<IsolationRecord>>("scanned", async () =>
+            [.. (await ScanAsync(dynamo, tableName, cancellationToken)).Select(item => Deserialize(item.InstanceId, item.Json))]);
 
-    /// <summary>Every record in a table, whatever its key schema (the migration reads the old table with it).</summary>
-    internal static async Task<IReadOnlyList<IsolationRecord>> ScanAsync(IAmazonDynamoDB dynamo, string tableName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every item's instance id and record JSON, whatever the table's key schema (the migration reads the old table
+    /// with it, and brings records of an older shape up to date before it deserializes them).
+    /// </summary>
+    internal static async Task<IReadOnlyList<(string InstanceId, string Json)>> ScanAsync(IAmazonDynamoDB dynamo, string tableName, CancellationToken cancellationToken)
     {
-        var records = new List<IsolationRecord>();
+        var items = new List<(string, string)>();
         await foreach (var page in dynamo.Paginators.Scan(new() { TableName = tableName }).Responses.WithCancellation(cancellationToken))
         {
-            records.AddRange((page.Items ?? []).Select(Deserialize));
+            items.AddRange((page.Items ?? []).Select(item => (item["InstanceId"].S, item[RecordAttribute].S)));
         }
 
-        return records;
+        return items;
     }
 
-    private static IsolationRecord Deserialize(Dictionary<string, AttributeValue> item) =>
-        JsonSerializer.Deserialize(item[RecordAttribute].S, IsolationJsonContext.Default.IsolationRecord)
-            ?? throw new InvalidDataException($"Item {item["InstanceId"].S} has an empty {RecordAttribute}.");
+    internal static IsolationRecord Deserialize(string instanceId, string json) =>
+        JsonSerializer.Deserialize(json, IsolationJsonContext.Default.IsolationRecord)
+            ?? throw new InvalidDataException($"Item {instanceId} has an empty {RecordAttribute}.");
 
     /// <summary>
     /// A failure says it is DynamoDB's, and which table, not just the service's bare message ("Internal server error").

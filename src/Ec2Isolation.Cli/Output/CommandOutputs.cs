@@ -13,6 +13,9 @@ internal interface ICommandOutput
     /// <summary>What JSON mode serializes: the output itself, unless it stands for another object.</summary>
     object Json => this;
 
+    /// <summary>The process exit code once it is printed: a command that did only part of its work says so.</summary>
+    int ExitCode => ExitCodes.Success;
+
     void WriteTable(TextWriter writer);
 }
 
@@ -130,13 +133,28 @@ internal sealed record RecordsOutput(IReadOnlyList<IsolationRecord> Records) : I
     }
 }
 
-/// <summary>A record migration: <c>{ "fromTable", "toTable", "copied", "alreadyPresent" }</c>.</summary>
+/// <summary>
+/// A record migration: <c>{ "fromTable", "toTable", "copied", "alreadyPresent", "skippedInstanceIds", "skipped" }</c>;
+/// exit code 1 when it skipped records, so that automation notices.
+/// </summary>
 internal sealed record MigrationOutput(MigrationResult Result) : ICommandOutput
 {
     public object Json => Result;
 
-    public void WriteTable(TextWriter writer) => writer.WriteLine(
-        $"Copied {Result.Copied} record(s) from {Result.FromTable} to {Result.ToTable}; {Result.AlreadyPresent} were there already and were left as they are.");
+    public int ExitCode => Result.Skipped == 0 ? ExitCodes.Success : ExitCodes.Failure;
+
+    public void WriteTable(TextWriter writer)
+    {
+        writer.WriteLine(
+            $"Copied {Result.Copied} record(s) from {Result.FromTable} to {Result.ToTable}; {Result.AlreadyPresent} were there already and were left as they are.");
+        if (Result.Skipped > 0)
+        {
+            writer.WriteLine(
+                $"Skipped {Result.Skipped} record(s) the previous version left halfway, before it recorded the instance's target registrations: "
+                + $"{string.Join(", ", Result.SkippedInstanceIds)}. Finish each (isolate again) or release it with the previous version on the old table "
+                + $"(EC2ISOLATION_TABLE={Result.FromTable}), then run the migration again.");
+        }
+    }
 }
 
 /// <summary>What a failed command prints in JSON mode: <c>{ "error": { "code", "message", "failedStep" } }</c>.</summary>
