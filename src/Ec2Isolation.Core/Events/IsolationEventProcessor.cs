@@ -120,7 +120,7 @@ public sealed partial class IsolationEventProcessor(
         var options = new ParallelOptions { MaxDegreeOfParallelism = SweepConcurrency, CancellationToken = cancellationToken };
         var swept = SweptAccounts(sweep.Account);
         var tagged = new List<(string AccountId, AccountServices Services, string InstanceId)>();
-        var unswept = new List<(string AccountId, string Error, Exception Exception)>();
+        var unswept = new List<(string AccountId, Exception Error)>();
         await Parallel.ForEachAsync(swept, options, async (accountId, token) =>
         {
             try
@@ -137,7 +137,7 @@ public sealed partial class IsolationEventProcessor(
                 LogAccountNotSwept(logger, accountId, e.Message);
                 lock (unswept)
                 {
-                    unswept.Add((accountId, e.Message, e));
+                    unswept.Add((accountId, e));
                 }
             }
         });
@@ -169,13 +169,13 @@ public sealed partial class IsolationEventProcessor(
         {
             // Fail loudly: the function's error raises the alarm, each failed run left a record the next sweep completes,
             // and an account that could not be swept is swept again next time.
-            var problems = unswept.OrderBy(u => u.AccountId, StringComparer.Ordinal).Select(u => $"account {u.AccountId} could not be swept: {u.Error}")
+            var problems = unswept.OrderBy(u => u.AccountId, StringComparer.Ordinal).Select(u => $"account {u.AccountId} could not be swept: {u.Error.Message}")
                 .Concat(failed.Select(o => $"{o.Account}/{o.InstanceId}: {o.Error}"));
             throw new IsolationFailedException(
                 $"Sweep: {failed.Count} of {outcomes.Count} tagged instances failed to isolate, {unswept.Count} account(s) could not be swept: "
                 + string.Join(" | ", problems),
                 "sweep",
-                unswept.Count > 0 ? unswept[0].Exception : new InvalidOperationException(failed[0].Error));
+                unswept.Count > 0 ? unswept[0].Error : new InvalidOperationException(failed[0].Error));
         }
 
         var isolated = outcomes.Count(o => o.Outcome == Outcomes.Isolated);
