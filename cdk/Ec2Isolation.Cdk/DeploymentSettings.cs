@@ -104,6 +104,12 @@ public sealed partial record DeploymentSettings
     /// <summary>`centralAccount`: the security account whose function the member stack trusts (member mode).</summary>
     public string? CentralAccount { get; init; }
 
+    /// <summary>
+    /// `analystPrincipalArns`, comma-separated role ARNs of the security account, default none (member mode): the
+    /// analysts' roles the member stack's analyst role trusts, for `ec2-isolation --account`; none, no analyst role.
+    /// </summary>
+    public IReadOnlyList<string> AnalystPrincipalArns { get; init; } = [];
+
     public bool CentralMode => AllowedAccounts.Count > 0;
 
     /// <summary>The defaults alone: what a deployment without context gets.</summary>

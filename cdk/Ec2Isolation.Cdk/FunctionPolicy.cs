@@ -11,13 +11,16 @@ namespace Ec2Isolation.Cdk;
 /// <see cref="RequiredActions.ReleaseAndStatus"/> is granted. <see cref="RequiredActions.Notifications"/> is granted
 /// only when a notifier is configured, on its secrets' parameters alone. A member account's execution role gets the same
 /// policy without the table (<see cref="Targets.TableArn"/> null): the central deployment writes the records with its own credentials.
+/// A member account's analyst role (<see cref="Targets.ForAnalysts"/>) adds releasing and replacing, scoped the same way.
 /// </summary>
 internal static class FunctionPolicy
 {
     /// <param name="SecretParameters">The SSM parameters (names or ARNs) of the notifiers' secrets; empty without notifiers.</param>
     /// <param name="SecretsKeyArn">The customer managed key that encrypts them, if any.</param>
+    /// <param name="ForAnalysts">The analyst's CLI: <see cref="RequiredActions.ReleaseAndStatus"/> and <see cref="RequiredActions.Replace"/> too.</param>
     public sealed record Targets(
-        Stack Stack, string? TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles, IReadOnlyList<string> SecretParameters, string? SecretsKeyArn);
+        Stack Stack, string? TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles, IReadOnlyList<string> SecretParameters, string? SecretsKeyArn,
+        bool ForAnalysts = false);
 
     public static PolicyDocument Create(Targets targets)
     {
@@ -72,9 +75,10 @@ internal static class FunctionPolicy
 
     private sealed record Scope(string Sid, Func<string, bool> Claims, string[] Resources, Dictionary<string, object>? Conditions = null);
 
-    /// <summary>Isolating's actions, but the table's where there is no table.</summary>
+    /// <summary>Isolating's actions (and the analyst's, for analysts), but the table's where there is no table.</summary>
     private static IEnumerable<string> Required(Targets targets) =>
-        RequiredActions.Isolate.Where(action => targets.TableArn is not null || !IsTable(action));
+        (targets.ForAnalysts ? RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).Concat(RequiredActions.Replace).Distinct() : RequiredActions.Isolate)
+            .Where(action => targets.TableArn is not null || !IsTable(action));
 
     private static bool IsTable(string action) => action.StartsWith("dynamodb:", StringComparison.Ordinal);
 
@@ -92,9 +96,22 @@ internal static class FunctionPolicy
                 new() { ["StringEquals"] = new Dictionary<string, object> { ["iam:PassedToService"] = "ec2.amazonaws.com" } }),
             new("ReadInstanceProfiles", a => a == "iam:GetInstanceProfile", [Arn(stack, "iam", "instance-profile", "*", region: "")]),
             new("RevokeInstanceCredentials", a => a == "iam:PutRolePolicy", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")]),
+            new("RestoreInstanceCredentials", a => a == "iam:DeleteRolePolicy", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")]),
+
+            // Release re-associates the original instance profile, and a replacement launches with it: its role is one of
+            // the roles isolation revokes, so the same pattern bounds what an analyst may pass.
+            .. t.ForAnalysts
+                ? new Scope[]
+                {
+                    new("PassRestoredRolesToEc2", a => a == "iam:PassRole", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")],
+                        new() { ["StringEquals"] = new Dictionary<string, object> { ["iam:PassedToService"] = "ec2.amazonaws.com" } }),
+                    new("TagOnLaunch", a => a == "ec2:CreateTags", [Arn(stack, "ec2", "instance", "*")],
+                        new() { ["StringEquals"] = new Dictionary<string, object> { ["ec2:CreateAction"] = "RunInstances" } }),
+                }
+                : [],
 
             // Tags on instances: the trigger tag (GuardDuty findings) and the tool's own status tags, no other key.
-            new("TagInstances", a => a == "ec2:CreateTags", [Arn(stack, "ec2", "instance", "*")],
+            new("TagInstances", a => a is "ec2:CreateTags" or "ec2:DeleteTags", [Arn(stack, "ec2", "instance", "*")],
                 new() { ["ForAllValues:StringLike"] = new Dictionary<string, object> { ["aws:TagKeys"] = new[] { t.TagKey, t.TagKey + ":*" } } }),
             // Tags given at creation (TagSpecifications) of the quarantine groups and the snapshots.
             new("TagOnCreate", a => a == "ec2:CreateTags", [Arn(stack, "ec2", "security-group", "*"), Snapshots(stack)],
@@ -102,8 +119,11 @@ internal static class FunctionPolicy
 
             // The other EC2 changes touch instances, network interfaces, volumes, security groups and the VPC of this
             // region and account, and snapshots (whose ARNs have no account).
-            new("ContainInstances", a => a.StartsWith("ec2:", StringComparison.Ordinal) && !IsDescribe(a) && a != "ec2:CreateTags",
+            new("ContainInstances", a => a.StartsWith("ec2:", StringComparison.Ordinal) && !IsDescribe(a) && a is not ("ec2:CreateTags" or "ec2:DeleteTags" or "ec2:RunInstances"),
                 [Arn(stack, "ec2", "*", null), Snapshots(stack)]),
+
+            // A replacement: everything of this account and region it uses, and the image (whose ARN has no account).
+            new("LaunchReplacements", a => a == "ec2:RunInstances", [Arn(stack, "ec2", "*", null), Arn(stack, "ec2", "image", "*", account: "")]),
             new("AutoScalingStandby", a => a.StartsWith("autoscaling:", StringComparison.Ordinal) && !IsDescribe(a),
                 [stack.FormatArn(new ArnComponents
                 {
@@ -112,7 +132,7 @@ internal static class FunctionPolicy
                     ResourceName = "*:autoScalingGroupName/*",
                     ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
                 })]),
-            new("DeregisterTargets", a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) && !IsDescribe(a),
+            new("TargetGroupMembership", a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) && !IsDescribe(a),
                 [Arn(stack, "elasticloadbalancing", "targetgroup", "*/*")]),
 
             // The notifiers' secrets: exactly the configured parameters, nothing under or beside them.

@@ -17,11 +17,17 @@ public static class OrganizationNames
 
     public static string MemberRole(string region) => $"ec2-isolation-member-{region}";
 
+    /// <summary>The member stack's optional role for the analysts' CLI (`analystPrincipalArns`).</summary>
+    public static string AnalystRole(string region) => $"ec2-isolation-analyst-{region}";
+
     /// <summary>The deny-all profile every account of the organization holds under this name.</summary>
     public static string IsolationProfile(string region) => $"ec2-isolation-deny-all-{region}";
 
     /// <summary>EC2ISOLATION_MEMBER_ROLE_NAME: the member role with its path.</summary>
-    public static string MemberRoleWithPath(string region) => Ec2IsolationStack.RolePath.TrimStart('/') + MemberRole(region);
+    public static string MemberRoleWithPath(string region) => WithPath(MemberRole(region));
+
+    /// <summary>A role of the stacks' path as EC2ISOLATION_MEMBER_ROLE_NAME names it.</summary>
+    public static string WithPath(string roleName) => Ec2IsolationStack.RolePath.TrimStart('/') + roleName;
 }
 
 /// <summary>Reads the organization's context keys into <see cref="DeploymentSettings"/> (central and member modes).</summary>
@@ -43,6 +49,7 @@ internal static partial class OrganizationSettings
             OrganizationId = read("organizationId"),
             MemberExternalId = read("memberExternalId"),
             CentralAccount = read("centralAccount"),
+            AnalystPrincipalArns = list("analystPrincipalArns", settings.AnalystPrincipalArns),
         };
         if ((settings.CentralMode || settings.MemberMode) && (settings.OrganizationId is null || !OrganizationId().IsMatch(settings.OrganizationId)))
         {
@@ -52,6 +59,11 @@ internal static partial class OrganizationSettings
         if (settings.MemberMode && !AccountSettings.IsAccountId(settings.CentralAccount))
         {
             problems.Add("centralAccount must be the security account's id (12 digits) in member mode");
+        }
+
+        if (settings.AnalystPrincipalArns.Count > 0 && (!settings.MemberMode || settings.AnalystPrincipalArns.Any(arn => !IsRoleOf(arn, settings.CentralAccount))))
+        {
+            problems.Add("analystPrincipalArns must be role ARNs of centralAccount (arn:aws:iam::ACCOUNT:role/NAME, comma-separated), with mode=member");
         }
 
         if (settings.MemberMode && settings.CentralMode)
@@ -79,6 +91,13 @@ internal static partial class OrganizationSettings
             yield return ("EC2ISOLATION_MEMBER_EXTERNAL_ID", externalId);
         }
     }
+
+    /// <summary>An IAM role ARN (with its path, if any) of <paramref name="account"/>.</summary>
+    private static bool IsRoleOf(string arn, string? account) =>
+        RoleArn().Match(arn) is { Success: true } match && match.Groups["account"].Value == account;
+
+    [GeneratedRegex(@"^arn:aws(-[a-z]+)*:iam::(?<account>[0-9]{12}):role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex RoleArn();
 
     [GeneratedRegex(@"^o-[a-z0-9]{10,32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex OrganizationId();

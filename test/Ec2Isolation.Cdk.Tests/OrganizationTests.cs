@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK;
+using Amazon.CDK.Assertions;
 using Ec2Isolation.Aws;
 using Ec2Isolation.Core;
 
@@ -35,6 +36,97 @@ public sealed class OrganizationTests(SynthesizedStacks stacks)
 
         Assert.Equal(RequiredActions.Isolate.Where(a => !a.StartsWith("dynamodb:", StringComparison.Ordinal)).Order(), allowed);
         Assert.Contains(statements, s => (string?)s!["Sid"] == "DenyWritingOntoStackRoles");
+    }
+
+    [Fact]
+    public void MemberAnalystRole_TrustedOnlyByTheAnalystRolesFromTheOrganizationWithTheExternalId()
+    {
+        var role = Role(stacks.Member, "ec2-isolation-analyst-");
+        var trust = role["AssumeRolePolicyDocument"]!["Statement"]!.AsArray().Single()!;
+
+        Assert.Equal(("sts:AssumeRole", Ec2IsolationStack.RolePath, 3600), ((string?)trust["Action"], (string?)role["Path"], (int)role["MaxSessionDuration"]!));
+        Assert.EndsWith($":iam::{SynthesizedStacks.CentralAccount}:root", Joined(trust["Principal"]!["AWS"]), StringComparison.Ordinal);
+        Assert.Equal(SynthesizedStacks.AnalystPrincipalArns, Strings(trust["Condition"]!["ArnEquals"]!["aws:PrincipalArn"]));
+        Assert.Equal(SynthesizedStacks.OrganizationId, (string?)trust["Condition"]!["StringEquals"]!["aws:PrincipalOrgID"]);
+        Assert.Equal("isolation-2026", (string?)trust["Condition"]!["StringEquals"]!["sts:ExternalId"]);
+    }
+
+    [Fact]
+    public void MemberAnalystRole_AllowsIsolateReleaseStatusAndReplaceButTheTable()
+    {
+        var statements = AnalystStatements();
+
+        var allowed = statements.Where(s => (string?)s["Effect"] == "Allow").SelectMany(s => Strings(s["Action"])).Distinct().Order();
+
+        Assert.Equal(
+            RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).Concat(RequiredActions.Replace).Distinct().Where(a => !a.StartsWith("dynamodb:", StringComparison.Ordinal)).Order(),
+            allowed);
+        Assert.Contains(statements, s => (string?)s["Sid"] == "DenyWritingOntoStackRoles");
+        var everyResource = statements.Where(s => s["Resource"]!.ToJsonString() is "\"*\"" or "[\"*\"]");
+        Assert.All(everyResource.SelectMany(s => Strings(s["Action"])), action => Assert.Contains(":Describe", action, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MemberAnalystRole_PassesTheIsolationRoleAndTheRestoredRolesToEc2Only()
+    {
+        var passRole = AnalystStatements().Where(s => Strings(s["Action"]).Contains("iam:PassRole")).ToList();
+
+        Assert.Equal(["PassIsolationRoleToEc2", "PassRestoredRolesToEc2"], passRole.Select(s => (string?)s["Sid"]).Order());
+        Assert.All(passRole, s => Assert.Equal(("iam:PassRole", "ec2.amazonaws.com"), ((string?)s["Action"], (string?)s["Condition"]!["StringEquals"]!["iam:PassedToService"])));
+        // The restored roles: the pattern isolation revokes (revocableRoles), which the original profile's role is in.
+        Assert.EndsWith(":role/*", Joined(passRole.Single(s => (string?)s["Sid"] == "PassRestoredRolesToEc2")["Resource"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MemberAnalystRole_TagChangesConditioned()
+    {
+        var statements = AnalystStatements();
+
+        var deleteTags = statements.Single(s => Strings(s["Action"]).Contains("ec2:DeleteTags"));
+        Assert.Equal("""{"ForAllValues:StringLike":{"aws:TagKeys":["ec2-isolation","ec2-isolation:*"]}}""", deleteTags["Condition"]!.ToJsonString());
+        var onLaunch = statements.Single(s => (string?)s["Sid"] == "TagOnLaunch");
+        Assert.Equal(("ec2:CreateTags", """{"StringEquals":{"ec2:CreateAction":"RunInstances"}}"""), ((string?)onLaunch["Action"], onLaunch["Condition"]!.ToJsonString()));
+        var launch = statements.Single(s => Strings(s["Action"]).Contains("ec2:RunInstances"));
+        Assert.Contains(launch["Resource"]!.AsArray(), r => Joined(r).EndsWith("::image/*", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MemberStack_OutputsTheAnalystRoleNameForTheCli()
+    {
+        var output = stacks.Member.Json["Outputs"]!["AnalystRoleName"]!;
+
+        Assert.Equal("ec2-isolation/ec2-isolation-analyst-{\"Ref\":\"AWS::Region\"}", Joined(output["Value"]));
+    }
+
+    [Fact]
+    public void MemberStack_NoAnalystPrincipals_NoAnalystRole()
+    {
+        JsiiNode.SilenceVersionWarnings();
+        var template = Template.FromStack(Ec2IsolationApp.AddMemberStack(new App(), SynthesizedStacks.MemberSettings with { AnalystPrincipalArns = [] }));
+
+        template.ResourceCountIs("AWS::IAM::Role", 3);
+        Assert.Empty(template.FindOutputs("AnalystRoleName"));
+        Assert.Single(stacks.Member.Resources("AWS::IAM::Role").Values, r => Joined(r["Properties"]!["RoleName"]).StartsWith("ec2-isolation-analyst-", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("arn:aws:iam::111111111111:role/SecurityAnalyst")]
+    [InlineData("arn:aws:iam::999999999999:user/analyst")]
+    [InlineData("SecurityAnalyst")]
+    public void FromContext_AnalystPrincipalNotARoleOfTheCentralAccount_NamesTheKey(string arn)
+    {
+        var context = new Dictionary<string, object>
+        {
+            ["mode"] = "member",
+            ["centralAccount"] = SynthesizedStacks.CentralAccount,
+            ["organizationId"] = SynthesizedStacks.OrganizationId,
+            ["analystPrincipalArns"] = $"arn:aws:iam::{SynthesizedStacks.CentralAccount}:role/SecurityAnalyst,{arn}",
+        };
+
+        JsiiNode.SilenceVersionWarnings();
+        var error = Assert.Throws<InvalidRequestException>(() => DeploymentSettings.FromContext(new App(new AppProps { Context = context }).Node));
+
+        Assert.Contains("analystPrincipalArns must be role ARNs of centralAccount", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -125,6 +217,9 @@ public sealed class OrganizationTests(SynthesizedStacks stacks)
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
+
+    private IReadOnlyList<JsonNode> AnalystStatements() =>
+        [.. Role(stacks.Member, "ec2-isolation-analyst-")["Policies"]!.AsArray().Single(p => (string?)p!["PolicyName"] == "analyst")!["PolicyDocument"]!["Statement"]!.AsArray().Select(s => s!)];
 
     /// <summary>The bus members forward to (the result bus has a name of CloudFormation's).</summary>
     private static IEnumerable<JsonNode> OrganizationBuses(StackTemplate stack) =>

@@ -56,13 +56,18 @@ public sealed class SynthesizedStacks : IDisposable
         MemberExternalId = "isolation-2026",
     };
 
-    /// <summary>The member accounts' StackSet template (`-c mode=member`).</summary>
+    /// <summary>The analysts' roles in the security account the member template's analyst role trusts.</summary>
+    public static IReadOnlyList<string> AnalystPrincipalArns { get; } =
+        [$"arn:aws:iam::{CentralAccount}:role/SecurityAnalyst", $"arn:aws:iam::{CentralAccount}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_IR_0123456789abcdef"];
+
+    /// <summary>The member accounts' StackSet template (`-c mode=member`), with an analyst role.</summary>
     public static DeploymentSettings MemberSettings { get; } = DeploymentSettings.Defaults with
     {
         MemberMode = true,
         CentralAccount = CentralAccount,
         OrganizationId = OrganizationId,
         MemberExternalId = "isolation-2026",
+        AnalystPrincipalArns = AnalystPrincipalArns,
     };
 
     private readonly string _codeFolder = StubCode.CreateFolder();

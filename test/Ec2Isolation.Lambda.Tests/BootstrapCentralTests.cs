@@ -76,6 +76,23 @@ public sealed class BootstrapCentralTests(MotoServer moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sweep_TaggedInstanceOfAMember_IsolatedInItsAccountAndNamedInTheResult()
+    {
+        var first = await MotoAccount.CreateMemberAsync(moto, First);
+        _ = await MotoAccount.CreateMemberAsync(moto, Second);
+        var instance = await first.Network.RunInstanceAsync([await first.Network.CreateGroupAsync("app")]);
+        await first.Ec2.CreateTagsAsync(new() { Resources = [instance.InstanceId], Tags = [new(_central.Settings.TriggerTagKey, _central.Settings.TriggerTagValue)] });
+
+        var result = await InvokeAsync(SampleEvents.Load(SampleEvents.ScheduledSweep));
+
+        var swept = Assert.Single(result.GetProperty("instances").EnumerateArray());
+        Assert.Equal(
+            (instance.InstanceId, First, "isolated"),
+            (swept.GetProperty("instanceId").GetString(), swept.GetProperty("account").GetString(), swept.GetProperty("outcome").GetString()));
+        Assert.Equal(IsolationStatus.Isolated, (await _central.ReadRecordAsync(instance.InstanceId, First))!.Status);
+    }
+
+    [Fact]
     public async Task TagChange_OwnAccount_NoStsCallBeforeContainment()
     {
         var app = await _central.Network.CreateGroupAsync("app");

@@ -13,7 +13,7 @@ namespace Ec2Isolation.Core.Events;
 /// </summary>
 /// <param name="EventKind">tag-change, guardduty-finding or sweep.</param>
 /// <param name="SourceEventId">The id of the EventBridge event handled.</param>
-/// <param name="Account">The account of the event, and of every instance in it.</param>
+/// <param name="Account">The account of the event; each instance's own is <see cref="InstanceOutcome.Account"/> (a central sweep's are in member accounts too).</param>
 /// <param name="Region">The region of the event, and of every instance in it.</param>
 /// <param name="Action">An <see cref="Outcomes"/> value for one instance, or (sweep) swept.</param>
 /// <param name="Message">One sentence for people.</param>
@@ -39,6 +39,9 @@ public sealed record EventResult(
 /// <param name="Message">One sentence for people.</param>
 public sealed record InstanceOutcome(string InstanceId, string Outcome, string Message)
 {
+    /// <summary>The account the instance is in: the event's, except in a central sweep, which visits member accounts too.</summary>
+    public string? Account { get; init; }
+
     /// <summary>The incident the isolation is recorded under.</summary>
     public string? IncidentId { get; init; }
 
@@ -66,6 +69,7 @@ public sealed record InstanceOutcome(string InstanceId, string Outcome, string M
         ArgumentNullException.ThrowIfNull(record);
         return new(record.InstanceId, outcome, message)
         {
+            Account = record.AccountId,
             IncidentId = record.IncidentId,
             CompletedSteps = [.. record.CompletedSteps],
             QuarantineGroupId = record.Artifacts.QuarantineGroupId,

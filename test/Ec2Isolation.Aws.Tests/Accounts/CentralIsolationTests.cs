@@ -58,6 +58,28 @@ public sealed class CentralIsolationTests(MotoServer moto) : MotoAccountTests(mo
     }
 
     [Fact]
+    public async Task HandleAsync_CentralSweep_IsolatesATaggedInstanceOfAMemberWhoseEventWasLost()
+    {
+        var first = await MotoAccount.CreateMemberAsync(Moto, First);
+        var second = await MotoAccount.CreateMemberAsync(Moto, Second);
+        var tagged = await first.Network.RunInstanceAsync([await first.Network.CreateGroupAsync("app")]);
+        var app = await second.Network.CreateGroupAsync("app");
+        var untagged = await second.Network.RunInstanceAsync([app]);
+        await first.Ec2.CreateTagsAsync(new() { Resources = [tagged.InstanceId], Tags = [new(Account.Settings.TriggerTagKey, Account.Settings.TriggerTagValue)] });
+        await using var central = Central(First, Second);
+
+        // The scheduled event comes from the central account; no tag-change event of the member ever arrived.
+        var result = await central.GetRequiredService<IIsolationEventProcessor>().HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), CancellationToken.None);
+
+        Assert.Equal("swept", result.Action);
+        Assert.Equal([(tagged.InstanceId, First, "isolated")], result.Instances.Select(i => (i.InstanceId, i.Account, i.Outcome)));
+        var quarantine = await first.GroupAsync(Account.Settings.QuarantineGroupName);
+        Assert.All(await first.EniGroupsAsync(tagged), groups => Assert.Equal([quarantine.GroupId], groups));
+        Assert.Equal(IsolationStatus.Isolated, (await Account.ReadRecordAsync(tagged.InstanceId, First))!.Status);
+        Assert.All(await second.EniGroupsAsync(untagged), groups => Assert.Equal([app], groups));
+    }
+
+    [Fact]
     public async Task HandleAsync_AccountNotAllowListed_RefusedAndNothingChanged()
     {
         var outsider = await MotoAccount.CreateMemberAsync(Moto, Outsider);

@@ -33,13 +33,11 @@ public sealed class CentralEventTests
         }
     }
 
-    private IsolationEventProcessor CreateSut(params string[] allowed) => new(
-        FakeAccounts.Router(
-            Services(FakeCloud.AccountId),
-            new AccountSettings("ec2-isolation-member", allowed.ToHashSet(), ExternalId: null),
-            Services),
-        _settings,
-        _log);
+    private IsolationEventProcessor CreateSut(params string[] allowed)
+    {
+        var central = _settings with { Accounts = new AccountSettings("ec2-isolation-member", allowed.ToHashSet(), ExternalId: null) };
+        return new(FakeAccounts.Router(Services(FakeCloud.AccountId), central.Accounts, Services), central, _log);
+    }
 
     private AccountServices Services(string accountId)
     {
@@ -89,5 +87,61 @@ public sealed class CentralEventTests
         await CreateSut(First).HandleAsync(EventOf(SampleEvents.TagChange, Second), CancellationToken.None);
 
         Assert.DoesNotContain(_log.Lines, line => line.Level >= LogLevel.Information && line.Message.Contains("isolat", StringComparison.OrdinalIgnoreCase));
+    }
+    [Fact]
+    public async Task HandleAsync_SweepWithAllowList_IsolatesTaggedInstancesInEveryAccount()
+    {
+        foreach (var cloud in _clouds.Values)
+        {
+            cloud.Instances[InstanceId].Tags[_settings.TriggerTagKey] = _settings.TriggerTagValue;
+        }
+
+        _clouds[Second].AddInstance("i-0fedcba9876543210", "vpc-1");
+        var result = await CreateSut(First, Second).HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), CancellationToken.None);
+
+        Assert.Equal("swept", result.Action);
+        Assert.Equal(
+            [(InstanceId, First, "isolated"), (InstanceId, FakeCloud.AccountId, "isolated"), (InstanceId, Second, "isolated")],
+            result.Instances.Select(i => (i.InstanceId, i.Account, i.Outcome)));
+        Assert.All(_clouds.Values, cloud => Assert.Equal(IsolationStatus.Isolated, cloud.StoredRecord(InstanceId)!.Status));
+        Assert.Null(_clouds[Second].StoredRecord("i-0fedcba9876543210"));
+        Assert.Contains("in 3 account(s)", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_SweepWithAMemberNotReachable_SweepsTheOthersThenFailsLoudly()
+    {
+        foreach (var cloud in _clouds.Values)
+        {
+            cloud.Instances[InstanceId].Tags[_settings.TriggerTagKey] = _settings.TriggerTagValue;
+        }
+
+        // What the member credentials throw when the role cannot be assumed (no member stack there yet).
+        _clouds[First].BeforeCall = _ => throw new InvalidOperationException("The member role could not be assumed: AccessDenied");
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(
+            () => CreateSut(First, Second).HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), CancellationToken.None));
+
+        Assert.Contains($"account {First} could not be swept: The member role could not be assumed: AccessDenied", error.Message, StringComparison.Ordinal);
+        Assert.Contains("1 account(s) could not be swept", error.Message, StringComparison.Ordinal);
+        Assert.Equal(IsolationStatus.Isolated, _clouds[FakeCloud.AccountId].StoredRecord(InstanceId)!.Status);
+        Assert.Equal(IsolationStatus.Isolated, _clouds[Second].StoredRecord(InstanceId)!.Status);
+        Assert.Contains(_log.Lines, line => line.Level == LogLevel.Error && line.Message.Contains(First, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task HandleAsync_SweepWithAnyAccount_SweepsItsOwnAccountOnlyAndSaysSo()
+    {
+        foreach (var cloud in _clouds.Values)
+        {
+            cloud.Instances[InstanceId].Tags[_settings.TriggerTagKey] = _settings.TriggerTagValue;
+        }
+
+        var result = await CreateSut(AccountSettings.AnyAccount).HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), CancellationToken.None);
+
+        Assert.Equal([(InstanceId, FakeCloud.AccountId, "isolated")], result.Instances.Select(i => (i.InstanceId, i.Account, i.Outcome)));
+        Assert.Empty(_clouds[First].Calls);
+        Assert.Empty(_clouds[Second].Calls);
+        Assert.Contains(_log.Lines, line => line.Level == LogLevel.Warning && line.Message.Contains("EC2ISOLATION_ALLOWED_ACCOUNTS=*", StringComparison.Ordinal));
     }
 }

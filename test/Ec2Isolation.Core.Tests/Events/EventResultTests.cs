@@ -45,7 +45,7 @@ public sealed class EventResultTests
             ["schemaVersion", "eventKind", "sourceEventId", "account", "region", "action", "message", "instances"],
             Names(json));
         Assert.Equal(
-            ["instanceId", "outcome", "message", "incidentId", "completedSteps", "quarantineGroupId", "snapshotIds", "releaseCommand"],
+            ["instanceId", "outcome", "message", "account", "incidentId", "completedSteps", "quarantineGroupId", "snapshotIds", "releaseCommand"],
             Names(json["instances"]![0]!));
         var record = _cloud.StoredRecord(InstanceId)!;
         AssertJson(
@@ -62,6 +62,7 @@ public sealed class EventResultTests
                 "instanceId": "{{InstanceId}}",
                 "outcome": "isolated",
                 "message": "{{InstanceId}} is isolated (incident {{record.IncidentId}}).",
+                "account": "123456789012",
                 "incidentId": "{{record.IncidentId}}",
                 "completedSteps": {{JsonSerializer.Serialize(record.CompletedSteps)}},
                 "quarantineGroupId": "{{record.Artifacts.QuarantineGroupId}}",
@@ -88,6 +89,7 @@ public sealed class EventResultTests
               "instanceId": "i-0123456789abcdef0",
               "outcome": "already-isolated",
               "message": "was already isolated",
+              "account": "123456789012",
               "incidentId": "INC-1",
               "completedSteps": ["network", "credentials"],
               "quarantineGroupId": "sg-quarantine",
@@ -105,7 +107,7 @@ public sealed class EventResultTests
         var json = await HandleAsync(SampleEvents.TagChange, "i-0000000000000000a");
 
         var instance = json["instances"]![0]!;
-        Assert.Equal(["instanceId", "outcome", "message", "error"], Names(instance));
+        Assert.Equal(["instanceId", "outcome", "message", "account", "error"], Names(instance));
         Assert.Equal(("refused", "refused"), ((string?)json["action"], (string?)instance["outcome"]));
     }
 

@@ -268,6 +268,6 @@ public sealed class IsolationEventProcessorTests
         Assert.Contains("1 of 2", error.Message, StringComparison.Ordinal);
         Assert.Equal(IsolationStatus.Isolated, _cloud.StoredRecord(InstanceId)!.Status);
         Assert.Equal(IsolationStatus.Isolating, _cloud.StoredRecord("i-0fedcba9876543210")!.Status);
-        Assert.Contains("i-0fedcba9876543210: Isolation of i-0fedcba9876543210 failed at step 'network'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("123456789012/i-0fedcba9876543210: Isolation of i-0fedcba9876543210 failed at step 'network'", error.Message, StringComparison.Ordinal);
     }
 }
