@@ -26,6 +26,12 @@ internal sealed class RunContext
 
     public IsolationRecord Record => Lease.Record;
 
+    /// <summary>
+    /// True once this run has read (and recorded) the attachments itself: until a step changes one of them, they are
+    /// the current state too. Attachments an earlier run recorded may have changed since.
+    /// </summary>
+    public bool AttachmentsReadThisRun { get; private set; }
+
     public string InstanceId => Record.InstanceId;
 
     public string StatusTag(string name) => Settings.StatusTagPrefix + name;
@@ -44,6 +50,8 @@ internal sealed class RunContext
         {
             return recorded;
         }
+
+        AttachmentsReadThisRun = true;
 
         var profile = Apis.Ec2.DescribeProfileAssociationAsync(InstanceId, cancellationToken);
         var protection = Apis.Ec2.DescribeProtectionAsync(InstanceId, cancellationToken);

@@ -246,6 +246,45 @@ public sealed class IsolationServiceTests
     }
 
     [Fact]
+    public async Task IsolateAsync_FreshRun_ProfileSwappedFromTheAssociationJustRecorded()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Single(_cloud.Calls, call => call == "DescribeIamInstanceProfileAssociations");
+        Assert.Equal(FakeCloud.IsolationProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_RunDiesAfterSwappingTheProfile_RerunReadsTheAssociationAgainAndSwapsOnce()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
+        var before = Snapshot();
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "PutItem" && _cloud.Calls.Contains("ReplaceIamInstanceProfileAssociation"))
+            {
+                throw new InvalidOperationException("killed");
+            }
+        };
+        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+        _cloud.BeforeCall = null;
+        _time.Advance(_settings.LeaseDuration);
+        _cloud.Calls.Clear();
+
+        var rerun = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        // The recorded association is the original one, no longer the current one: the rerun must read it.
+        Assert.Equal(IsolationOutcome.Isolated, rerun.Outcome);
+        Assert.Contains("DescribeIamInstanceProfileAssociations", _cloud.Calls);
+        Assert.DoesNotContain(_cloud.Calls, call => call is "ReplaceIamInstanceProfileAssociation" or "AssociateIamInstanceProfile");
+        Assert.Equal(FakeCloud.IsolationProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
     public async Task IsolateAsync_LoadBalancerLookupFails_NetworkContainedAndNothingElseChanged()
     {
         _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);

@@ -12,8 +12,12 @@ internal sealed class InstanceProfileStep : IIsolationStep
     {
         var ec2 = context.Apis.Ec2;
         var isolationProfile = context.Settings.RequireIsolationInstanceProfile();
-        await context.RecordedAttachmentsAsync(cancellationToken);
-        var current = await ec2.DescribeProfileAssociationAsync(context.InstanceId, cancellationToken);
+        var attachments = await context.RecordedAttachmentsAsync(cancellationToken);
+        // The first step after the network: attachments read by this run are current, which saves a round trip before
+        // the credentials are swapped; recorded by an earlier run, the association may have changed since.
+        var current = context.AttachmentsReadThisRun
+            ? attachments.InstanceProfile
+            : await ec2.DescribeProfileAssociationAsync(context.InstanceId, cancellationToken);
         if (current is not null && ProfilesMatch(current.InstanceProfileArn, isolationProfile))
         {
             context.Record.Artifacts.IsolationProfileAssociationId = current.AssociationId;
