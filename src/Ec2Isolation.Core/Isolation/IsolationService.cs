@@ -88,7 +88,7 @@ public sealed class IsolationService(
         {
             { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Resume(resumed, instance, run.Logger),
             { Status: IsolationStatus.Releasing } releasing => Reisolate(releasing),
-            _ => NewRecord(request, instance, state.Record, await requestedBy),
+            _ => NewRecord(request, RequireNoIsolationWithoutRecord(instance, state.Groups), state.Record, await requestedBy),
         };
 
         if (request.FindingId is { } findingId && !record.FindingIds.Contains(findingId))
@@ -302,6 +302,28 @@ public sealed class IsolationService(
         { VpcId: null } => throw new InvalidRequestException($"Instance {instanceId} is not in a VPC; nothing was changed."),
         _ => instance,
     };
+
+    /// <summary>
+    /// An instance that shows an isolation (an ENI in an isolation group, or the status tag) while the table holds no
+    /// record of one in force (a record table replaced and not yet migrated, or a record deleted): a new record would
+    /// take the isolated configuration for the original one, and a release would then restore the isolation. Fails,
+    /// loudly and with nothing changed, until the record is back.
+    /// </summary>
+    private InstanceDescription RequireNoIsolationWithoutRecord(InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups)
+    {
+        var isolationGroups = groups.Where(g => g.VpcId == instance.VpcId).ToDictionary(g => g.GroupId, g => g.GroupName);
+        var statusTag = settings.StatusTagPrefix + "status";
+        var signs = instance.NetworkInterfaces
+            .SelectMany(eni => eni.GroupIds.Where(isolationGroups.ContainsKey).Select(g => $"{eni.NetworkInterfaceId} is in {isolationGroups[g]} ({g})"))
+            .Concat(instance.Tags.TryGetValue(statusTag, out var status) ? [$"it is tagged {statusTag}={status}"] : Array.Empty<string>())
+            .ToList();
+        return signs.Count == 0
+            ? instance
+            : throw new InvalidOperationException(
+                $"{instance.InstanceId} shows an isolation ({string.Join("; ", signs)}), but table {settings.TableName} holds no record of one in force, "
+                + "so its original configuration is not known here. If the stack moved to a new record table, copy the old one's records first "
+                + "(ec2-isolation records migrate --from OLD_TABLE; docs/many-accounts.md); otherwise restore the instance by hand. Nothing was changed.");
+    }
 
     /// <summary>
     /// True when an ENI of an instance whose network step completed is not in the quarantine group alone: one was

@@ -65,6 +65,9 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         return instance;
     }
 
+    /// <summary>Removes a record, as a table replaced and not yet migrated would lack it.</summary>
+    public void ForgetRecord(string instanceId) => _records.Remove(instanceId);
+
     public IsolationRecord? StoredRecord(string instanceId)
     {
         lock (_lock)

@@ -391,6 +391,31 @@ public sealed class IsolationServiceTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task IsolateAsync_IsolatedButTheTableHasNoRecord_FailsAndChangesNothing(bool statusTagged)
+    {
+        _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        _cloud.ForgetRecord(InstanceId);
+        if (!statusTagged)
+        {
+            // Only the network step's mark is left, as after a run that stopped early.
+            _cloud.Instances[InstanceId].Tags.Remove(_settings.StatusTagPrefix + "status");
+        }
+
+        _cloud.Calls.Clear();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Contains("holds no record", error.Message, StringComparison.Ordinal);
+        Assert.Contains("records migrate", error.Message, StringComparison.Ordinal);
+        Assert.Contains(statusTagged ? "status=isolated" : "ec2-isolation-quarantine", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Mutations);
+        Assert.Null(_cloud.StoredRecord(InstanceId));
+    }
+
+    [Theory]
     [InlineData("i-0123")]
     [InlineData("i-0123456789ABCDEF0")]
     [InlineData("sg-0123456789abcdef0")]
