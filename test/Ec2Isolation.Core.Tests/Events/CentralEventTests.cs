@@ -1,13 +1,10 @@
 using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
-using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
-using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Tests.Fakes;
 using Ec2Isolation.TestSupport;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ec2Isolation.Core.Tests.Events;
@@ -39,13 +36,7 @@ public sealed class CentralEventTests
         return new(FakeAccounts.Router(Services(FakeCloud.AccountId), central.Accounts, Services), central, _log);
     }
 
-    private AccountServices Services(string accountId)
-    {
-        var cloud = _clouds[accountId];
-        return FakeAccounts.Services(
-            new IsolationService(new AwsApis(cloud, cloud, cloud, cloud, cloud), cloud, cloud, _settings, FakeAccounts.Region, _time, NullLogger<IsolationService>.Instance),
-            cloud);
-    }
+    private AccountServices Services(string accountId) => FakeAccounts.Services(_clouds[accountId], _settings, _time);
 
     /// <summary>A sample event of another account, and region when given.</summary>
     private static string EventOf(string sample, string accountId, string region = FakeAccounts.Region) =>

@@ -2,13 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
-using Ec2Isolation.Core.Isolation;
-using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Tests.Fakes;
 using Ec2Isolation.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Moq;
 
 namespace Ec2Isolation.Core.Tests.Events;
 
@@ -27,14 +24,8 @@ public sealed class EventResultTests
 
     public EventResultTests() => _cloud.AddInstance(InstanceId, "vpc-1");
 
-    private IsolationEventProcessor CreateSut() => new(
-        FakeAccounts.Router(FakeAccounts.Services(
-            new IsolationService(
-                new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
-                NullLogger<IsolationService>.Instance),
-            _cloud)),
-        _settings,
-        NullLogger<IsolationEventProcessor>.Instance);
+    private IsolationEventProcessor CreateSut() =>
+        new(FakeAccounts.Router(FakeAccounts.Services(_cloud, _settings, _time)), _settings, NullLogger<IsolationEventProcessor>.Instance);
 
     [Fact]
     public async Task ToJson_InstanceIsolated_ExactFieldNamesAndTheRecordsFacts()

@@ -2,10 +2,8 @@ using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
-using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Tests.Fakes;
 using Ec2Isolation.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ec2Isolation.Core.Tests.Events;
@@ -32,9 +30,7 @@ public sealed class HostileEventTests
     {
         _cloud.AddInstance(InstanceId, "vpc-1");
         _cloud.AddInstance(IsolatedInstanceId, "vpc-1", enis: 2, profileArn: "arn:aws:iam::123456789012:instance-profile/app");
-        _service = new IsolationService(
-            new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), _cloud, _cloud, _settings, "us-east-1",
-            new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero)), NullLogger<IsolationService>.Instance);
+        _service = FakeAccounts.Service(_cloud, _settings, new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero)));
     }
 
     public static TheoryData<string> Corpus() => [.. HostileEvents.Names];

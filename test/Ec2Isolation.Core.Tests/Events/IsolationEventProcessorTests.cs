@@ -3,12 +3,10 @@ using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
-using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Tests.Fakes;
 using Ec2Isolation.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Moq;
 
 namespace Ec2Isolation.Core.Tests.Events;
 
@@ -23,9 +21,7 @@ public sealed class IsolationEventProcessorTests
 
     public IsolationEventProcessorTests() => _cloud.AddInstance(InstanceId, "vpc-1");
 
-    private IsolationService Service => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
-        NullLogger<IsolationService>.Instance);
+    private IsolationService Service => FakeAccounts.Service(_cloud, _settings, _time);
 
     private IsolationEventProcessor CreateSut() =>
         new(FakeAccounts.Router(FakeAccounts.Services(Service, _cloud)), _settings, NullLogger<IsolationEventProcessor>.Instance);

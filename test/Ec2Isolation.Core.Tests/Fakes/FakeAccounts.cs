@@ -1,5 +1,7 @@
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Replacement;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,6 +15,13 @@ internal static class FakeAccounts
     public const string Region = "us-east-1";
 
     public static AccountServices Services(IIsolationService isolation, FakeCloud cloud) => new(isolation, cloud, Mock.Of<IReplacementService>());
+
+    /// <summary>The services of one fake cloud's account: the engine over it, the cloud its own dry-run probe.</summary>
+    public static AccountServices Services(FakeCloud cloud, IsolationSettings settings, TimeProvider time) => Services(Service(cloud, settings, time), cloud);
+
+    /// <summary>The engine over one fake cloud, the cloud its own dry-run probe and caller.</summary>
+    public static IsolationService Service(FakeCloud cloud, IsolationSettings settings, TimeProvider time) =>
+        new(new AwsApis(cloud, cloud, cloud, cloud, cloud), cloud, cloud, settings, Region, time, NullLogger<IsolationService>.Instance);
 
     /// <param name="members">Builds a member's services; none expected when null.</param>
     public static AccountRouter Router(
