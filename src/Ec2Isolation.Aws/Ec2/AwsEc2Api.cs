@@ -59,6 +59,7 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
             Tags = (instance.Tags ?? []).ToDictionary(tag => tag.Key, tag => tag.Value),
             SubnetId = instance.SubnetId,
             InstanceType = instance.InstanceType?.Value,
+            UsesIpv6 = (instance.NetworkInterfaces ?? []).Exists(eni => eni.Ipv6Addresses is { Count: > 0 } || eni.Ipv6Prefixes is { Count: > 0 }),
         };
     }
 
@@ -137,13 +138,13 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
     /// not an error here.
     /// </remarks>
     public Task AuthorizeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
-        EachRuleAsync(rules, "InvalidPermission.Duplicate", async permissions => direction == RuleDirection.Ingress
+        ChangeRulesAsync(rules, "InvalidPermission.Duplicate", async permissions => direction == RuleDirection.Ingress
             ? await ec2.AuthorizeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
             : (AmazonWebServiceResponse)await ec2.AuthorizeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
 
     /// <remarks>One rule per call, like <see cref="AuthorizeAsync"/>: a rule that is already gone is not an error.</remarks>
     public Task RevokeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
-        EachRuleAsync(rules, "InvalidPermission.NotFound", async permissions => direction == RuleDirection.Ingress
+        ChangeRulesAsync(rules, "InvalidPermission.NotFound", async permissions => direction == RuleDirection.Ingress
             ? await ec2.RevokeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
             : (AmazonWebServiceResponse)await ec2.RevokeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
 
@@ -337,17 +338,30 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         }
     }
 
-    private Task EachRuleAsync(IReadOnlyList<SecurityGroupRule> rules, string toleratedErrorCode, Func<List<IpPermission>, Task<AmazonWebServiceResponse>> call) =>
-        Task.WhenAll(rules.Select(async rule =>
+    /// <summary>
+    /// All the rules in one call. EC2 fails the whole call when one rule is already there (authorize) or, in some cases,
+    /// not there (revoke): then one call per rule, each ignoring that error, so that the others still take effect.
+    /// </summary>
+    private async Task ChangeRulesAsync(IReadOnlyList<SecurityGroupRule> rules, string toleratedErrorCode, Func<List<IpPermission>, Task<AmazonWebServiceResponse>> call)
+    {
+        async Task<bool> TryAsync(IReadOnlyList<SecurityGroupRule> batch)
         {
             try
             {
-                await MutateAsync(() => call([ToPermission(rule)]));
+                await MutateAsync(() => call([.. batch.Select(ToPermission)]));
+                return true;
             }
             catch (AmazonEC2Exception e) when (e.ErrorCode == toleratedErrorCode)
             {
+                return false;
             }
-        }));
+        }
+
+        if (!await TryAsync(rules) && rules.Count > 1)
+        {
+            await Task.WhenAll(rules.Select(rule => TryAsync([rule])));
+        }
+    }
 
     private async Task ModifyInstanceAsync(string instanceId, ModifyInstanceAttributeRequest request, CancellationToken cancellationToken)
     {

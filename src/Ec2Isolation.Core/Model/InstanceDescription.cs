@@ -14,6 +14,9 @@ public sealed record InstanceDescription
     public string? SubnetId { get; init; }
     public string? InstanceType { get; init; }
 
+    /// <summary>True when an ENI of the instance has an IPv6 address or prefix: it may have flows over IPv6.</summary>
+    public bool UsesIpv6 { get; init; }
+
     public bool IsGone => State is "terminated" or "shutting-down";
 
     /// <summary>

@@ -40,7 +40,6 @@ public static class IsolationCalls
         "ec2:CreateSecurityGroup",
         "ec2:AuthorizeSecurityGroupIngress",
         "ec2:RevokeSecurityGroupEgress",
-        "ec2:AuthorizeSecurityGroupEgress",
         "ec2:ModifyNetworkInterfaceAttribute",
         "ec2:DescribeNetworkInterfaces",
         "ec2:DescribeInstanceAttribute",
@@ -72,7 +71,6 @@ public static class IsolationCalls
         new("ec2:CreateSecurityGroup", "ec2:CreateSecurityGroup", StepNames.Network),
         new("ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupIngress", StepNames.Network),
         new("ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", StepNames.Network),
-        new("ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupEgress", StepNames.Network),
         new("ec2:ModifyNetworkInterfaceAttribute", "ec2:ModifyNetworkInterfaceAttribute", StepNames.Network),
         new("ec2:ReplaceIamInstanceProfileAssociation", "ec2:ReplaceIamInstanceProfileAssociation", StepNames.InstanceProfile),
         new("iam:PutRolePolicy", "iam:PutRolePolicy", StepNames.CredentialRevocation),
@@ -92,14 +90,14 @@ public static class IsolationCalls
     public static IReadOnlyList<IsolationCall> StepOpenings { get; } =
     [
         Mutations[0],
-        Mutations[5],
+        Mutations[4],
         new("iam:GetInstanceProfile", "iam:GetInstanceProfile", StepNames.CredentialRevocation),
+        Mutations[6],
         Mutations[7],
         Mutations[8],
         Mutations[9],
-        Mutations[10],
         new("ec2:DescribeSnapshots", "ec2:DescribeSnapshots", StepNames.Snapshots),
-        Mutations[12],
+        Mutations[11],
     ];
 
     public static IsolationCall Mutation(string name) => Mutations.Single(call => call.Name == name);

@@ -377,6 +377,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
                 Tags = new Dictionary<string, string>(instance.Tags),
                 SubnetId = instance.SubnetId,
                 InstanceType = instance.InstanceType,
+                UsesIpv6 = instance.DualStack,
             };
         }
     }

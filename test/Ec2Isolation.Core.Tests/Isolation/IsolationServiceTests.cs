@@ -91,6 +91,40 @@ public sealed class IsolationServiceTests
         Assert.Equal(everything.ToHashSet(), allTraffic.Egress.ToHashSet());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task IsolateAsync_NewVpc_EachGroupsRulesSetInOneCall(bool dualStack)
+    {
+        _cloud.AddInstance(InstanceId, VpcId, dualStack: dualStack);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        // The new groups' default egress (0.0.0.0/0, and ::/0 in a VPC with IPv6) is what the all-traffic group needs:
+        // one authorize for its ingress, one revoke for the quarantine group's egress, nothing else.
+        string[] ruleCalls = ["AuthorizeIngress", "AuthorizeEgress", "RevokeIngress", "RevokeEgress"];
+        Assert.Equal(["AuthorizeIngress", "RevokeEgress"], _cloud.Calls.Where(ruleCalls.Contains).Order(StringComparer.Ordinal));
+        Assert.Equal(2, _cloud.Calls.Count(call => call == "CreateSecurityGroup"));
+        Assert.Empty(_cloud.Groups.Single(g => g.Name == _settings.QuarantineGroupName).Egress);
+    }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 1)]
+    public async Task IsolateAsync_AllTrafficGroupWithoutIpv6Egress_AddedOnlyForAnInstanceWithIpv6(bool dualStack, int egressAuthorizations)
+    {
+        _cloud.AddInstance(InstanceId, VpcId, dualStack: dualStack);
+        var allTraffic = new FakeGroup { GroupId = "sg-a", Name = _settings.AllTrafficGroupName, VpcId = VpcId };
+        allTraffic.Ingress.AddRange([SecurityGroupRule.AllTraffic("0.0.0.0/0"), SecurityGroupRule.AllTraffic("::/0")]);
+        allTraffic.Egress.Add(SecurityGroupRule.AllTraffic("0.0.0.0/0"));
+        _cloud.Groups.Add(allTraffic);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(egressAuthorizations, _cloud.Calls.Count(call => call == "AuthorizeEgress"));
+        Assert.Equal(dualStack, allTraffic.Egress.Contains(SecurityGroupRule.AllTraffic("::/0")));
+    }
+
     [Fact]
     public async Task IsolateAsync_DualStackVpc_QuarantineGroupKeepsNoIpv6Egress()
     {
