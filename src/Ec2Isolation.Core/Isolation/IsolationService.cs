@@ -11,11 +11,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Ec2Isolation.Core.Isolation;
 
 /// <summary>
-/// Isolates and releases instances. Reads what the network step needs in parallel, writes the record with the original
-/// network configuration, contains the network, then records the rest of the original configuration before any step
-/// changes it; applies the steps in order recording each as it completes, and never undoes a step on error: a failed
-/// run leaves a record that says what holds, and the next run finishes the job. Notifiers, when there are any, hear of
-/// the run in the background once the network is contained, and of its end; they never delay a step.
+/// Isolates and releases instances. Reads what the network step needs in parallel (the record only when the instance
+/// shows an isolation: a first isolation claims its new record with a write that fails, changing nothing, when one
+/// exists, and only then reads it and the instance again), writes the record with the original network configuration,
+/// contains the network, then records the rest of the original configuration before any step changes it; applies the
+/// steps in order recording each as it completes, and never undoes a step on error: a failed run leaves a record that
+/// says what holds, and the next run finishes the job. Notifiers, when there are any, hear of the run in the background
+/// once the network is contained, and of its end; they never delay a step.
 /// </summary>
 public sealed class IsolationService(
     AwsApis apis,
@@ -77,6 +79,18 @@ public sealed class IsolationService(
 
         var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
         var state = await BeforeAnyChangeAsync(() => InstanceState.ResolveAsync(run.Apis, instanceId, settings, forIsolation: true, cancellationToken));
+        RecordLease? lease = null;
+        if (state.Unmarked is { } unmarked)
+        {
+            lease = await TryClaimNewAsync(run, request, unmarked, requestedBy, cancellationToken);
+            if (lease is null)
+            {
+                // A record exists (released, left by a failed run before its network step, another run's) and nothing
+                // was changed: it decides, as when the instance shows an isolation, against the instance as it is now.
+                state = await BeforeAnyChangeAsync(() => state.WithRecordAsync(run.Apis, instanceId, cancellationToken));
+            }
+        }
+
         if (state.Record is { Status: IsolationStatus.Isolated } isolated && !NetworkDrifted(isolated, state.Instance))
         {
             Log.AlreadyIsolated(run.Logger, instanceId);
@@ -84,19 +98,8 @@ public sealed class IsolationService(
         }
 
         var instance = RequireLiveInstance(state.Instance, instanceId);
-        var record = state.Record switch
-        {
-            { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Resume(resumed, instance, run.Logger),
-            { Status: IsolationStatus.Releasing } releasing => Reisolate(releasing),
-            _ => NewRecord(request, RequireNoIsolationWithoutRecord(instance, state.Groups), state.Record, await requestedBy),
-        };
-
-        if (request.FindingId is { } findingId && !record.FindingIds.Contains(findingId))
-        {
-            record.FindingIds.Add(findingId);
-        }
-
-        var lease = await BeforeAnyChangeAsync(() => RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, state.Record, cancellationToken));
+        lease ??= await ClaimAsync(run, request, state.Record, instance, state.Groups, requestedBy, cancellationToken);
+        var record = lease.Record;
         if (record.CompletedSteps.Count > 0)
         {
             Log.IsolationResumed(run.Logger, instanceId, string.Join(", ", record.CompletedSteps));
@@ -162,6 +165,42 @@ public sealed class IsolationService(
         }
 
         return new IsolationResult(IsolationOutcome.Released, record, $"{instanceId} is released; its original configuration is restored.");
+    }
+
+    /// <summary>
+    /// An instance that shows no isolation is almost always isolated for the first time: its new record is claimed at
+    /// once, without reading the table first. Null, with nothing changed, when a record exists.
+    /// </summary>
+    private async Task<RecordLease?> TryClaimNewAsync(
+        Run run, IsolationRequest request, InstanceDescription instance, Task<string> requestedBy, CancellationToken cancellationToken)
+    {
+        var record = WithFinding(NewRecord(request, instance, earlier: null, await requestedBy), request);
+        return await BeforeAnyChangeAsync(() => RecordLease.TryCreateAsync(run.Apis.Records, time, settings.LeaseDuration, record, cancellationToken));
+    }
+
+    /// <summary>Claims what the record read, <paramref name="current"/>, leaves to do: finish it, isolate again, or start a new isolation.</summary>
+    private async Task<RecordLease> ClaimAsync(
+        Run run, IsolationRequest request, IsolationRecord? current, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups,
+        Task<string> requestedBy, CancellationToken cancellationToken)
+    {
+        var record = current switch
+        {
+            { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Resume(resumed, instance, run.Logger),
+            { Status: IsolationStatus.Releasing } releasing => Reisolate(releasing),
+            _ => NewRecord(request, RequireNoIsolationWithoutRecord(instance, groups), current, await requestedBy),
+        };
+        return await BeforeAnyChangeAsync(() => RecordLease.AcquireAsync(
+            run.Apis.Records, time, settings.LeaseDuration, WithFinding(record, request), current, cancellationToken));
+    }
+
+    private static IsolationRecord WithFinding(IsolationRecord record, IsolationRequest request)
+    {
+        if (request.FindingId is { } findingId && !record.FindingIds.Contains(findingId))
+        {
+            record.FindingIds.Add(findingId);
+        }
+
+        return record;
     }
 
     /// <summary>A failure while the run only reads says so: the caller must know that nothing was changed.</summary>
@@ -311,12 +350,7 @@ public sealed class IsolationService(
     /// </summary>
     private InstanceDescription RequireNoIsolationWithoutRecord(InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups)
     {
-        var isolationGroups = groups.Where(g => g.VpcId == instance.VpcId).ToDictionary(g => g.GroupId, g => g.GroupName);
-        var statusTag = settings.StatusTagPrefix + "status";
-        var signs = instance.NetworkInterfaces
-            .SelectMany(eni => eni.GroupIds.Where(isolationGroups.ContainsKey).Select(g => $"{eni.NetworkInterfaceId} is in {isolationGroups[g]} ({g})"))
-            .Concat(instance.Tags.TryGetValue(statusTag, out var status) ? [$"it is tagged {statusTag}={status}"] : Array.Empty<string>())
-            .ToList();
+        var signs = InstanceState.IsolationSigns(instance, groups, settings);
         return signs.Count == 0
             ? instance
             : throw new InvalidOperationException(

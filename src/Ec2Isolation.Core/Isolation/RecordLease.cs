@@ -33,14 +33,45 @@ internal sealed class RecordLease
         IRecordStore store, TimeProvider time, TimeSpan duration, IsolationRecord record, IsolationRecord? current, CancellationToken cancellationToken)
     {
         // current may be the very object being claimed (a resumed record): read its state before changing it.
-        var now = time.GetUtcNow();
         var expectedVersion = current?.Version;
-        if (current is { LeaseOwner: not null, LeaseExpiresAt: { } expires } && expires > now)
+        if (current is { LeaseOwner: not null, LeaseExpiresAt: { } expires } && expires > time.GetUtcNow())
         {
             throw new IsolationBusyException(
                 $"{record.InstanceId} is being worked on by another run until {expires:O}; nothing was changed. Check 'status' and retry after that time.");
         }
 
+        try
+        {
+            return await ClaimAsync(store, time, duration, record, expectedVersion, cancellationToken);
+        }
+        catch (RecordConflictException e)
+        {
+            throw new IsolationBusyException(
+                $"Another run claimed {record.InstanceId} at the same moment; nothing was changed by this run. ({e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// Claims <paramref name="record"/>, new, for this run with a write that requires there to be no record yet, without
+    /// reading first. Null when there is one: nothing was changed, and the caller reads it to decide.
+    /// </summary>
+    public static async Task<RecordLease?> TryCreateAsync(
+        IRecordStore store, TimeProvider time, TimeSpan duration, IsolationRecord record, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ClaimAsync(store, time, duration, record, expectedVersion: null, cancellationToken);
+        }
+        catch (RecordConflictException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<RecordLease> ClaimAsync(
+        IRecordStore store, TimeProvider time, TimeSpan duration, IsolationRecord record, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
         record.Version = (expectedVersion ?? 0) + 1;
         record.LeaseOwner = Guid.NewGuid().ToString("N");
         record.LeaseExpiresAt = now + duration;
@@ -49,11 +80,10 @@ internal sealed class RecordLease
         {
             await store.PutAsync(record, expectedVersion, cancellationToken);
         }
-        catch (RecordConflictException e)
+        catch (RecordConflictException)
         {
             record.Version = expectedVersion ?? 0;
-            throw new IsolationBusyException(
-                $"Another run claimed {record.InstanceId} at the same moment; nothing was changed by this run. ({e.Message})");
+            throw;
         }
 
         return new RecordLease(store, time, duration, record);

@@ -54,11 +54,14 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
         Assert.NotNull(record.LeaseOwner);
         Assert.True(record.LeaseExpiresAt > TimeProvider.System.GetUtcNow(), "the dead run's lease still holds");
 
-        // Within the lease, another run is turned away and changes nothing.
+        // Within the lease, another run is turned away and changes nothing. Before the network step the instance shows
+        // no isolation, so that run first tries to claim a new record: a write the existing record refuses.
         var mark = Scenario.Mark();
         var busy = await Scenario.RunCliAsync($"isolate {instance.InstanceId} -o json", ShortLease);
         Assert.Equal(3, busy.ExitCode);
-        Assert.DoesNotContain(Scenario.Since(mark), seen => seen.Request.IsMutation);
+        Assert.DoesNotContain(Scenario.Since(mark), seen => seen.Request.IsMutation && seen.Request.IamAction != "dynamodb:PutItem");
+        var held = (await Scenario.Account.ReadRecordAsync(instance.InstanceId))!;
+        Assert.Equal((record.Version, record.LeaseOwner), (held.Version, held.LeaseOwner));
 
         // Time passes: the lease expires. The program runs in a process of its own, whose clock a test cannot move, so
         // the stored expiry moves into the past instead; the record is otherwise as the dead run left it.

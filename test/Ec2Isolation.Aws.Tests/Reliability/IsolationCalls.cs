@@ -33,7 +33,6 @@ public static class IsolationCalls
     public static IReadOnlyList<string> Distinct { get; } =
     [
         "sts:GetCallerIdentity",
-        "dynamodb:GetItem",
         "ec2:DescribeInstances",
         "ec2:DescribeSecurityGroups",
         "dynamodb:PutItem",

@@ -247,8 +247,19 @@ public sealed class IsolationServiceTests
             or "DescribeAutoScalingInstances" or "DescribeTargetHealth");
         Assert.True(firstAttachmentRead > contained, string.Join(", ", calls));
         Assert.Equal(
-            ["DescribeInstances", "DescribeSecurityGroups", "GetItem", "PutItem"],
-            calls.Take(4).Order(StringComparer.Ordinal));
+            ["DescribeInstances", "DescribeSecurityGroups", "PutItem"],
+            calls.Take(3).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task IsolateAsync_FreshInstance_RecordClaimedWithoutReadingItFirst()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        Assert.DoesNotContain("GetItem", _cloud.Calls);
     }
 
     [Fact]
@@ -424,6 +435,20 @@ public sealed class IsolationServiceTests
         Assert.Empty(_cloud.Mutations);
     }
 
+    [Fact]
+    public async Task IsolateAsync_IsolatedInstanceTerminatedSince_AlreadyIsolatedAndNothingChanged()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        _cloud.Instances[InstanceId].State = "terminated";
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.AlreadyIsolated, result.Outcome);
+        Assert.Empty(_cloud.Mutations);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -503,7 +528,7 @@ public sealed class IsolationServiceTests
         _cloud.AddInstance(InstanceId, VpcId);
         _cloud.BeforeCall = call =>
         {
-            if (call == "GetItem")
+            if (call is "GetItem" or "PutItem")
             {
                 throw new InvalidOperationException("DynamoDB is unavailable");
             }
@@ -512,7 +537,9 @@ public sealed class IsolationServiceTests
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
 
         Assert.Contains("DynamoDB", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_cloud.Mutations);
+        Assert.Contains("Nothing was changed", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["PutItem"], _cloud.Mutations);
+        Assert.Null(_cloud.StoredRecord(InstanceId));
     }
 
     public static TheoryData<string> Steps() => [.. IsolationSteps.InOrder.Select(step => step.Name)];
@@ -582,6 +609,43 @@ public sealed class IsolationServiceTests
         await Assert.ThrowsAsync<IsolationBusyException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
 
         Assert.Empty(_cloud.Mutations);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_AnotherRunHoldsTheLeaseBeforeItsNetworkStep_BusyAndNothingChanged()
+    {
+        await LeaveARunHoldingTheLeaseAsync(StepNames.Network);
+        var held = _cloud.StoredRecord(InstanceId)!;
+        var before = Snapshot();
+        _cloud.Calls.Clear();
+
+        var error = await Assert.ThrowsAsync<IsolationBusyException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Contains("another run until", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["PutItem"], _cloud.Mutations);
+        Assert.Equal((held.Version, "another-run"), (_cloud.StoredRecord(InstanceId)!.Version, _cloud.StoredRecord(InstanceId)!.LeaseOwner));
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public async Task IsolateAsync_AnotherRunIsolatesItBetweenThisRunsReadAndItsClaim_AlreadyIsolatedAndNoEniMovesAgain()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        var othersTurn = 1;
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "PutItem" && Interlocked.Exchange(ref othersTurn, 0) == 1)
+            {
+                // This run has read the instance, not yet contained; the other run starts and finishes before its claim arrives.
+                CreateSut().IsolateAsync(Request(), CancellationToken.None).GetAwaiter().GetResult();
+            }
+        };
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.AlreadyIsolated, result.Outcome);
+        Assert.Equal(2, _cloud.Calls.Count(call => call.StartsWith("ModifyNetworkInterfaceAttribute", StringComparison.Ordinal)));
+        AssertQuarantined();
     }
 
     [Fact]
@@ -762,6 +826,40 @@ public sealed class IsolationServiceTests
     }
 
     [Fact]
+    public async Task IsolateAsync_ReleasedBefore_ClaimOfANewRecordFailsThenTheReadRecordGoesIntoTheNewOnesHistory()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        await CreateSut().IsolateAsync(Request() with { IncidentId = "INC-43" }, CancellationToken.None);
+
+        Assert.Equal(["PutItem", "GetItem", "PutItem"], RecordCallsBeforeTheNetworkIsTouched());
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal(("INC-43", "INC-42"), (record.IncidentId, Assert.Single(record.History).IncidentId));
+    }
+
+    [Fact]
+    public async Task IsolateAsync_RunFailedBeforeItsNetworkStep_ClaimOfANewRecordFailsAndTheRecordIsResumed()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CrashMidwayAsync(StepNames.Network);
+        var left = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal((IsolationStatus.Isolating, 0), (left.Status, left.CompletedSteps.Count));
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().IsolateAsync(Request() with { IncidentId = "INC-43" }, CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        AssertQuarantined();
+        Assert.Equal(["PutItem", "GetItem", "PutItem"], RecordCallsBeforeTheNetworkIsTouched());
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal(("INC-42", left.StartedAt), (record.IncidentId, record.StartedAt));
+        Assert.Empty(record.History);
+    }
+
+    [Fact]
     public async Task IsolateAsync_ReleaseDiedHalfway_IsolatesAgainFromTheOriginalConfiguration()
     {
         _cloud.AddInstance(InstanceId, VpcId);
@@ -825,6 +923,42 @@ public sealed class IsolationServiceTests
         Assert.Equal(IsolationSteps.InOrder.Select(s => s.Name).Where(plan.Calls.Select(c => c.Step).Contains), plan.Calls.Select(c => c.Step).Distinct().Skip(1));
     }
 
+    [Theory]
+    [InlineData(IsolationStatus.Released)]
+    [InlineData(IsolationStatus.Isolating)]
+    public async Task PlanIsolationAsync_RecordExistsAndInstanceShowsNoIsolation_PlansTheWriteOverThatRecord(IsolationStatus status)
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        if (status == IsolationStatus.Released)
+        {
+            await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+            await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        }
+        else
+        {
+            await CrashMidwayAsync(StepNames.Network);
+        }
+
+        var stored = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal(status, stored.Status);
+
+        var plan = await CreateSut().PlanIsolationAsync(Request(), CancellationToken.None);
+
+        var write = plan.Calls[0];
+        Assert.Equal("dynamodb:PutItem", write.Api);
+        Assert.Contains($"record Isolating, conditional on version {stored.Version};", write.Detail, StringComparison.Ordinal);
+        Assert.Single(plan.Calls, call => call.Api == "dynamodb:PutItem");
+        Assert.Equal(stored.Version, _cloud.StoredRecord(InstanceId)!.Version);
+    }
+
+    [Fact]
+    public async Task PlanIsolationAsync_AnotherRunHoldsTheLeaseBeforeItsNetworkStep_BusyAsTheRunWouldBe()
+    {
+        await LeaveARunHoldingTheLeaseAsync(StepNames.Network);
+
+        await Assert.ThrowsAsync<IsolationBusyException>(() => CreateSut().PlanIsolationAsync(Request(), CancellationToken.None));
+    }
+
     [Fact]
     public async Task PlanIsolationAsync_AlreadyIsolated_EmptyPlanSaysSo()
     {
@@ -860,11 +994,11 @@ public sealed class IsolationServiceTests
         }
     };
 
-    /// <summary>A run that stopped midway and, as far as the record says, still holds the lease for a minute.</summary>
-    private async Task LeaveARunHoldingTheLeaseAsync()
+    /// <summary>A run that stopped at <paramref name="failingStep"/> and, as far as the record says, still holds the lease for a minute.</summary>
+    private async Task LeaveARunHoldingTheLeaseAsync(string failingStep = StepNames.InstanceProfile)
     {
         _cloud.AddInstance(InstanceId, VpcId);
-        await CrashMidwayAsync(StepNames.InstanceProfile);
+        await CrashMidwayAsync(failingStep);
         var record = _cloud.StoredRecord(InstanceId)!;
         record.LeaseOwner = "another-run";
         record.LeaseExpiresAt = _time.GetUtcNow().AddMinutes(1);
@@ -914,6 +1048,11 @@ public sealed class IsolationServiceTests
         StepNames.StatusTags => ["CreateTags"],
         _ => throw new ArgumentOutOfRangeException(nameof(step)),
     };
+
+    /// <summary>The record's reads and writes before the run's first change to the network (a group or an ENI).</summary>
+    private List<string> RecordCallsBeforeTheNetworkIsTouched() =>
+        [.. _cloud.Calls.TakeWhile(call => !call.StartsWith("CreateSecurityGroup", StringComparison.Ordinal)
+            && !call.StartsWith("ModifyNetworkInterfaceAttribute", StringComparison.Ordinal)).Where(call => call is "GetItem" or "PutItem")];
 
     private void AssertQuarantined()
     {

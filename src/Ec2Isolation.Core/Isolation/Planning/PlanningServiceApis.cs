@@ -45,7 +45,10 @@ internal sealed class PlanningLoadBalancingApi(ILoadBalancingApi loadBalancing, 
         registration.Port is { } port ? $"{instanceId}:{port}" : instanceId;
 }
 
-/// <summary>The record store for a dry run: reads go through; the first write is recorded once, none is made.</summary>
+/// <summary>
+/// The record store for a dry run: reads go through; the first write is recorded once, none is made. A write that
+/// requires no record fails, as it would, when one exists, so that the plan takes the path the run would.
+/// </summary>
 internal sealed class PlanningRecordStore(IRecordStore records, PlanRecorder plan) : IRecordStore
 {
     private int _writes;
@@ -54,9 +57,17 @@ internal sealed class PlanningRecordStore(IRecordStore records, PlanRecorder pla
 
     public Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken) => records.ListAsync(cancellationToken);
 
-    public Task PutAsync(IsolationRecord record, long? expectedVersion, CancellationToken cancellationToken) =>
-        Interlocked.Increment(ref _writes) == 1
-            ? plan.UncheckedAsync("dynamodb:PutItem", record.InstanceId,
-                $"record {record.Status}, conditional on version {expectedVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(new)"}; rewritten after each step")
-            : Task.CompletedTask;
+    public async Task PutAsync(IsolationRecord record, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        if (expectedVersion is null && await records.GetAsync(record.InstanceId, cancellationToken) is { } existing)
+        {
+            throw new RecordConflictException($"An isolation record for {record.InstanceId} already exists (version {existing.Version}).");
+        }
+
+        if (Interlocked.Increment(ref _writes) == 1)
+        {
+            await plan.UncheckedAsync("dynamodb:PutItem", record.InstanceId,
+                $"record {record.Status}, conditional on version {expectedVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(new)"}; rewritten after each step");
+        }
+    }
 }
