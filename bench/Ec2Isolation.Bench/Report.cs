@@ -156,12 +156,15 @@ internal static class Report
             md.Line($"- {Name(present, interfaces)}: {(gap <= 0 ? "ours is faster already on bare moto" : gain > 0 ? $"{low.TotalMilliseconds + (gap / gain):F0} ms" : "never")}");
         }
 
-        md.Section(string.Empty, $"Where the time goes on bare moto: the run nearest the median of each, groups present, one ENI (each request until containment, ms after the handler got the event):");
-        foreach (var who in Implementations)
+        md.Section(string.Empty, $"Where the time goes on bare moto: the run nearest the median of each case (each request until containment, ms after the handler got the event):");
+        foreach (var (present, interfaces) in Cases)
         {
-            var runs = Of(containment, who, true, 1, TimeSpan.Zero).OrderBy(m => m.ContainmentMs).ToList();
-            var median = runs[runs.Count / 2];
-            md.Line($"- {who} ({median.ContainmentMs:F1} ms): {string.Join(", ", median.Timeline.Select(c => $"{c.Action} {c.StartMs:F1}–{c.EndMs:F1}"))}");
+            foreach (var who in Implementations)
+            {
+                var runs = Of(containment, who, present, interfaces, TimeSpan.Zero).OrderBy(m => m.ContainmentMs).ToList();
+                var median = runs[runs.Count / 2];
+                md.Line($"- {who}, {Name(present, interfaces)} ({median.ContainmentMs:F1} ms, {median.Timeline.Count} calls): {string.Join(", ", median.Timeline.Select(c => $"{c.Action} {c.StartMs:F1}–{c.EndMs:F1}"))}");
+            }
         }
 
         md.Line($"");

@@ -59,6 +59,8 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
             Tags = (instance.Tags ?? []).ToDictionary(tag => tag.Key, tag => tag.Value),
             SubnetId = instance.SubnetId,
             InstanceType = instance.InstanceType?.Value,
+            GroupNames = (instance.NetworkInterfaces ?? []).SelectMany(eni => eni.Groups ?? []).DistinctBy(group => group.GroupId)
+                .ToDictionary(group => group.GroupId, group => group.GroupName),
             UsesIpv6 = (instance.NetworkInterfaces ?? []).Exists(eni => eni.Ipv6Addresses is { Count: > 0 } || eni.Ipv6Prefixes is { Count: > 0 }),
         };
     }
@@ -87,7 +89,7 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         return association is null ? null : new ProfileAssociation(association.AssociationId, association.IamInstanceProfile.Arn);
     }
 
-    public async Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(string vpcId, IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken)
     {
         if (groupNames.Count == 0)
         {
@@ -95,7 +97,7 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         }
 
         var groups = new List<SecurityGroupInfo>();
-        var request = new DescribeSecurityGroupsRequest { Filters = [new("group-name", [.. groupNames])] };
+        var request = new DescribeSecurityGroupsRequest { Filters = [new("vpc-id", [vpcId]), new("group-name", [.. groupNames])] };
         await foreach (var group in ec2.Paginators.DescribeSecurityGroups(request).SecurityGroups.WithCancellation(cancellationToken))
         {
             groups.Add(new SecurityGroupInfo

@@ -6,15 +6,16 @@ using Ec2Isolation.Core.Ports;
 namespace Ec2Isolation.Core.Isolation;
 
 /// <summary>
-/// What a run reads before it acts: only what the record's first write and the network step need, so that the network
-/// is contained as few calls and round trips after the event as possible. An isolation reads the instance and the
-/// isolation groups in parallel, then the record only when the instance shows an isolation (or is refused). One that
+/// What a run reads before it acts: only what the record's first write needs, so that the network is contained as few
+/// calls and round trips after the event as possible. An isolation reads the instance, then the record only when the
+/// instance shows an isolation (or is refused); the isolation groups of its VPC are looked up beside the record's first
+/// write (<see cref="RunContext.IsolationGroups"/>). One that
 /// shows none is almost always isolated for the first time: its run claims a new record without reading the table, with
 /// a write that fails, changing nothing, when a record exists, and only then reads the record and the instance again
 /// (<see cref="WithRecordAsync"/>). A release reads the instance and the record in parallel. The rest of the original
 /// configuration is read after the network step (<see cref="RunContext.RecordedAttachmentsAsync"/>).
 /// </summary>
-internal sealed record InstanceState(InstanceDescription? Instance, IsolationRecord? Record, IReadOnlyList<SecurityGroupInfo> Groups)
+internal sealed record InstanceState(InstanceDescription? Instance, IsolationRecord? Record)
 {
     /// <summary>
     /// For an isolation, the instance when it is live and shows no sign of an isolation (<see cref="IsolationSigns"/>):
@@ -29,54 +30,52 @@ internal sealed record InstanceState(InstanceDescription? Instance, IsolationRec
 
     /// <summary>
     /// For an isolation whose claim of a new record found one: the record, and the instance read again beside it, since
-    /// another run may have changed the instance after it was read (contained it, say). The groups read before stay.
+    /// another run may have changed the instance after it was read (contained it, say).
     /// </summary>
-    public async Task<InstanceState> WithRecordAsync(AwsApis apis, string instanceId, CancellationToken cancellationToken) =>
-        await InstanceAndRecordAsync(apis, instanceId, cancellationToken) with { Groups = Groups };
+    public static Task<InstanceState> WithRecordAsync(AwsApis apis, string instanceId, CancellationToken cancellationToken) =>
+        InstanceAndRecordAsync(apis, instanceId, cancellationToken);
 
     /// <summary>
-    /// What shows that <paramref name="instance"/> is isolated: an ENI in an isolation group of its VPC, the status tag.
-    /// Each sign is worded for an error message.
+    /// What shows that <paramref name="instance"/> is isolated: an ENI in an isolation group (by name: an ENI's groups are
+    /// those of its VPC, where a name is unique), the status tag. Each sign is worded for an error message.
     /// </summary>
-    public static IReadOnlyList<string> IsolationSigns(InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups, IsolationSettings settings)
+    public static IReadOnlyList<string> IsolationSigns(InstanceDescription instance, IsolationSettings settings)
     {
-        var isolationGroups = groups.Where(g => g.VpcId == instance.VpcId).ToDictionary(g => g.GroupId, g => g.GroupName);
+        string[] isolationGroupNames = [settings.AllTrafficGroupName, settings.QuarantineGroupName];
+        bool IsIsolationGroup(string groupId) => instance.GroupNames.TryGetValue(groupId, out var name) && isolationGroupNames.Contains(name);
         var statusTag = settings.StatusTagPrefix + "status";
         return [.. instance.NetworkInterfaces
-            .SelectMany(eni => eni.GroupIds.Where(isolationGroups.ContainsKey).Select(g => $"{eni.NetworkInterfaceId} is in {isolationGroups[g]} ({g})"))
+            .SelectMany(eni => eni.GroupIds.Where(IsIsolationGroup).Select(g => $"{eni.NetworkInterfaceId} is in {instance.GroupNames[g]} ({g})"))
             .Concat(instance.Tags.TryGetValue(statusTag, out var status) ? [$"it is tagged {statusTag}={status}"] : Array.Empty<string>())];
     }
 
     private static async Task<InstanceState> ForIsolationAsync(AwsApis apis, string instanceId, IsolationSettings settings, CancellationToken cancellationToken)
     {
-        var instance = apis.Ec2.DescribeInstanceAsync(instanceId, cancellationToken);
-        var groups = apis.Ec2.FindSecurityGroupsAsync([settings.AllTrafficGroupName, settings.QuarantineGroupName], cancellationToken);
-        var found = await instance;
+        var found = await apis.Ec2.DescribeInstanceAsync(instanceId, cancellationToken);
         if (!IsLive(found))
         {
             // Its record may still say it is isolated (an event repeated after it terminated).
-            return await RefusedAsync(found, apis.Records.GetAsync(instanceId, cancellationToken), groups);
+            return await RefusedAsync(found, apis.Records.GetAsync(instanceId, cancellationToken));
         }
 
-        var isolationGroups = await groups;
-        return IsolationSigns(found, isolationGroups, settings).Count == 0
-            ? new InstanceState(found, null, isolationGroups) { Unmarked = found }
-            : new InstanceState(found, await apis.Records.GetAsync(instanceId, cancellationToken), isolationGroups);
+        return IsolationSigns(found, settings).Count == 0
+            ? new InstanceState(found, null) { Unmarked = found }
+            : new InstanceState(found, await apis.Records.GetAsync(instanceId, cancellationToken));
     }
 
     private static async Task<InstanceState> InstanceAndRecordAsync(AwsApis apis, string instanceId, CancellationToken cancellationToken)
     {
         var record = apis.Records.GetAsync(instanceId, cancellationToken);
         var found = await apis.Ec2.DescribeInstanceAsync(instanceId, cancellationToken);
-        return IsLive(found) ? new InstanceState(found, await record, []) : await RefusedAsync(found, record, Task.CompletedTask);
+        return IsLive(found) ? new InstanceState(found, await record) : await RefusedAsync(found, record);
     }
 
     private static bool IsLive([NotNullWhen(true)] InstanceDescription? instance) => instance is { IsGone: false, VpcId: not null };
 
-    /// <summary>The caller refuses this instance, unless its record says there is nothing to do; the other reads may fail for the same reason and no longer matter.</summary>
-    private static async Task<InstanceState> RefusedAsync(InstanceDescription? found, Task<IsolationRecord?> record, Task others)
+    /// <summary>The caller refuses this instance, unless its record says there is nothing to do; the record's read may fail for the same reason and no longer matters.</summary>
+    private static async Task<InstanceState> RefusedAsync(InstanceDescription? found, Task<IsolationRecord?> record)
     {
-        await Task.WhenAll(record, others).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        return new InstanceState(found, record.IsCompletedSuccessfully ? record.Result : null, []);
+        await record.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return new InstanceState(found, record.IsCompletedSuccessfully ? record.Result : null);
     }
 }

@@ -79,6 +79,7 @@ public sealed class IsolationService(
 
         var requestedBy = request.RequestedBy is null ? caller.GetCallerArnAsync(cancellationToken) : Task.FromResult(request.RequestedBy);
         var state = await BeforeAnyChangeAsync(() => InstanceState.ResolveAsync(run.Apis, instanceId, settings, forIsolation: true, cancellationToken));
+        var groups = LookUpIsolationGroups(run.Apis, state.Instance, cancellationToken);
         RecordLease? lease = null;
         if (state.Unmarked is { } unmarked)
         {
@@ -87,7 +88,7 @@ public sealed class IsolationService(
             {
                 // A record exists (released, left by a failed run before its network step, another run's) and nothing
                 // was changed: it decides, as when the instance shows an isolation, against the instance as it is now.
-                state = await BeforeAnyChangeAsync(() => state.WithRecordAsync(run.Apis, instanceId, cancellationToken));
+                state = await BeforeAnyChangeAsync(() => InstanceState.WithRecordAsync(run.Apis, instanceId, cancellationToken));
             }
         }
 
@@ -98,7 +99,7 @@ public sealed class IsolationService(
         }
 
         var instance = RequireLiveInstance(state.Instance, instanceId);
-        lease ??= await ClaimAsync(run, request, state.Record, instance, state.Groups, requestedBy, cancellationToken);
+        lease ??= await ClaimAsync(run, request, state.Record, instance, requestedBy, cancellationToken);
         var record = lease.Record;
         if (record.CompletedSteps.Count > 0)
         {
@@ -109,7 +110,7 @@ public sealed class IsolationService(
             Log.IsolationStarted(run.Logger, instanceId, record.VpcId, record.IncidentId, record.Reason);
         }
 
-        var context = NewContext(run, lease, instance, state.Groups);
+        var context = NewContext(run, lease, instance, groups);
         try
         {
             await RunStepsAsync(context, IsolationSteps.InOrder, record.CompletedSteps, StepDirection.Apply, run.OnStep, cancellationToken);
@@ -150,7 +151,7 @@ public sealed class IsolationService(
         record.ReleasedBy = await requestedBy;
         var lease = await BeforeAnyChangeAsync(() => RecordLease.AcquireAsync(run.Apis.Records, time, settings.LeaseDuration, record, record, cancellationToken));
         Log.ReleaseStarted(run.Logger, instanceId, record.IncidentId);
-        var context = NewContext(run, lease, instance, state.Groups);
+        var context = NewContext(run, lease, instance);
         try
         {
             await RunStepsAsync(context, IsolationSteps.InOrder.Reverse().ToList(), record.ReleasedSteps, StepDirection.Restore, run.OnStep, cancellationToken);
@@ -180,14 +181,13 @@ public sealed class IsolationService(
 
     /// <summary>Claims what the record read, <paramref name="current"/>, leaves to do: finish it, isolate again, or start a new isolation.</summary>
     private async Task<RecordLease> ClaimAsync(
-        Run run, IsolationRequest request, IsolationRecord? current, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups,
-        Task<string> requestedBy, CancellationToken cancellationToken)
+        Run run, IsolationRequest request, IsolationRecord? current, InstanceDescription instance, Task<string> requestedBy, CancellationToken cancellationToken)
     {
         var record = current switch
         {
             { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Resume(resumed, instance, run.Logger),
             { Status: IsolationStatus.Releasing } releasing => Reisolate(releasing),
-            _ => NewRecord(request, RequireNoIsolationWithoutRecord(instance, groups), current, await requestedBy),
+            _ => NewRecord(request, RequireNoIsolationWithoutRecord(instance), current, await requestedBy),
         };
         return await BeforeAnyChangeAsync(() => RecordLease.AcquireAsync(
             run.Apis.Records, time, settings.LeaseDuration, WithFinding(record, request), current, cancellationToken));
@@ -220,7 +220,7 @@ public sealed class IsolationService(
     private static IDisposable? InstanceScope(ILogger log, string instanceId) =>
         log.BeginScope(new Dictionary<string, object> { ["InstanceId"] = instanceId });
 
-    private RunContext NewContext(Run run, RecordLease lease, InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups) => new()
+    private RunContext NewContext(Run run, RecordLease lease, InstanceDescription instance, Task<IReadOnlyList<SecurityGroupInfo>>? isolationGroups = null) => new()
     {
         Apis = run.Apis,
         Settings = settings,
@@ -228,9 +228,26 @@ public sealed class IsolationService(
         Logger = run.Logger,
         Lease = lease,
         Instance = instance,
-        KnownGroups = groups,
+        IsolationGroups = isolationGroups ?? Task.FromResult<IReadOnlyList<SecurityGroupInfo>>([]),
         Notices = run.Notices,
     };
+
+    /// <summary>
+    /// The isolation groups of the instance's VPC, looked up as soon as the VPC is known, beside the record's claim:
+    /// only the network step waits for them, and a failed look-up fails that step. A run that ends before it (the
+    /// instance is already isolated, or another run holds it) leaves the look-up unawaited, its failure observed here.
+    /// </summary>
+    private Task<IReadOnlyList<SecurityGroupInfo>> LookUpIsolationGroups(AwsApis apis, InstanceDescription? instance, CancellationToken cancellationToken)
+    {
+        if (instance is not { IsGone: false, VpcId: { } vpcId })
+        {
+            return Task.FromResult<IReadOnlyList<SecurityGroupInfo>>([]);
+        }
+
+        var lookUp = apis.Ec2.FindSecurityGroupsAsync(vpcId, [settings.AllTrafficGroupName, settings.QuarantineGroupName], cancellationToken);
+        _ = lookUp.ContinueWith(static task => task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return lookUp;
+    }
 
     private enum StepDirection
     {
@@ -348,9 +365,9 @@ public sealed class IsolationService(
     /// take the isolated configuration for the original one, and a release would then restore the isolation. Fails,
     /// loudly and with nothing changed, until the record is back.
     /// </summary>
-    private InstanceDescription RequireNoIsolationWithoutRecord(InstanceDescription instance, IReadOnlyList<SecurityGroupInfo> groups)
+    private InstanceDescription RequireNoIsolationWithoutRecord(InstanceDescription instance)
     {
-        var signs = InstanceState.IsolationSigns(instance, groups, settings);
+        var signs = InstanceState.IsolationSigns(instance, settings);
         return signs.Count == 0
             ? instance
             : throw new InvalidOperationException(

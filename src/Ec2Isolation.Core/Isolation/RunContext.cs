@@ -18,8 +18,8 @@ internal sealed class RunContext
     /// <summary>The instance as this run resolved it (its current state, not the original one).</summary>
     public required InstanceDescription Instance { get; init; }
 
-    /// <summary>Quarantine and all-traffic groups found in the region while the instance was resolved.</summary>
-    public IReadOnlyList<SecurityGroupInfo> KnownGroups { get; init; } = [];
+    /// <summary>The quarantine and all-traffic groups of the instance's VPC, looked up beside the record's first write (an isolation only).</summary>
+    public required Task<IReadOnlyList<SecurityGroupInfo>> IsolationGroups { get; init; }
 
     /// <summary>The run's notices; null for a plan, or when no notifier is configured.</summary>
     public NoticeDispatcher? Notices { get; init; }

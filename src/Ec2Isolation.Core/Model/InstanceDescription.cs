@@ -14,6 +14,9 @@ public sealed record InstanceDescription
     public string? SubnetId { get; init; }
     public string? InstanceType { get; init; }
 
+    /// <summary>The names of the security groups on its ENIs, by id (DescribeInstances gives both).</summary>
+    public IReadOnlyDictionary<string, string> GroupNames { get; init; } = new Dictionary<string, string>();
+
     /// <summary>True when an ENI of the instance has an IPv6 address or prefix: it may have flows over IPv6.</summary>
     public bool UsesIpv6 { get; init; }
 

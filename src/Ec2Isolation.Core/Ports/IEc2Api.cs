@@ -16,8 +16,8 @@ public interface IEc2Api
     /// <summary>The instance's current (associated or associating) profile association, or null.</summary>
     Task<ProfileAssociation?> DescribeProfileAssociationAsync(string instanceId, CancellationToken cancellationToken);
 
-    /// <summary>Security groups with any of these names, in every VPC of the region.</summary>
-    Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken);
+    /// <summary>The security groups of the VPC with any of these names, with their rules.</summary>
+    Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(string vpcId, IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken);
 
     /// <summary>Creates a group; throws <see cref="SecurityGroupExistsException"/> when the name is taken in the VPC.</summary>
     Task<string> CreateSecurityGroupAsync(string vpcId, string groupName, string description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);

@@ -56,13 +56,14 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal(
             [$"{instance.NetworkInterfaceIds[0]}: {web}", $"{instance.NetworkInterfaceIds[1]}: {db} {admin}", $"{instance.NetworkInterfaceIds[2]}: {admin}"],
             Flatten(described.NetworkInterfaces));
+        Assert.Equal(new Dictionary<string, string> { [web] = "web", [db] = "db", [admin] = "admin" }, described.GroupNames);
         Assert.NotEmpty(described.Volumes);
         Assert.All(described.Volumes, volume => Assert.StartsWith("vol-", volume.VolumeId, StringComparison.Ordinal));
         Assert.Equal("victim", described.Tags["Name"]);
     }
 
     [Fact]
-    public async Task FindSecurityGroupsAsync_NameInTwoVpcs_FindsBothWithTheirRules()
+    public async Task FindSecurityGroupsAsync_NameInTwoVpcs_FindsOnlyThisVpcsGroupWithItsRules()
     {
         var other = await Ec2TestAccount.CreateAsync(_ec2);
         var here = await _account.CreateGroupAsync("quarantine");
@@ -70,11 +71,10 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
         await _account.CreateGroupAsync("unrelated");
         await _api.AuthorizeAsync(here, RuleDirection.Ingress, [new("tcp", 22, 22, "10.1.0.0/16"), new("tcp", 22, 22, there)], None);
 
-        var found = await _api.FindSecurityGroupsAsync(["quarantine", "missing"], None);
+        var found = await _api.FindSecurityGroupsAsync(_account.VpcId, ["quarantine", "missing"], None);
 
-        Assert.Equivalent(new[] { here, there }, found.Select(group => group.GroupId), strict: true);
-        var group = found.Single(g => g.GroupId == here);
-        Assert.Equal(("quarantine", _account.VpcId), (group.GroupName, group.VpcId));
+        var group = Assert.Single(found);
+        Assert.Equal((here, "quarantine", _account.VpcId), (group.GroupId, group.GroupName, group.VpcId));
         Assert.Equivalent(new SecurityGroupRule[] { new("tcp", 22, 22, "10.1.0.0/16"), new("tcp", 22, 22, there) }, group.Ingress, strict: true);
         Assert.Contains(SecurityGroupRule.AllTraffic("0.0.0.0/0"), group.Egress);
     }
@@ -235,7 +235,7 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
     public async Task MutatingCalls_DryRun_ChangeNothingAndAnswerAllowed()
     {
         var instanceId = await RunInstanceAsync();
-        var groupId = Assert.Single(await _api.FindSecurityGroupsAsync(["web"], None)).GroupId;
+        var groupId = Assert.Single(await _api.FindSecurityGroupsAsync(_account.VpcId, ["web"], None)).GroupId;
         await _api.CreateTagsAsync(instanceId, new Dictionary<string, string> { ["Name"] = "victim" }, None);
         var before = await DescribeStateAsync(instanceId);
         var tags = new Dictionary<string, string> { ["Isolation"] = "isolated" };
@@ -270,7 +270,7 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
     private async Task<(InstanceDescription Instance, InstanceProtection Protection, IReadOnlyList<SecurityGroupInfo> Groups)> DescribeStateAsync(string instanceId) =>
         ((await _dryRun.DescribeInstanceAsync(instanceId, None))!,
          await _dryRun.DescribeProtectionAsync(instanceId, None),
-         await _dryRun.FindSecurityGroupsAsync(["web", "quarantine"], None));
+         await _dryRun.FindSecurityGroupsAsync(_account.VpcId, ["web", "quarantine"], None));
 
     /// <summary>The actions in a moto request recording, in arrival order (an SDK retry shows as a second entry).</summary>
     private static List<string> Actions(string recording) => [.. RequestLog.Parse(recording).Select(request => request.Action)];
@@ -283,5 +283,5 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
         (await _account.RunInstanceAsync([await _account.CreateGroupAsync("web")])).InstanceId;
 
     private async Task<SecurityGroupInfo> FindAsync(string groupName) =>
-        Assert.Single(await _api.FindSecurityGroupsAsync([groupName], None));
+        Assert.Single(await _api.FindSecurityGroupsAsync(_account.VpcId, [groupName], None));
 }

@@ -125,12 +125,12 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     public Task<ProfileAssociation?> DescribeProfileAssociationAsync(string instanceId, CancellationToken cancellationToken) =>
         Call("DescribeIamInstanceProfileAssociations", () => Instance(instanceId).Association);
 
-    public Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(string vpcId, IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken) =>
         Call("DescribeSecurityGroups", () =>
         {
             lock (_lock)
             {
-                return (IReadOnlyList<SecurityGroupInfo>)[.. Groups.Where(g => groupNames.Contains(g.Name)).Select(g => g.ToInfo())];
+                return (IReadOnlyList<SecurityGroupInfo>)[.. Groups.Where(g => g.VpcId == vpcId && groupNames.Contains(g.Name)).Select(g => g.ToInfo())];
             }
         });
 
@@ -377,6 +377,8 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
                 Tags = new Dictionary<string, string>(instance.Tags),
                 SubnetId = instance.SubnetId,
                 InstanceType = instance.InstanceType,
+                GroupNames = instance.Enis.SelectMany(eni => EniGroups[eni]).Distinct()
+                    .ToDictionary(id => id, id => Groups.Find(g => g.GroupId == id)?.Name ?? id),
                 UsesIpv6 = instance.DualStack,
             };
         }

@@ -263,6 +263,38 @@ public sealed class IsolationServiceTests
     }
 
     [Fact]
+    public async Task IsolateAsync_FreshInstance_GroupsLookedUpOnceTheInstanceIsKnownBesideTheRecordClaim()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        var calls = _cloud.Calls.ToList();
+        Assert.Equal("DescribeInstances", calls[0]);
+        Assert.Equal(["DescribeSecurityGroups", "PutItem"], calls.Skip(1).Take(2).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task IsolateAsync_GroupLookUpFails_NetworkStepFailsWithNothingChangedAndRerunFinishes()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        FailOn("DescribeSecurityGroups");
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Equal(StepNames.Network, error.FailedStep);
+        Assert.Contains("The network is NOT yet contained", error.Message, StringComparison.Ordinal);
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal((IsolationStatus.Isolating, 0, null), (record.Status, record.CompletedSteps.Count, record.LeaseOwner));
+        Assert.Equal(["PutItem"], _cloud.Mutations.Distinct());
+        Assert.Equal(["sg-app0", "sg-shared"], _cloud.EniGroups[_cloud.Instances[InstanceId].Enis[0]]);
+
+        _cloud.BeforeCall = null;
+        Assert.Equal(IsolationOutcome.Isolated, (await CreateSut().IsolateAsync(Request(), CancellationToken.None)).Outcome);
+        AssertQuarantined();
+    }
+
+    [Fact]
     public async Task IsolateAsync_AutoScalingMemberBehindTargetGroup_AttachmentsRecordedBeforeTheFirstChangeBeyondTheNetwork()
     {
         _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);

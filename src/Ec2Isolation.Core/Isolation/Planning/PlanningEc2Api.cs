@@ -21,8 +21,8 @@ internal sealed class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : IEc2Api
     public Task<ProfileAssociation?> DescribeProfileAssociationAsync(string instanceId, CancellationToken cancellationToken) =>
         ec2.DescribeProfileAssociationAsync(instanceId, cancellationToken);
 
-    public Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken) =>
-        ec2.FindSecurityGroupsAsync(groupNames, cancellationToken);
+    public Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(string vpcId, IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken) =>
+        ec2.FindSecurityGroupsAsync(vpcId, groupNames, cancellationToken);
 
     public Task<IReadOnlyList<string>> FindSnapshotsAsync(string tagKey, string tagValue, CancellationToken cancellationToken) =>
         ec2.FindSnapshotsAsync(tagKey, tagValue, cancellationToken);

@@ -37,12 +37,11 @@ internal sealed class QuarantineGroups(RunContext context)
         string name, string role, string description, IReadOnlyList<SecurityGroupRule> ingress, IReadOnlyList<SecurityGroupRule> egress,
         bool exact, CancellationToken cancellationToken)
     {
-        var vpcId = context.Record.VpcId;
-        var group = context.KnownGroups.FirstOrDefault(g => g.VpcId == vpcId && g.GroupName == name)
-            ?? await CreateAsync(vpcId, name, role, description, cancellationToken);
+        var found = (await context.IsolationGroups).FirstOrDefault(g => g.GroupName == name);
+        var group = found ?? await CreateAsync(context.Record.VpcId, name, role, description, cancellationToken);
         await Task.WhenAll(
-            ReconcileAsync(group, RuleDirection.Ingress, ingress, exact, cancellationToken),
-            ReconcileAsync(group, RuleDirection.Egress, egress, exact, cancellationToken));
+            ReconcileAsync(group, RuleDirection.Ingress, ingress, exact, found is not null, cancellationToken),
+            ReconcileAsync(group, RuleDirection.Egress, egress, exact, found is not null, cancellationToken));
         return group.GroupId;
     }
 
@@ -61,14 +60,15 @@ internal sealed class QuarantineGroups(RunContext context)
         catch (SecurityGroupExistsException)
         {
             Log.GroupCreatedConcurrently(context.Logger, name, vpcId);
-            var found = await ec2.FindSecurityGroupsAsync([name], cancellationToken);
-            return found.FirstOrDefault(g => g.VpcId == vpcId)
-                ?? throw new InvalidOperationException($"Security group {name} exists in {vpcId} but cannot be read");
+            var found = await ec2.FindSecurityGroupsAsync(vpcId, [name], cancellationToken);
+            return found.Count > 0
+                ? found[0]
+                : throw new InvalidOperationException($"Security group {name} exists in {vpcId} but cannot be read");
         }
     }
 
     private async Task ReconcileAsync(
-        SecurityGroupInfo group, RuleDirection direction, IReadOnlyList<SecurityGroupRule> desired, bool exact, CancellationToken cancellationToken)
+        SecurityGroupInfo group, RuleDirection direction, IReadOnlyList<SecurityGroupRule> desired, bool exact, bool existed, CancellationToken cancellationToken)
     {
         var ec2 = context.Apis.Ec2;
         var actual = direction == RuleDirection.Ingress ? group.Ingress : group.Egress;
@@ -77,7 +77,7 @@ internal sealed class QuarantineGroups(RunContext context)
         if (extra.Count > 0)
         {
             await ec2.RevokeAsync(group.GroupId, direction, extra, cancellationToken);
-            if (context.KnownGroups.Contains(group))
+            if (existed)
             {
                 Log.GroupCorrected(context.Logger, group.GroupId, string.Join(", ", extra));
             }
