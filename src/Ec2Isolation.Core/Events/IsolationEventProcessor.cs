@@ -12,7 +12,8 @@ namespace Ec2Isolation.Core.Events;
 /// Turns EventBridge events into isolations. Delivery is at least once: duplicates and concurrent events for one
 /// instance end in one isolation (the engine's conditional record), an instance another run is isolating is "busy"
 /// (not an error: that run finishes it, or its retry and the sweep do), and a GuardDuty finding already handled is
-/// recognised by its id. Each event acts in the account it names, through <paramref name="accounts"/>: an account or
+/// recognised by its id in the record the engine reads anyway, so that a finding's first isolation cuts the network as
+/// soon as a tag change's. Each event acts in the account it names, through <paramref name="accounts"/>: an account or
 /// region the deployment may not act in is refused (an outcome, not an error: a retry cannot change it).
 /// </summary>
 public sealed partial class IsolationEventProcessor(
@@ -87,26 +88,19 @@ public sealed partial class IsolationEventProcessor(
                 $"Finding {finding.Type} (severity {finding.Severity}) does not meet the isolation policy (severity >= {settings.GuardDutyMinSeverity}{PrefixPolicy()}); nothing to do."));
         }
 
-        var record = await services.Isolation.GetStatusAsync(instanceId, cancellationToken);
-        if (record is not null && record.History.Append(record).Any(r => r.FindingIds.Contains(finding.FindingId)))
-        {
-            LogIgnored(logger, kind, "the finding was handled before (GuardDuty re-publishes updates of a finding)");
-            return Single(finding, kind, InstanceOutcome.FromRecord(
-                Outcomes.AlreadyHandled, record, $"This finding was handled before for {instanceId}; nothing changed."));
-        }
-
         // The trigger tag shows responders in the console why the instance is isolated, as an analyst's tag would, and
-        // lets the sweep retry if this run fails. It goes on in parallel: containment does not wait for it.
+        // lets the sweep retry if this run fails. The engine puts it on only once it has claimed the record: never on an
+        // instance whose finding was handled before (on a released one it would isolate it again through the Tag Change rule).
         var reason = string.Create(CultureInfo.InvariantCulture, $"GuardDuty {finding.Type} severity {finding.Severity} finding {finding.FindingId}");
-        var tagging = services.Ec2.CreateTagsAsync(instanceId, new Dictionary<string, string>
+        var tags = new Dictionary<string, string>
         {
             [settings.TriggerTagKey] = settings.TriggerTagValue,
             [settings.StatusTagPrefix + "reason"] = TagValue(reason),
-        }, cancellationToken);
+        };
         var outcome = await IsolateAsync(
             services.Isolation,
-            new IsolationRequest(instanceId, reason, RequestedBy: "guardduty event " + finding.EventId, FindingId: finding.FindingId), cancellationToken);
-        await tagging;
+            new IsolationRequest(instanceId, reason, RequestedBy: "guardduty event " + finding.EventId, FindingId: finding.FindingId, TagsOnceClaimed: tags),
+            cancellationToken);
         return Single(finding, kind, outcome);
     }
 
@@ -209,7 +203,12 @@ public sealed partial class IsolationEventProcessor(
         try
         {
             var result = await isolation.IsolateAsync(request, cancellationToken);
-            var outcome = result.Outcome == IsolationOutcome.Isolated ? Outcomes.Isolated : Outcomes.AlreadyIsolated;
+            var outcome = result.Outcome switch
+            {
+                IsolationOutcome.Isolated => Outcomes.Isolated,
+                IsolationOutcome.FindingHandledBefore => Outcomes.AlreadyHandled,
+                _ => Outcomes.AlreadyIsolated,
+            };
             return InstanceOutcome.FromRecord(outcome, result.Record, result.Message);
         }
         catch (IsolationBusyException e)

@@ -30,9 +30,19 @@ public interface IIsolationService
 /// <param name="Reason">Why, for the record and the tags (a GuardDuty finding, an analyst's words).</param>
 /// <param name="IncidentId">The incident to tag with; generated when absent.</param>
 /// <param name="RequestedBy">Who asked; the caller's ARN when absent.</param>
-/// <param name="FindingId">The GuardDuty finding that asked, kept in the record so that its re-publications are recognised.</param>
+/// <param name="FindingId">
+/// The GuardDuty finding that asked, kept in the record so that its re-publications are recognised: a record that holds
+/// it, in force or in its history, ends the run with <see cref="IsolationOutcome.FindingHandledBefore"/>.
+/// </param>
+/// <param name="TagsOnceClaimed">
+/// Tags to put on the instance once the run has claimed its record, i.e. decided to act: never on an instance the run
+/// leaves alone. They go on beside the network step, which never waits for them; the run waits for them before it
+/// returns. Their failure fails a run that isolated the instance (an <see cref="InvalidOperationException"/> that says
+/// so, the record written); a run that failed itself throws its own failure.
+/// </param>
 public sealed record IsolationRequest(
-    string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null, string? FindingId = null);
+    string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null, string? FindingId = null,
+    IReadOnlyDictionary<string, string>? TagsOnceClaimed = null);
 
 public sealed record ReleaseRequest(string InstanceId, string? RequestedBy = null);
 
@@ -42,6 +52,11 @@ public enum IsolationOutcome
     Isolated,
     /// <summary>The instance was already isolated; nothing changed.</summary>
     AlreadyIsolated,
+    /// <summary>
+    /// The request's finding is in the instance's record, in force or in its history (GuardDuty re-publishes a finding's
+    /// updates), whatever its status: nothing changed, so that a re-publication never isolates a released instance again.
+    /// </summary>
+    FindingHandledBefore,
     /// <summary>This run restored the original configuration.</summary>
     Released,
     /// <summary>The instance was already released; nothing changed.</summary>

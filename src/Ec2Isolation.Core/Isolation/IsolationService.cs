@@ -16,8 +16,11 @@ namespace Ec2Isolation.Core.Isolation;
 /// exists, and only then reads it and the instance again), writes the record with the original network configuration,
 /// contains the network, then records the rest of the original configuration before any step changes it; applies the
 /// steps in order recording each as it completes, and never undoes a step on error: a failed run leaves a record that
-/// says what holds, and the next run finishes the job. Notifiers, when there are any, hear of the run in the background
-/// once the network is contained, and of its end; they never delay a step.
+/// says what holds, and the next run finishes the job. A request for a GuardDuty finding that a record read holds, in
+/// force or in its history, changes nothing: the check costs no read of its own, since a fresh instance (whose claim
+/// succeeds) has no record to hold it. Tags the request asks for go on only once the run has claimed the record, beside
+/// the network step. Notifiers, when there are any, hear of the run in the background once the network is contained,
+/// and of its end; they never delay a step.
 /// </summary>
 public sealed class IsolationService(
     AwsApis apis,
@@ -92,6 +95,14 @@ public sealed class IsolationService(
             }
         }
 
+        // On any record read, whatever its status or the instance's: a re-publication must not isolate a released instance
+        // again, nor resume or re-contain what the finding's own run left. A claimed new record was not read, and needs no check.
+        if (state.Record is { } read && request.FindingId is { } findingId && HandledBefore(read, findingId))
+        {
+            Log.FindingHandledBefore(run.Logger, findingId, instanceId);
+            return new IsolationResult(IsolationOutcome.FindingHandledBefore, read, $"This finding was handled before for {instanceId}; nothing changed.");
+        }
+
         if (state.Record is { Status: IsolationStatus.Isolated } isolated && !NetworkDrifted(isolated, state.Instance))
         {
             Log.AlreadyIsolated(run.Logger, instanceId);
@@ -100,6 +111,7 @@ public sealed class IsolationService(
 
         var instance = RequireLiveInstance(state.Instance, instanceId);
         lease ??= await ClaimAsync(run, request, state.Record, instance, requestedBy, cancellationToken);
+        var tagging = TagOnceClaimedAsync(run, instanceId, request.TagsOnceClaimed, cancellationToken);
         var record = lease.Record;
         if (record.CompletedSteps.Count > 0)
         {
@@ -119,9 +131,25 @@ public sealed class IsolationService(
             await FinishAsync(context, NoticeKind.Completed, cancellationToken);
             Log.Isolated(run.Logger, instanceId);
         }
+        catch
+        {
+            await SettleTaggingAfterFailureAsync(run.Logger, tagging, instanceId);
+            throw;
+        }
         finally
         {
             await SettleNoticesAsync(context, cancellationToken);
+        }
+
+        // Once the outcome is written and the lease given up: a tagging failure fails the run, never the record.
+        try
+        {
+            await tagging;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidOperationException(
+                $"{instanceId} is isolated (incident {record.IncidentId}), but tagging it failed: {e.Message}", e);
         }
 
         return new IsolationResult(IsolationOutcome.Isolated, record, $"{instanceId} is isolated (incident {record.IncidentId}).");
@@ -191,6 +219,41 @@ public sealed class IsolationService(
         };
         return await BeforeAnyChangeAsync(() => RecordLease.AcquireAsync(
             run.Apis.Records, time, settings.LeaseDuration, WithFinding(record, request), current, cancellationToken));
+    }
+
+    /// <summary>True when <paramref name="record"/>, or an isolation in its history, was asked for by <paramref name="findingId"/>.</summary>
+    private static bool HandledBefore(IsolationRecord record, string findingId) =>
+        record.History.Append(record).Any(r => r.FindingIds.Contains(findingId));
+
+    /// <summary>
+    /// The request's tags, put on once the record is claimed, in the background: the network step never waits for them.
+    /// The call is made at once, so that a plan shows it beside the record's claim rather than in the step running with it;
+    /// any failure, even one thrown before the call's first await, is the task's: the run holds the lease by then.
+    /// </summary>
+    private static async Task TagOnceClaimedAsync(Run run, string instanceId, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken)
+    {
+        if (tags is not null)
+        {
+            await run.Apis.Ec2.CreateTagsAsync(instanceId, tags, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// After a failed run, waits for its tags (a trigger tag lets the sweep retry) and logs their failure: the run's own
+    /// failure is what the caller must see.
+    /// </summary>
+    private static async Task SettleTaggingAfterFailureAsync(ILogger log, Task tagging, string instanceId)
+    {
+        try
+        {
+            await tagging;
+        }
+#pragma warning disable CA1031 // The run's failure is rethrown; this one is logged.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.TagsNotWritten(log, e, instanceId);
+        }
     }
 
     private static IsolationRecord WithFinding(IsolationRecord record, IsolationRequest request)

@@ -55,4 +55,10 @@ internal static partial class Log
 
     [LoggerMessage(1015, LogLevel.Information, "Snapshots of {InstanceId}: {SnapshotIds}")]
     public static partial void Snapshots(ILogger logger, string instanceId, string snapshotIds);
+
+    [LoggerMessage(1017, LogLevel.Information, "Finding {FindingId} was handled before for {InstanceId} (GuardDuty re-publishes a finding's updates); nothing changed")]
+    public static partial void FindingHandledBefore(ILogger logger, string findingId, string instanceId);
+
+    [LoggerMessage(1018, LogLevel.Warning, "Tagging {InstanceId} once its record was claimed failed too; the isolation's own failure is the one reported")]
+    public static partial void TagsNotWritten(ILogger logger, Exception exception, string instanceId);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
@@ -25,6 +26,8 @@ public sealed class IsolationEventProcessorTests
 
     private IsolationEventProcessor CreateSut() =>
         new(FakeAccounts.Router(FakeAccounts.Services(Service, _cloud)), _settings, NullLogger<IsolationEventProcessor>.Instance);
+
+    private string StoredRecordJson() => JsonSerializer.Serialize(_cloud.StoredRecord(InstanceId)!, IsolationJsonContext.Default.IsolationRecord);
 
     private static string Edit(string sample, Action<JsonNode> edit)
     {
@@ -163,6 +166,20 @@ public sealed class IsolationEventProcessorTests
     }
 
     [Fact]
+    public async Task HandleAsync_FindingForAFreshInstance_NoRecordReadBeforeTheNetworkIsCutAndTagsWrittenAfterTheClaim()
+    {
+        var result = await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.GuardDutyFinding), CancellationToken.None);
+
+        Assert.Equal("isolated", result.Action);
+        var calls = _cloud.Calls.ToList();
+        var firstMove = calls.FindIndex(call => call.StartsWith("ModifyNetworkInterfaceAttribute", StringComparison.Ordinal));
+        Assert.True(firstMove > 0, string.Join(", ", calls));
+        Assert.DoesNotContain("GetItem", calls.Take(firstMove));
+        Assert.True(calls.IndexOf("CreateTags") > calls.IndexOf("PutItem"), string.Join(", ", calls));
+        Assert.Equal("isolate", _cloud.Instances[InstanceId].Tags["ec2-isolation"]);
+    }
+
+    [Fact]
     public async Task HandleAsync_FindingThenItsTagEvent_TagEventIsANoOp()
     {
         await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.GuardDutyFinding), CancellationToken.None);
@@ -174,18 +191,90 @@ public sealed class IsolationEventProcessorTests
         Assert.Empty(_cloud.Mutations);
     }
 
-    [Fact]
-    public async Task HandleAsync_FindingRepublishedAfterRelease_NotIsolatedAgain()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task HandleAsync_FindingRepublishedAfterRelease_AlreadyHandledAndNothingChangedButTheRefusedClaim(bool findingInHistory)
     {
         var finding = SampleEvents.Load(SampleEvents.GuardDutyFinding);
         await CreateSut().HandleAsync(finding, CancellationToken.None);
         await Service.ReleaseAsync(new ReleaseRequest(InstanceId, "analyst"), CancellationToken.None);
+        if (findingInHistory)
+        {
+            await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.GuardDutyFinding, findingId: "another-finding"), CancellationToken.None);
+            await Service.ReleaseAsync(new ReleaseRequest(InstanceId, "analyst"), CancellationToken.None);
+            Assert.Equal([FindingId], Assert.Single(_cloud.StoredRecord(InstanceId)!.History).FindingIds);
+        }
+
+        var stored = StoredRecordJson();
         _cloud.Calls.Clear();
 
         var update = await CreateSut().HandleAsync(finding, CancellationToken.None);
 
         Assert.Equal("already-handled", update.Action);
+        Assert.Equal($"This finding was handled before for {InstanceId}; nothing changed.", update.Message);
+        Assert.Equal(_cloud.StoredRecord(InstanceId)!.IncidentId, update.Instances.Single().IncidentId);
+        Assert.Equal(["PutItem"], _cloud.Mutations);
+        Assert.Equal(stored, StoredRecordJson());
+        Assert.False(_cloud.Instances[InstanceId].Tags.ContainsKey("ec2-isolation"));
+    }
+
+    [Fact]
+    public async Task HandleAsync_FindingRepublishedWhileIsolatedForIt_AlreadyHandledAndNothingWritten()
+    {
+        var finding = SampleEvents.Load(SampleEvents.GuardDutyFinding);
+        await CreateSut().HandleAsync(finding, CancellationToken.None);
+        var stored = StoredRecordJson();
+        _cloud.Calls.Clear();
+
+        var update = await CreateSut().HandleAsync(finding, CancellationToken.None);
+
+        Assert.Equal("already-handled", update.Action);
+        var outcome = update.Instances.Single();
+        Assert.Equal((_cloud.StoredRecord(InstanceId)!.IncidentId, 9), (outcome.IncidentId, outcome.CompletedSteps!.Count));
         Assert.Empty(_cloud.Mutations);
+        Assert.Equal(stored, StoredRecordJson());
+    }
+
+    [Fact]
+    public async Task HandleAsync_FindingRepublishedAfterItsRunFailed_AlreadyHandledAndTheSweepFinishesTheJob()
+    {
+        var finding = SampleEvents.Load(SampleEvents.GuardDutyFinding);
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "CreateSnapshots")
+            {
+                throw new InvalidOperationException("injected failure");
+            }
+        };
+        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().HandleAsync(finding, CancellationToken.None));
+        _cloud.BeforeCall = null;
+        Assert.Equal("isolate", _cloud.Instances[InstanceId].Tags["ec2-isolation"]);
+        var stored = StoredRecordJson();
+        _cloud.Calls.Clear();
+
+        var update = await CreateSut().HandleAsync(finding, CancellationToken.None);
+        Assert.Equal("already-handled", update.Action);
+        Assert.Empty(_cloud.Mutations);
+        Assert.Equal(stored, StoredRecordJson());
+
+        var sweep = await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), CancellationToken.None);
+        Assert.Equal("isolated", sweep.Instances.Single().Outcome);
+    }
+
+    [Fact]
+    public async Task HandleAsync_FindingForAnInstanceIsolatedForAnother_AlreadyIsolatedAndNothingWritten()
+    {
+        await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.GuardDutyFinding), CancellationToken.None);
+        var reasonTag = _cloud.Instances[InstanceId].Tags["ec2-isolation:reason"];
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.GuardDutyFinding, findingId: "another-finding"), CancellationToken.None);
+
+        Assert.Equal("already-isolated", result.Action);
+        Assert.Empty(_cloud.Mutations);
+        Assert.Equal([FindingId], _cloud.StoredRecord(InstanceId)!.FindingIds);
+        Assert.Equal(reasonTag, _cloud.Instances[InstanceId].Tags["ec2-isolation:reason"]);
     }
 
     [Fact]
@@ -197,6 +286,24 @@ public sealed class IsolationEventProcessorTests
         var result = await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.GuardDutyFinding, findingId: "another-finding"), CancellationToken.None);
 
         Assert.Equal("isolated", result.Action);
+    }
+
+    [Fact]
+    public async Task HandleAsync_FindingForAnInstanceAnotherRunHolds_BusyAndNotTagged()
+    {
+        await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.TagChange), CancellationToken.None);
+        await Service.ReleaseAsync(new ReleaseRequest(InstanceId, "analyst"), CancellationToken.None);
+        var record = _cloud.StoredRecord(InstanceId)!;
+        (record.Status, record.LeaseOwner, record.LeaseExpiresAt) = (IsolationStatus.Isolating, "another-run", _time.GetUtcNow().AddMinutes(1));
+        record.Version++;
+        await _cloud.PutAsync(record, record.Version - 1, CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.GuardDutyFinding), CancellationToken.None);
+
+        Assert.Equal("busy", result.Action);
+        Assert.Equal(["PutItem"], _cloud.Mutations);
+        Assert.False(_cloud.Instances[InstanceId].Tags.ContainsKey("ec2-isolation"));
     }
 
     [Theory]

@@ -27,6 +27,9 @@ public sealed class IsolationServiceTests
     private IsolationService CreateSut() => new(
         new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance);
 
+    /// <summary>The tags a GuardDuty finding's run asks for once it has claimed the record.</summary>
+    private static readonly Dictionary<string, string> TriggerTags = new() { ["ec2-isolation"] = "isolate", ["ec2-isolation:reason"] = "GuardDuty finding abc" };
+
     private static IsolationRequest Request(string instanceId = InstanceId) => new(instanceId, "GuardDuty finding abc", "INC-42", "tester");
 
     [Fact]
@@ -909,6 +912,121 @@ public sealed class IsolationServiceTests
     }
 
     [Fact]
+    public async Task IsolateAsync_FindingInTheHistoryOfAReleasedRecord_FindingHandledBeforeAndNothingChangedButTheRefusedClaim()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request() with { FindingId = "finding-1" }, CancellationToken.None);
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        await CreateSut().IsolateAsync(Request() with { IncidentId = "INC-43", FindingId = "finding-2" }, CancellationToken.None);
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        var stored = _cloud.StoredRecord(InstanceId)!;
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().IsolateAsync(
+            Request() with { FindingId = "finding-1", TagsOnceClaimed = TriggerTags }, CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.FindingHandledBefore, result.Outcome);
+        Assert.Equal(("INC-43", $"This finding was handled before for {InstanceId}; nothing changed."), (result.Record.IncidentId, result.Message));
+        Assert.Equal(["PutItem"], _cloud.Mutations);
+        Assert.Equal((stored.Version, IsolationStatus.Released), (_cloud.StoredRecord(InstanceId)!.Version, _cloud.StoredRecord(InstanceId)!.Status));
+        Assert.False(_cloud.Instances[InstanceId].Tags.ContainsKey(_settings.TriggerTagKey));
+    }
+
+    [Fact]
+    public async Task IsolateAsync_FindingOfTheIsolationInForce_FindingHandledBeforeWithoutAnyWrite()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        await CreateSut().IsolateAsync(Request() with { FindingId = "finding-1" }, CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().IsolateAsync(Request() with { FindingId = "finding-1", TagsOnceClaimed = TriggerTags }, CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.FindingHandledBefore, result.Outcome);
+        Assert.Empty(_cloud.Mutations);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_TagsOnceClaimed_WrittenAfterTheClaimAndBeforeTheRunReturns()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        var result = await CreateSut().IsolateAsync(Request() with { TagsOnceClaimed = TriggerTags }, CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        var calls = _cloud.Calls.ToList();
+        Assert.True(calls.IndexOf("CreateTags") > calls.IndexOf("PutItem"), string.Join(", ", calls));
+        Assert.Equal(TriggerTags, _cloud.Instances[InstanceId].Tags.Where(tag => TriggerTags.ContainsKey(tag.Key)));
+    }
+
+    [Fact]
+    public async Task IsolateAsync_TaggingSlow_NetworkContainedWithoutWaitingForIt()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        using var contained = new ManualResetEventSlim();
+        var moves = 0;
+        var tagging = 1;
+        var containedFirst = false;
+        _cloud.BeforeCall = call =>
+        {
+            if (call.StartsWith("ModifyNetworkInterfaceAttribute", StringComparison.Ordinal) && Interlocked.Increment(ref moves) == 2)
+            {
+                contained.Set();
+            }
+            else if (call == "CreateTags" && Interlocked.Exchange(ref tagging, 0) == 1)
+            {
+                containedFirst = contained.Wait(TimeSpan.FromSeconds(30));
+            }
+        };
+
+        var result = await CreateSut().IsolateAsync(Request() with { TagsOnceClaimed = TriggerTags }, CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        Assert.True(containedFirst);
+        Assert.Equal("isolate", _cloud.Instances[InstanceId].Tags[_settings.TriggerTagKey]);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_TaggingFails_IsolationCompletesAndTheRunFailsSayingSo()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        var first = 1;
+        _cloud.BeforeCall = call =>
+        {
+            // Only the requested tags: the status tags step writes its own later.
+            if (call == "CreateTags" && Interlocked.Exchange(ref first, 0) == 1)
+            {
+                throw new InvalidOperationException("injected failure");
+            }
+        };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => CreateSut().IsolateAsync(Request() with { TagsOnceClaimed = TriggerTags }, CancellationToken.None));
+
+        Assert.Contains($"{InstanceId} is isolated (incident INC-42), but tagging it failed: injected failure", error.Message, StringComparison.Ordinal);
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal((IsolationStatus.Isolated, null), (record.Status, record.LeaseOwner));
+        AssertQuarantined();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task IsolateAsync_StepFailsWithTagsOnceClaimed_TheStepsFailureIsSeenOnceTheTaggingSettled(bool taggingFails)
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        FailOn(taggingFails ? ["CreateSecurityGroup", "CreateTags"] : ["CreateSecurityGroup"]);
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(
+            () => CreateSut().IsolateAsync(Request() with { TagsOnceClaimed = TriggerTags }, CancellationToken.None));
+
+        Assert.Equal(StepNames.Network, error.FailedStep);
+        Assert.Contains("CreateTags", _cloud.Calls);
+        Assert.Equal(!taggingFails, _cloud.Instances[InstanceId].Tags.ContainsKey(_settings.TriggerTagKey));
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal((IsolationStatus.Isolating, StepNames.Network, null), (record.Status, record.FailedStep, record.LeaseOwner));
+    }
+
+    [Fact]
     public async Task IsolateAsync_Cancelled_RecordSaysSoAndLeaseIsGivenUp()
     {
         _cloud.AddInstance(InstanceId, VpcId);
@@ -1001,6 +1119,18 @@ public sealed class IsolationServiceTests
 
         Assert.Empty(plan.Calls);
         Assert.Contains("already isolated", plan.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanIsolationAsync_TagsOnceClaimed_PlannedWithTheRecordsClaimAndNotMade()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+
+        var plan = await CreateSut().PlanIsolationAsync(Request() with { TagsOnceClaimed = TriggerTags }, CancellationToken.None);
+
+        var tagging = plan.Calls.First(call => call.Api == "ec2:CreateTags");
+        Assert.Equal(("record", "ec2-isolation=isolate, ec2-isolation:reason=GuardDuty finding abc"), (tagging.Step, tagging.Detail));
+        Assert.Empty(_cloud.Instances[InstanceId].Tags);
     }
 
     [Fact]

@@ -32,6 +32,9 @@ internal sealed class PlanRecorder(AwsApis apis, IEc2Api ec2PermissionProbe)
     /// <summary>Records an EC2 change after asking EC2 DryRun whether it is permitted.</summary>
     public async Task Ec2Async(string action, string target, string detail, Func<Task> dryRun)
     {
+        // The step that makes the call, not the one running when DryRun answers: a call made beside a step (the tags a
+        // request asks for once the record is claimed) must not be counted in it.
+        var step = _step;
         PermissionCheck permission;
         if ((target + detail).Contains(PlannedIdPrefix, StringComparison.Ordinal))
         {
@@ -54,7 +57,7 @@ internal sealed class PlanRecorder(AwsApis apis, IEc2Api ec2PermissionProbe)
             }
         }
 
-        Add(new PlannedCall(_step, "ec2:" + action, target, detail, permission));
+        Add(new PlannedCall(step, "ec2:" + action, target, detail, permission));
     }
 
     /// <summary>Records a change to a service that has no DryRun.</summary>
