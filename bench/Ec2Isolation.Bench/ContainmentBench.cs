@@ -83,7 +83,7 @@ internal sealed class ContainmentBench(BenchAccount account, WireRecorder wire, 
             await account.DeleteGroupsAsync(vpc.VpcId, isolator.CreatedGroups);
         }
 
-        var containment = calls.Where(call => call.Action == isolator.ContainmentAction && call.Request.Parameter(isolator.GroupParameter) == groupId)
+        var containment = calls.Where(call => isolator.Contains(call.Request, groupId))
             .MaxBy(call => call.End) ?? throw new InvalidOperationException($"{isolator.Name} never moved {instanceId} into {groupId}");
         return new Measurement(
             isolator.Name,

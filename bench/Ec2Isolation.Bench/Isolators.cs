@@ -12,8 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Ec2Isolation.Bench;
 
 /// <summary>
-/// An implementation under test: handles a tag-change event and says which call on the wire completes containment
-/// (the action, and the request parameter that names the isolation group).
+/// An implementation under test: handles a tag-change event and says which calls on the wire contain an ENI.
 /// </summary>
 internal interface IIsolator
 {
@@ -25,9 +24,8 @@ internal interface IIsolator
     /// <summary>Every group it creates in a VPC.</summary>
     IReadOnlyList<string> CreatedGroups { get; }
 
-    string ContainmentAction { get; }
-
-    string GroupParameter { get; }
+    /// <summary>True for a call that puts an ENI (or a single-ENI instance) into <paramref name="groupId"/> alone.</summary>
+    bool Contains(RecordedRequest request, string groupId);
 
     /// <summary>Handles the event to its end; returns the Stopwatch timestamp at which the handler was handed it.</summary>
     Task<long> HandleAsync(string eventJson);
@@ -44,9 +42,7 @@ internal sealed class Ours(ServiceProvider services) : IIsolator, IAsyncDisposab
 
     public IReadOnlyList<string> CreatedGroups { get; } = [services.GetRequiredService<IsolationSettings>().AllTrafficGroupName, services.GetRequiredService<IsolationSettings>().QuarantineGroupName];
 
-    public string ContainmentAction => "ModifyNetworkInterfaceAttribute";
-
-    public string GroupParameter => "SecurityGroupId.1";
+    public bool Contains(RecordedRequest request, string groupId) => Moves(request, groupId);
 
     /// <summary>The composition root with every client (SDK and Query) pointed at <paramref name="endpoint"/>.</summary>
     public static Ours Create(IsolationSettings settings, string endpoint)
@@ -69,6 +65,10 @@ internal sealed class Ours(ServiceProvider services) : IIsolator, IAsyncDisposab
     }
 
     public ValueTask DisposeAsync() => services.DisposeAsync();
+
+    /// <summary>ModifyNetworkInterfaceAttribute with <paramref name="groupId"/> as the ENI's one group.</summary>
+    public static bool Moves(RecordedRequest request, string groupId) =>
+        request.Action == "ModifyNetworkInterfaceAttribute" && request.Parameter("SecurityGroupId.1") == groupId && request.Parameter("SecurityGroupId.2") is null;
 }
 
 /// <summary>The Python baseline (bench/baseline/isolate.py), run in-process by bench/baseline/driver.py with boto3.</summary>
@@ -84,9 +84,8 @@ internal sealed class Baseline : IIsolator, IAsyncDisposable
 
     public IReadOnlyList<string> CreatedGroups => [GroupName];
 
-    public string ContainmentAction => "ModifyInstanceAttribute";
-
-    public string GroupParameter => "GroupId.1";
+    public bool Contains(RecordedRequest request, string groupId) =>
+        (request.Action == "ModifyInstanceAttribute" && request.Parameter("GroupId.1") == groupId) || Ours.Moves(request, groupId);
 
     public static async Task<Baseline> StartAsync(string benchDirectory, string endpoint, string isolationProfile)
     {

@@ -4,10 +4,13 @@ for this benchmark. A Lambda handler for a Tag Change on Resource event that, on
   1. reads the instance (for its VPC),
   2. swaps the instance profile: reads the association, disassociates it, associates the isolation profile,
   3. finds the isolation security group of the VPC, or creates it and revokes its default allow-all egress,
-  4. puts the instance into that group alone with ModifyInstanceAttribute(Groups=[group]).
+  4. puts the instance into that group alone with ModifyInstanceAttribute(Groups=[group]); on an instance with several
+     network interfaces, where EC2 refuses that call ("There are multiple interfaces attached"), one
+     ModifyNetworkInterfaceAttribute(Groups=[group]) per interface, one after another, as the design would have to.
 
-No record, no connection-tracking step, no evidence work. Real EC2 refuses step 4 on an instance with several network
-interfaces ("There are multiple interfaces attached"); moto accepts it, so the benchmark can time it anyway.
+No record, no connection-tracking step, no evidence work. The per-interface form is the one change to the post's
+design: without it the baseline does not contain such an instance on AWS (moto accepts the refused call, but leaves
+every interface in its own groups as well).
 Configuration: BASELINE_PROFILE (instance profile name), BASELINE_GROUP (group name), and the usual AWS_* variables
 (AWS_ENDPOINT_URL points boto3 at the emulator).
 """
@@ -30,12 +33,16 @@ def handler(event, context):
         return {"action": "ignored"}
 
     instance_id = event["resources"][0].rsplit("/", 1)[-1]
-    reservation = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]
-    vpc_id = reservation["Instances"][0]["VpcId"]
+    instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
 
     swap_instance_profile(instance_id)
-    group_id = isolation_group(vpc_id)
-    ec2.modify_instance_attribute(InstanceId=instance_id, Groups=[group_id])
+    group_id = isolation_group(instance["VpcId"])
+    interfaces = instance["NetworkInterfaces"]
+    if len(interfaces) == 1:
+        ec2.modify_instance_attribute(InstanceId=instance_id, Groups=[group_id])
+    else:
+        for interface in interfaces:
+            ec2.modify_network_interface_attribute(NetworkInterfaceId=interface["NetworkInterfaceId"], Groups=[group_id])
     return {"action": "isolated", "instanceId": instance_id, "groupId": group_id}
 
 
