@@ -350,7 +350,7 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         {
             try
             {
-                await MutateAsync(() => call([.. batch.Select(ToPermission)]));
+                await MutateAsync(() => call(ToPermissions(batch)));
                 return true;
             }
             catch (AmazonEC2Exception e) when (e.ErrorCode == toleratedErrorCode)
@@ -416,28 +416,19 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
                 .Select(peer => new SecurityGroupRule(protocol, from, to, peer));
         })];
 
-    private static IpPermission ToPermission(SecurityGroupRule rule)
-    {
-        var permission = rule.Protocol == "-1"
-            ? new IpPermission { IpProtocol = "-1" }
-            : new IpPermission { IpProtocol = rule.Protocol, FromPort = rule.FromPort, ToPort = rule.ToPort };
-        if (rule.PeerIsGroup)
+    /// <summary>One permission per protocol and port range, holding all its peers: EC2 treats it as the rules one by one.</summary>
+    private static List<IpPermission> ToPermissions(IEnumerable<SecurityGroupRule> rules) =>
+        [.. rules.GroupBy(rule => (rule.Protocol, rule.FromPort, rule.ToPort)).Select(range =>
         {
-            permission.UserIdGroupPairs = [new() { GroupId = rule.Peer }];
-        }
-        else if (rule.PeerIsPrefixList)
-        {
-            permission.PrefixListIds = [new() { Id = rule.Peer }];
-        }
-        else if (rule.PeerIsIpv6)
-        {
-            permission.Ipv6Ranges = [new() { CidrIpv6 = rule.Peer }];
-        }
-        else
-        {
-            permission.Ipv4Ranges = [new() { CidrIp = rule.Peer }];
-        }
-
-        return permission;
-    }
+            var permission = range.Key.Protocol == "-1"
+                ? new IpPermission { IpProtocol = "-1" }
+                : new IpPermission { IpProtocol = range.Key.Protocol, FromPort = range.Key.FromPort, ToPort = range.Key.ToPort };
+            List<T>? Peers<T>(Func<SecurityGroupRule, bool> kind, Func<string, T> peer) =>
+                range.Where(kind).Select(rule => peer(rule.Peer)).ToList() is { Count: > 0 } peers ? peers : null;
+            permission.UserIdGroupPairs = Peers(rule => rule.PeerIsGroup, peer => new UserIdGroupPair { GroupId = peer });
+            permission.PrefixListIds = Peers(rule => rule.PeerIsPrefixList, peer => new PrefixListId { Id = peer });
+            permission.Ipv6Ranges = Peers(rule => rule.PeerIsIpv6, peer => new Ipv6Range { CidrIpv6 = peer });
+            permission.Ipv4Ranges = Peers(rule => !rule.PeerIsGroup && !rule.PeerIsPrefixList && !rule.PeerIsIpv6, peer => new IpRange { CidrIp = peer });
+            return permission;
+        })];
 }

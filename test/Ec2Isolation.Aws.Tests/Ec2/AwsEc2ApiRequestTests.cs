@@ -20,7 +20,7 @@ public sealed class AwsEc2ApiRequestTests
     private readonly Mock<IAmazonEC2> _ec2 = new(MockBehavior.Strict);
 
     [Fact]
-    public async Task AuthorizeAsync_NewRules_SendsThemInOneCall()
+    public async Task AuthorizeAsync_NewRules_SendsThemInOneCallOnePermissionPerPortRange()
     {
         _ec2.Setup(ec2 => ec2.AuthorizeSecurityGroupIngressAsync(It.IsAny<AuthorizeSecurityGroupIngressRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new AuthorizeSecurityGroupIngressResponse());
@@ -28,7 +28,7 @@ public sealed class AwsEc2ApiRequestTests
         await new AwsEc2Api(_ec2.Object).AuthorizeAsync("sg-1", RuleDirection.Ingress, Everything, CancellationToken.None);
 
         _ec2.Verify(
-            ec2 => ec2.AuthorizeSecurityGroupIngressAsync(It.Is<AuthorizeSecurityGroupIngressRequest>(r => r.GroupId == "sg-1" && r.IpPermissions.Count == 2), It.IsAny<CancellationToken>()),
+            ec2 => ec2.AuthorizeSecurityGroupIngressAsync(It.Is<AuthorizeSecurityGroupIngressRequest>(r => r.GroupId == "sg-1" && IsEverything(r.IpPermissions)), It.IsAny<CancellationToken>()),
             Times.Once);
         _ec2.VerifyNoOtherCalls();
     }
@@ -36,14 +36,14 @@ public sealed class AwsEc2ApiRequestTests
     [Fact]
     public async Task RevokeAsync_BatchRefusedAsNotFound_RevokesEachRuleOnItsOwn()
     {
-        _ec2.Setup(ec2 => ec2.RevokeSecurityGroupEgressAsync(It.Is<RevokeSecurityGroupEgressRequest>(r => r.IpPermissions.Count == 2), It.IsAny<CancellationToken>()))
+        _ec2.Setup(ec2 => ec2.RevokeSecurityGroupEgressAsync(It.Is<RevokeSecurityGroupEgressRequest>(r => IsEverything(r.IpPermissions)), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new AmazonEC2Exception("The specified rule does not exist in this security group.", ErrorType.Sender, "InvalidPermission.NotFound", "request-1", HttpStatusCode.BadRequest));
-        _ec2.Setup(ec2 => ec2.RevokeSecurityGroupEgressAsync(It.Is<RevokeSecurityGroupEgressRequest>(r => r.IpPermissions.Count == 1), It.IsAny<CancellationToken>()))
+        _ec2.Setup(ec2 => ec2.RevokeSecurityGroupEgressAsync(It.Is<RevokeSecurityGroupEgressRequest>(r => !IsEverything(r.IpPermissions)), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new RevokeSecurityGroupEgressResponse());
 
         await new AwsEc2Api(_ec2.Object).RevokeAsync("sg-1", RuleDirection.Egress, Everything, CancellationToken.None);
 
-        _ec2.Verify(ec2 => ec2.RevokeSecurityGroupEgressAsync(It.Is<RevokeSecurityGroupEgressRequest>(r => r.IpPermissions.Count == 1), It.IsAny<CancellationToken>()), Times.Exactly(2));
+        _ec2.Verify(ec2 => ec2.RevokeSecurityGroupEgressAsync(It.Is<RevokeSecurityGroupEgressRequest>(r => !IsEverything(r.IpPermissions)), It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 
     [Fact]
@@ -80,4 +80,8 @@ public sealed class AwsEc2ApiRequestTests
 
         Assert.Equal(expected, described!.UsesIpv6);
     }
+
+    /// <summary>One all-traffic permission holding both 0.0.0.0/0 and ::/0.</summary>
+    private static bool IsEverything(List<IpPermission> permissions) =>
+        permissions is [{ IpProtocol: "-1", Ipv4Ranges: [{ CidrIp: "0.0.0.0/0" }], Ipv6Ranges: [{ CidrIpv6: "::/0" }] }];
 }

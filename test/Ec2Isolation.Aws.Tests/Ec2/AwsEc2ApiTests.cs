@@ -104,6 +104,17 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RevokeAsync_AllTrafficToBothFamiliesOnAnIpv4OnlyGroup_RemovesTheIpv4Rule()
+    {
+        var ipv4Only = await Ec2TestAccount.CreateAsync(_ec2);
+        var groupId = await _api.CreateSecurityGroupAsync(ipv4Only.VpcId, "quarantine", "isolation", new Dictionary<string, string>(), None);
+
+        await _api.RevokeAsync(groupId, RuleDirection.Egress, [SecurityGroupRule.AllTraffic("0.0.0.0/0"), SecurityGroupRule.AllTraffic("::/0")], None);
+
+        Assert.Empty(Assert.Single(await _api.FindSecurityGroupsAsync(ipv4Only.VpcId, ["quarantine"], None)).Egress);
+    }
+
+    [Fact]
     public async Task RevokeAsync_RuleMissing_RemovesTheOthers()
     {
         var groupId = await _account.CreateGroupAsync("quarantine");
