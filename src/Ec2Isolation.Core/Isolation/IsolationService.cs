@@ -11,10 +11,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Ec2Isolation.Core.Isolation;
 
 /// <summary>
-/// Isolates and releases instances. Reads what the network step needs in parallel (the record only when the instance
-/// shows an isolation: a first isolation claims its new record with a write that fails, changing nothing, when one
-/// exists, and only then reads it and the instance again), writes the record with the original network configuration,
-/// contains the network, then records the rest of the original configuration before any step changes it; applies the
+/// Isolates and releases instances. Reads the instance (and the record only when the instance shows an isolation: a
+/// first isolation claims its new record with a write that fails, changing nothing, when one exists, and only then reads
+/// it and the instance again), writes the record with the original network configuration while it looks up the VPC's
+/// isolation groups, contains the network, then records the rest of the original configuration before any step changes it; applies the
 /// steps in order recording each as it completes, and never undoes a step on error: a failed run leaves a record that
 /// says what holds, and the next run finishes the job. A request for a GuardDuty finding that a record read holds, in
 /// force or in its history, changes nothing: the check costs no read of its own, since a fresh instance (whose claim
