@@ -80,9 +80,15 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName, 
             request.ConditionExpression = $"attribute_not_exists({KeyAttribute})";
         }
 
+        request.ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD;
         try
         {
             await OnTableAsync("written", () => dynamo.PutItemAsync(request, cancellationToken));
+        }
+        catch (ConditionalCheckFailedException e) when (record.LeaseOwner is not null && e.Item?.GetValueOrDefault(RecordAttribute)?.S == request.Item[RecordAttribute].S)
+        {
+            // The SDK retried a write whose first attempt landed and whose answer was lost: the retry's condition failed
+            // against that very write. A run's lease owner is its own, so an identical stored record is this run's write.
         }
         catch (ConditionalCheckFailedException e)
         {

@@ -57,10 +57,35 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
     public async Task PutAsync_CreateTwice_ThrowsRecordConflict()
     {
         await _store.PutAsync(NewRecord("i-0000000000000000a"), expectedVersion: null, None);
+        var another = NewRecord("i-0000000000000000a");
+        another.LeaseOwner = "another-run";
 
-        var error = await Assert.ThrowsAsync<RecordConflictException>(
-            () => _store.PutAsync(NewRecord("i-0000000000000000a"), expectedVersion: null, None));
+        var error = await Assert.ThrowsAsync<RecordConflictException>(() => _store.PutAsync(another, expectedVersion: null, None));
         Assert.Contains("i-0000000000000000a", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PutAsync_RetryOfAWriteThatLanded_SucceedsAndKeepsIt(bool update)
+    {
+        // What the SDK's retry of a write whose answer was lost sends: the very same write, whose condition its first
+        // attempt now fails.
+        var record = NewRecord("i-0000000000000000a");
+        record.LeaseOwner = "this-run";
+        long? expected = null;
+        await _store.PutAsync(record, expected, None);
+        if (update)
+        {
+            expected = record.Version;
+            record.Version++;
+            record.CompletedSteps.Add("network");
+            await _store.PutAsync(record, expected, None);
+        }
+
+        await _store.PutAsync(record, expected, None);
+
+        Assert.Equivalent(record, await _store.GetAsync(record.InstanceId, None), strict: true);
     }
 
     [Fact]
