@@ -33,6 +33,9 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     /// <summary>Called before every call with its name; throw from it to inject a fault.</summary>
     public Action<string>? BeforeCall { get; set; }
 
+    /// <summary>Called by CreateTags with the tags it is about to write; throw from it to fail that call alone.</summary>
+    public Action<IReadOnlyDictionary<string, string>>? BeforeCreateTags { get; set; }
+
     /// <summary>Names of the calls that change something, in the order they were made.</summary>
     public IReadOnlyList<string> Mutations => [.. Calls.Where(call => !call.StartsWith("Describe", StringComparison.Ordinal)
         && !call.StartsWith("Find", StringComparison.Ordinal) && !call.StartsWith("Get", StringComparison.Ordinal)
@@ -260,6 +263,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     public Task CreateTagsAsync(string resourceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
         Call("CreateTags", () =>
         {
+            BeforeCreateTags?.Invoke(tags);
             foreach (var tag in tags)
             {
                 Instance(resourceId).Tags[tag.Key] = tag.Value;

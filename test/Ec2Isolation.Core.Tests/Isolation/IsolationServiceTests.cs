@@ -989,11 +989,11 @@ public sealed class IsolationServiceTests
     public async Task IsolateAsync_TaggingFails_IsolationCompletesAndTheRunFailsSayingSo()
     {
         _cloud.AddInstance(InstanceId, VpcId);
-        var first = 1;
-        _cloud.BeforeCall = call =>
+        // Only the requested tags, told by their content: the status tags step writes its own, in the background tagging's
+        // order or before it.
+        _cloud.BeforeCreateTags = tags =>
         {
-            // Only the requested tags: the status tags step writes its own later.
-            if (call == "CreateTags" && Interlocked.Exchange(ref first, 0) == 1)
+            if (tags.ContainsKey(_settings.TriggerTagKey))
             {
                 throw new InvalidOperationException("injected failure");
             }
