@@ -135,16 +135,13 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         }
     }
 
-    /// <remarks>
-    /// One rule per call: EC2 fails a whole batch when one of its rules already exists, and an existing rule is
-    /// not an error here.
-    /// </remarks>
+    /// <remarks>All the rules in one call; an existing rule is not an error here (<see cref="ChangeRulesAsync"/>).</remarks>
     public Task AuthorizeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
         ChangeRulesAsync(rules, "InvalidPermission.Duplicate", async permissions => direction == RuleDirection.Ingress
             ? await ec2.AuthorizeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
             : (AmazonWebServiceResponse)await ec2.AuthorizeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
 
-    /// <remarks>One rule per call, like <see cref="AuthorizeAsync"/>: a rule that is already gone is not an error.</remarks>
+    /// <remarks>All the rules in one call, like <see cref="AuthorizeAsync"/>: a rule that is already gone is not an error.</remarks>
     public Task RevokeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
         ChangeRulesAsync(rules, "InvalidPermission.NotFound", async permissions => direction == RuleDirection.Ingress
             ? await ec2.RevokeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)

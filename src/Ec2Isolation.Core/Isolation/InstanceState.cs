@@ -9,11 +9,11 @@ namespace Ec2Isolation.Core.Isolation;
 /// What a run reads before it acts: only what the record's first write needs, so that the network is contained as few
 /// calls and round trips after the event as possible. An isolation reads the instance, then the record only when the
 /// instance shows an isolation (or is refused); the isolation groups of its VPC are looked up beside the record's first
-/// write (<see cref="RunContext.IsolationGroups"/>). One that
-/// shows none is almost always isolated for the first time: its run claims a new record without reading the table, with
-/// a write that fails, changing nothing, when a record exists, and only then reads the record and the instance again
-/// (<see cref="WithRecordAsync"/>). A release reads the instance and the record in parallel. The rest of the original
-/// configuration is read after the network step (<see cref="RunContext.RecordedAttachmentsAsync"/>).
+/// write (<see cref="RunContext.IsolationGroups"/>). An instance that shows none is almost always isolated for the first
+/// time: its run claims a new record without reading the table, with a write that fails, changing nothing, when a record
+/// exists, and only then reads the record and the instance again (<see cref="WithRecordAsync"/>). A release reads the
+/// instance and the record in parallel. The rest of the original configuration is read after the network step
+/// (<see cref="RunContext.RecordedAttachmentsAsync"/>).
 /// </summary>
 internal sealed record InstanceState(InstanceDescription? Instance, IsolationRecord? Record)
 {
