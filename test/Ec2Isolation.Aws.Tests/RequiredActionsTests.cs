@@ -30,10 +30,12 @@ public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(mot
         // called; AssociateIamInstanceProfile is for an instance without a profile; RevokeSecurityGroupIngress corrects
         // a quarantine group someone added ingress to; AuthorizeSecurityGroupEgress gives an all-traffic group ::/0 egress
         // for an instance with IPv6 (moto assigns none); GetItem reads the record of an instance that shows an isolation,
-        // or whose new record's claim found one (a first isolation claims without reading).
+        // or whose new record's claim found one (a first isolation claims without reading); DescribeTrunkInterfaceAssociations
+        // looks for the branch ENIs behind a trunk ENI (moto makes none, nor implements the call).
         var otherPaths = new[]
         {
             "iam:PassRole", "ec2:AssociateIamInstanceProfile", "ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "dynamodb:GetItem",
+            "ec2:DescribeTrunkInterfaceAssociations",
         };
         var unused = RequiredActions.Isolate.Except(called).Except(otherPaths).ToList();
         Assert.Empty(unused);

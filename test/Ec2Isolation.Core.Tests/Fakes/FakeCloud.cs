@@ -10,7 +10,7 @@ namespace Ec2Isolation.Core.Tests.Fakes;
 /// conditional record writes, records stored as JSON so later changes to the object do not leak in), a log of every
 /// call in order, and fault injection on any call.
 /// </summary>
-internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
+internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
 {
     public const string AccountId = "123456789012";
     public const string IsolationProfileArn = "arn:aws:iam::123456789012:instance-profile/ec2-isolation-deny-all";
@@ -150,12 +150,13 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
 
                 var group = new FakeGroup { GroupId = "sg-" + NextId(), Name = groupName, VpcId = vpcId };
                 group.Egress.Add(SecurityGroupRule.AllTraffic("0.0.0.0/0"));
-                if (Instances.Values.Any(i => i.VpcId == vpcId && i.DualStack))
+                if (NewGroupsGetIpv6Egress && Instances.Values.Any(i => i.VpcId == vpcId && i.DualStack))
                 {
                     group.Egress.Add(SecurityGroupRule.AllTraffic("::/0"));
                 }
 
                 Groups.Add(group);
+                OnGroupCreated(group.GroupId);
                 return group.GroupId;
             }
         });
@@ -165,6 +166,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         {
             lock (_lock)
             {
+                ThrowIfUnknownYet([groupId]);
                 var list = Group(groupId).Rules(direction);
                 list.AddRange(rules.Where(rule => !list.Contains(rule)));
             }
@@ -177,6 +179,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         {
             lock (_lock)
             {
+                ThrowIfUnknownYet([groupId]);
                 Group(groupId).Rules(direction).RemoveAll(rules.Contains);
             }
 
@@ -188,6 +191,9 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         {
             lock (_lock)
             {
+                ThrowIfUnknownYet(groupIds);
+                ThrowIfOfAnotherVpc(networkInterfaceId, groupIds);
+                RememberBeforeChange(networkInterfaceId);
                 EniGroups[networkInterfaceId] = [.. groupIds];
             }
 
@@ -200,7 +206,8 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         {
             lock (_lock)
             {
-                return (IReadOnlyList<NetworkInterfaceGroups>)[.. networkInterfaceIds.Select(id => new NetworkInterfaceGroups(id, [.. EniGroups[id]]))];
+                var stale = TakeStaleRead();
+                return (IReadOnlyList<NetworkInterfaceGroups>)[.. networkInterfaceIds.Select(id => new NetworkInterfaceGroups(id, [.. ReadGroups(id, stale)]) { VpcId = VpcOfEni(id) })];
             }
         });
 
@@ -376,7 +383,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
                 State = instance.State,
                 VpcId = instance.VpcId,
                 IsSpot = instance.IsSpot,
-                NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]))],
+                NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]) { VpcId = VpcOfEni(eni), IsTrunk = TrunkEnis.Contains(eni) })],
                 Volumes = instance.Volumes,
                 Tags = new Dictionary<string, string>(instance.Tags),
                 SubnetId = instance.SubnetId,
