@@ -34,6 +34,9 @@ internal sealed partial class FakeCloud
     /// <summary>How many DescribeNetworkInterfaces calls still show each ENI's groups from before its last change (the same page).</summary>
     public int StaleInterfaceReads { get; set; }
 
+    /// <summary>How many DescribeSecurityGroups calls do not show the groups yet (they were created a moment ago, by another run).</summary>
+    public int LaggingGroupReads { get; set; }
+
     /// <summary>
     /// Whether a new group gets an egress rule to <c>::/0</c> in a VPC with IPv6 (public sources disagree on whether EC2
     /// adds it; moto does).
@@ -118,6 +121,17 @@ internal sealed partial class FakeCloud
 
     private void RememberBeforeChange(string networkInterfaceId) =>
         _groupsBeforeChange[networkInterfaceId] = EniGroups[networkInterfaceId];
+
+    private bool TakeLaggingGroupRead()
+    {
+        if (LaggingGroupReads <= 0)
+        {
+            return false;
+        }
+
+        LaggingGroupReads--;
+        return true;
+    }
 
     private bool TakeStaleRead()
     {

@@ -133,6 +133,11 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
+                if (TakeLaggingGroupRead())
+                {
+                    return (IReadOnlyList<SecurityGroupInfo>)[];
+                }
+
                 return (IReadOnlyList<SecurityGroupInfo>)[.. Groups.Where(g => g.VpcId == vpcId && groupNames.Contains(g.Name)).Select(g => g.ToInfo())];
             }
         });

@@ -67,7 +67,10 @@ internal sealed class QuarantineGroups(RunContext context)
         catch (SecurityGroupExistsException)
         {
             Log.GroupCreatedConcurrently(context.Logger, name, vpcId);
-            var found = await ec2.FindSecurityGroupsAsync(vpcId, [name], cancellationToken);
+            // The other run's group may not show in a read yet (eventual consistency): read again while it does not.
+            var found = await Retry.WhileAsync(
+                token => ec2.FindSecurityGroupsAsync(vpcId, [name], token), static groups => groups.Count == 0, static _ => false,
+                Backoff.EventualConsistency, context.Time, cancellationToken);
             return found.Count > 0
                 ? (found[0], false)
                 : throw new InvalidOperationException($"Security group {name} exists in {vpcId} but cannot be read");

@@ -195,6 +195,21 @@ public sealed class NetworkStepTests
     }
 
     [Fact]
+    public async Task IsolateAsync_GroupAnotherRunCreatedNotYetReadable_ReadAgainAndUsed()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.AddInstance("i-0fedcba9876543210", VpcId);
+        await CreateSut().IsolateAsync(Request() with { InstanceId = "i-0fedcba9876543210" }, CancellationToken.None);
+        _cloud.LaggingGroupReads = 3;
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        Assert.Single(_cloud.Groups, g => g.Name == _settings.QuarantineGroupName);
+        Assert.Equal([Quarantine(VpcId)], _cloud.EniGroups[_cloud.Instances[InstanceId].Enis[0]]);
+    }
+
+    [Fact]
     public async Task IsolateAsync_ReadBackTrailsTheMoves_ReadAgainAndContained()
     {
         _cloud.StaleInterfaceReads = 2;
