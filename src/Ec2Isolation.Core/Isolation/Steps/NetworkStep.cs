@@ -27,12 +27,19 @@ internal sealed class NetworkStep : IIsolationStep
             ensured.GetOrAdd(eni.VpcOr(context.Record.VpcId), vpcId => new(() => quarantineGroups.EnsureAsync(vpcId, cancellationToken))).Value;
 
         var gaps = new List<string>();
-        await Task.WhenAll(
-            ContainAsync(context, attached, GroupsOf, cancellationToken),
-            ContainBranchesAsync(context, GroupsOf, gaps, cancellationToken));
-        foreach (var groups in ensured.Values)
+        try
         {
-            context.Record.RecordIsolationGroups(await groups.Value);
+            await Task.WhenAll(
+                ContainAsync(context, attached, GroupsOf, cancellationToken),
+                ContainBranchesAsync(context, GroupsOf, gaps, cancellationToken));
+        }
+        finally
+        {
+            // Once both are done (the branches' record write no longer runs): the groups made ready, even by a failed run.
+            foreach (var groups in ensured.Values.Select(lazy => lazy.Value).Where(task => task.IsCompletedSuccessfully))
+            {
+                context.Record.RecordIsolationGroups(groups.Result);
+            }
         }
 
         context.Record.Artifacts.NetworkGaps = gaps;

@@ -210,6 +210,24 @@ public sealed class NetworkStepTests
     }
 
     [Fact]
+    public async Task IsolateAsync_MoveIntoQuarantineRefused_FailedRecordStillNamesTheGroupsMadeReady()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        _cloud.BeforeCall = call =>
+        {
+            if (_cloud.Groups.Exists(g => g.Name == _settings.QuarantineGroupName && call == $"ModifyNetworkInterfaceAttribute:{g.GroupId}@{_cloud.Instances[InstanceId].Enis[0]}"))
+            {
+                throw new InvalidOperationException("UnauthorizedOperation");
+            }
+        };
+
+        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal((AllTraffic(VpcId), Quarantine(VpcId)), (record.Artifacts.AllTrafficGroupId, record.Artifacts.QuarantineGroupId));
+    }
+
+    [Fact]
     public async Task IsolateAsync_ReadBackTrailsTheMoves_ReadAgainAndContained()
     {
         _cloud.StaleInterfaceReads = 2;
