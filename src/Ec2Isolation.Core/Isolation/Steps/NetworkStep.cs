@@ -59,16 +59,20 @@ internal sealed class NetworkStep : IIsolationStep
             return;
         }
 
-        // An ENI a failed run already quarantined has been through the all-traffic group; moving it again gains nothing.
-        var quarantineOf = new Dictionary<string, string>();
-        foreach (var (eni, groups) in interfaces.Zip(await Task.WhenAll(interfaces.Select(async eni => await groupsOf(eni)))))
+        // Each ENI moves as soon as its own VPC's groups are ready: one in the instance's VPC never waits for the groups
+        // of another VPC to be created. An ENI a failed run already quarantined has been through the all-traffic group;
+        // moving it again gains nothing.
+        var quarantineOf = new ConcurrentDictionary<string, string>();
+        await Task.WhenAll(interfaces.Select(async eni =>
         {
+            var groups = await groupsOf(eni);
             quarantineOf[eni.NetworkInterfaceId] = groups.QuarantineGroupId;
-        }
-
-        await Task.WhenAll(interfaces.Where(eni => !IsQuarantinedOnly(eni, quarantineOf[eni.NetworkInterfaceId]))
-            .Select(async eni => await ContainAsync(context, eni, await groupsOf(eni), cancellationToken)));
-        await VerifyAsync(context, quarantineOf, cancellationToken);
+            if (!IsQuarantinedOnly(eni, groups.QuarantineGroupId))
+            {
+                await ContainAsync(context, eni, groups, cancellationToken);
+            }
+        }));
+        await VerifyAsync(context, new Dictionary<string, string>(quarantineOf), cancellationToken);
     }
 
     /// <summary>

@@ -65,6 +65,35 @@ public sealed class NetworkStepTests
     }
 
     [Fact]
+    public async Task IsolateAsync_EniFromAnotherVpcWhoseGroupsAreNew_TheInstancesOwnEniDoesNotWaitForThem()
+    {
+        _cloud.AddInstance("i-0fedcba9876543210", VpcId);
+        await CreateSut().IsolateAsync(Request() with { InstanceId = "i-0fedcba9876543210" }, CancellationToken.None);
+        _cloud.AddInstance(InstanceId, VpcId);
+        var home = _cloud.Instances[InstanceId].Enis[0];
+        _cloud.AttachEni(InstanceId, OtherVpcId, "sg-other");
+        // The other VPC's group creation waits until the instance's own ENI is in quarantine: it can only get there first
+        // if it does not wait for them (the wait's bound only ends a run that would otherwise hang).
+        var homeContained = new TaskCompletionSource();
+        _cloud.BeforeCall = call =>
+        {
+            if (call == $"ModifyNetworkInterfaceAttribute:{Quarantine(VpcId)}@{home}")
+            {
+                homeContained.TrySetResult();
+            }
+            else if (call == "CreateSecurityGroup" && !homeContained.Task.Wait(TimeSpan.FromSeconds(30)))
+            {
+                throw new InvalidOperationException("The other VPC's groups were created before the instance's own ENI was contained.");
+            }
+        };
+
+        var result = await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        Assert.Equal([Quarantine(VpcId)], _cloud.EniGroups[home]);
+    }
+
+    [Fact]
     public async Task IsolateAsync_IsolatedInstanceWithEniFromAnotherVpc_AlreadyIsolatedAndNothingMoves()
     {
         _cloud.AddInstance(InstanceId, VpcId);
