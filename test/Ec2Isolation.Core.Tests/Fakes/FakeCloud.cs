@@ -10,7 +10,7 @@ namespace Ec2Isolation.Core.Tests.Fakes;
 /// conditional record writes, records stored as JSON so later changes to the object do not leak in), a log of every
 /// call in order, and fault injection on any call.
 /// </summary>
-internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
+internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
 {
     public const string AccountId = "123456789012";
     public const string IsolationProfileArn = "arn:aws:iam::123456789012:instance-profile/ec2-isolation-deny-all";
@@ -24,7 +24,6 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     public Dictionary<string, List<string>> EniGroups { get; } = [];
     public List<FakeGroup> Groups { get; } = [];
     public Dictionary<string, List<string>> ProfileRoles { get; } = new() { [IsolationProfileArn] = ["ec2-isolation-deny-all"] };
-    public Dictionary<(string Role, string Policy), string> RolePolicies { get; } = [];
     public Dictionary<string, AutoScalingMembership> AutoScaling { get; } = [];
     public List<(string InstanceId, TargetRegistration Registration)> Targets { get; } = [];
     public List<(string SnapshotId, string InstanceId, IReadOnlyDictionary<string, string> Tags)> Snapshots { get; } = [];
@@ -249,14 +248,23 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         });
 
     public Task<IReadOnlyList<string>> FindSnapshotsAsync(string tagKey, string tagValue, CancellationToken cancellationToken) =>
-        Call("DescribeSnapshots", () => (IReadOnlyList<string>)[.. Snapshots
-            .Where(s => s.Tags.TryGetValue(tagKey, out var value) && value == tagValue).Select(s => s.SnapshotId)]);
+        Call("DescribeSnapshots", () =>
+        {
+            lock (_lock)
+            {
+                return (IReadOnlyList<string>)[.. Snapshots.Where(s => s.Tags.TryGetValue(tagKey, out var value) && value == tagValue).Select(s => s.SnapshotId)];
+            }
+        });
 
     public Task<IReadOnlyList<string>> CreateSnapshotsAsync(string instanceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
         Call("CreateSnapshots", () =>
         {
             var ids = Instance(instanceId).Volumes.Select(_ => "snap-" + NextId()).ToList();
-            Snapshots.AddRange(ids.Select(id => (id, instanceId, tags)));
+            lock (_lock)
+            {
+                Snapshots.AddRange(ids.Select(id => (id, instanceId, tags)));
+            }
+
             return (IReadOnlyList<string>)ids;
         });
 
@@ -299,17 +307,6 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
             Launches.Add(spec);
             return instance.InstanceId;
         });
-
-    // ---- IIamApi
-
-    public Task<IReadOnlyList<string>> GetInstanceProfileRolesAsync(string instanceProfile, CancellationToken cancellationToken) =>
-        Call("GetInstanceProfile", () => (IReadOnlyList<string>)ProfileRoles[ToArn(instanceProfile)]);
-
-    public Task PutRolePolicyAsync(string roleName, string policyName, string policyDocument, CancellationToken cancellationToken) =>
-        Call("PutRolePolicy", () => RolePolicies[(roleName, policyName)] = policyDocument);
-
-    public Task DeleteRolePolicyAsync(string roleName, string policyName, CancellationToken cancellationToken) =>
-        Call("DeleteRolePolicy", () => RolePolicies.Remove((roleName, policyName)));
 
     // ---- IAutoScalingApi
 
