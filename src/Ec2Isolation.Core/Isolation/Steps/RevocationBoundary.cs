@@ -23,7 +23,7 @@ namespace Ec2Isolation.Core.Isolation.Steps;
 /// so they get no new session of this role; healthy instances of the role fetch new credentials from their metadata
 /// service, at the price of failed calls until they do).
 /// </remarks>
-internal static partial class RevocationBoundary
+public static partial class RevocationBoundary
 {
     /// <summary>IAM's limit on a managed policy document, whitespace not counted.</summary>
     public const int MaxPolicyCharacters = 6144;
@@ -31,26 +31,23 @@ internal static partial class RevocationBoundary
     /// <summary>The IAM path of every policy the tool owns: the function may only attach policies under it as boundaries.</summary>
     public const string PolicyPath = "/ec2-isolation/";
 
-    private const string PolicyPrefix = "ec2-isolation-revoke-";
+    /// <summary>The name of every boundary policy starts with it (the role's name follows).</summary>
+    public const string PolicyPrefix = "ec2-isolation-revoke-";
 
     /// <summary>The longest instance id EC2 issues (17 hexadecimal digits).</summary>
     private const string LongestInstanceId = "i-0123456789abcdef0";
 
     /// <summary>How many instances one role's boundary names before the deny becomes role-wide.</summary>
-    public static int Capacity { get; } = ComputeCapacity();
+    internal static int Capacity { get; } = ComputeCapacity();
 
-    public static string PolicyName(string roleName) => PolicyPrefix + roleName;
+    internal static string PolicyName(string roleName) => PolicyPrefix + roleName;
 
     /// <summary>The boundary's ARN: <c>arn:PARTITION:iam::ACCOUNT:policy/ec2-isolation/ec2-isolation-revoke-ROLE</c>.</summary>
-    public static string PolicyArn(string partition, string accountId, string roleName) =>
+    internal static string PolicyArn(string partition, string accountId, string roleName) =>
         $"arn:{partition}:iam::{accountId}:policy{PolicyPath}{PolicyName(roleName)}";
 
-    /// <summary>True for a policy ARN under the tool's path (of any account): a boundary this tool wrote.</summary>
-    public static bool IsOurs(string policyArn) =>
-        policyArn.Contains(":policy" + PolicyPath + PolicyPrefix, StringComparison.Ordinal);
-
     /// <summary>The document for <paramref name="revocation"/>, and how many of its instances it names (the oldest first).</summary>
-    public static (string Document, int Named) Render(RoleRevocation revocation)
+    internal static (string Document, int Named) Render(RoleRevocation revocation)
     {
         var ids = revocation.InstanceIds;
         var document = Document(ids, revocation.RoleWideBefore);
@@ -64,7 +61,7 @@ internal static partial class RevocationBoundary
     }
 
     /// <summary>The instance ids a boundary document written by <see cref="Render"/> names, and its role-wide time.</summary>
-    public static (List<string> InstanceIds, DateTimeOffset? RoleWideBefore) Parse(string document)
+    internal static (List<string> InstanceIds, DateTimeOffset? RoleWideBefore) Parse(string document)
     {
         var ids = NamedInstance().Matches(document).Select(match => match.Groups[1].Value).ToList();
         var before = RoleWideTime().Match(document);
@@ -72,11 +69,11 @@ internal static partial class RevocationBoundary
     }
 
     /// <summary>IAM compares whole seconds: round up, so that a session issued in this very second is revoked too.</summary>
-    public static DateTimeOffset NextWholeSecond(DateTimeOffset now) =>
+    internal static DateTimeOffset NextWholeSecond(DateTimeOffset now) =>
         now.AddTicks(TimeSpan.TicksPerSecond - (now.UtcTicks % TimeSpan.TicksPerSecond));
 
     /// <summary>The characters IAM counts against its size limits: all but whitespace.</summary>
-    public static int Size(string document) => document.Count(c => !char.IsWhiteSpace(c));
+    internal static int Size(string document) => document.Count(c => !char.IsWhiteSpace(c));
 
     private static string Document(List<string> instanceIds, DateTimeOffset? roleWideBefore)
     {
