@@ -118,5 +118,6 @@ public sealed class IsolationArtifacts
 
     /// <summary>True when a role held more isolated instances than its boundary can name, and the deny became role-wide.</summary>
     public bool RoleWideRevocation { get; set; }
+
     public List<string> SnapshotIds { get; set; } = [];
 }
