@@ -8,6 +8,9 @@ public sealed record InstanceDescription
     public required string State { get; init; }
     public required string? VpcId { get; init; }
     public bool IsSpot { get; init; }
+
+    /// <summary>True when its root device is an instance store volume (RootDeviceType instance-store): it can never stop.</summary>
+    public bool HasInstanceStoreRoot { get; init; }
     public required IReadOnlyList<NetworkInterfaceGroups> NetworkInterfaces { get; init; }
     public required IReadOnlyList<VolumeAttachment> Volumes { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();

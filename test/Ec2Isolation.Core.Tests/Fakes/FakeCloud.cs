@@ -10,7 +10,7 @@ namespace Ec2Isolation.Core.Tests.Fakes;
 /// conditional record writes, records stored as JSON so later changes to the object do not leak in), a log of every
 /// call in order, and fault injection on any call.
 /// </summary>
-internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
+internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
 {
     public const string AccountId = "123456789012";
     public const string IsolationProfileArn = "arn:aws:iam::123456789012:instance-profile/ec2-isolation-deny-all";
@@ -208,6 +208,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         Call("ReplaceIamInstanceProfileAssociation", () =>
         {
             var instance = Instances.Values.Single(i => i.Association?.AssociationId == associationId);
+            RefuseReplace(instance);
             instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
             return instance.Association.AssociationId;
         });
@@ -216,10 +217,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         Call("AssociateIamInstanceProfile", () =>
         {
             var instance = Instance(instanceId);
-            if (instance.Association is not null)
-            {
-                throw new InvalidOperationException("IncorrectState: already associated");
-            }
+            RefuseAssociate(instance);
 
             instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
             return instance.Association.AssociationId;
@@ -232,11 +230,15 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
             return true;
         });
 
-    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken) =>
+    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken) =>
         Call("ModifyInstanceAttribute:protection", () =>
         {
             var instance = Instance(instanceId);
-            instance.Protection = includeTermination ? protection : protection with { DisableApiTermination = instance.Protection.DisableApiTermination };
+            RefuseProtection(instance, attributes);
+            instance.Protection = new InstanceProtection(
+                attributes.HasFlag(ProtectionAttributes.Termination) ? protection.DisableApiTermination : instance.Protection.DisableApiTermination,
+                attributes.HasFlag(ProtectionAttributes.Stop) ? protection.DisableApiStop : instance.Protection.DisableApiStop,
+                attributes.HasFlag(ProtectionAttributes.ShutdownBehavior) ? protection.ShutdownBehavior : instance.Protection.ShutdownBehavior);
             return true;
         });
 
@@ -244,6 +246,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         Call("ModifyInstanceAttribute:volumes", () =>
         {
             var instance = Instance(instanceId);
+            RefuseAttributeChange(instance);
             instance.Volumes = [.. instance.Volumes.Select(v => volumes.FirstOrDefault(c => c.DeviceName == v.DeviceName) ?? v)];
             return true;
         });
@@ -376,6 +379,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
                 State = instance.State,
                 VpcId = instance.VpcId,
                 IsSpot = instance.IsSpot,
+                HasInstanceStoreRoot = instance.InstanceStoreRoot,
                 NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]))],
                 Volumes = instance.Volumes,
                 Tags = new Dictionary<string, string>(instance.Tags),
@@ -405,6 +409,7 @@ internal sealed class FakeInstance
     public string SubnetId { get; set; } = "subnet-1";
     public string InstanceType { get; set; } = "t3.micro";
     public bool IsSpot { get; set; }
+    public bool InstanceStoreRoot { get; set; }
     public bool DualStack { get; init; }
     public required IReadOnlyList<VolumeAttachment> Volumes { get; set; }
     public required InstanceProtection Protection { get; set; }
