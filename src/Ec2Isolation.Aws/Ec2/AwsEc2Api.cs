@@ -62,6 +62,11 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
             InstanceType = instance.InstanceType?.Value,
             GroupNames = (instance.NetworkInterfaces ?? []).SelectMany(eni => eni.Groups ?? []).DistinctBy(group => group.GroupId)
                 .ToDictionary(group => group.GroupId, group => group.GroupName),
+            PrivateAddresses = [.. (instance.NetworkInterfaces ?? []).Select(eni => new InterfaceAddresses(
+                eni.NetworkInterfaceId,
+                eni.VpcId ?? instance.VpcId,
+                [.. (eni.PrivateIpAddresses ?? []).Select(address => address.PrivateIpAddress)
+                    .Concat((eni.Ipv6Addresses ?? []).Select(address => address.Ipv6Address))]))],
             UsesIpv6 = (instance.NetworkInterfaces ?? []).Exists(eni => eni.Ipv6Addresses is { Count: > 0 } || eni.Ipv6Prefixes is { Count: > 0 }),
         };
     }

@@ -72,6 +72,18 @@ internal sealed partial class FakeCloud
         }
     }
 
+    /// <summary>
+    /// "If the target is an EC2 instance, it must be in the running state when you register it" (by id; an address
+    /// carries no such condition): https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html
+    /// </summary>
+    private void RefuseRegistration(string instanceId, TargetRegistration registration)
+    {
+        if (registration.IpAddress is null && Instances.TryGetValue(instanceId, out var instance) && instance.State != "running")
+        {
+            throw new InvalidOperationException($"InvalidTarget: The following targets are not in a running state and cannot be registered: '{instanceId}'");
+        }
+    }
+
     /// <summary>Instance attributes change "while the instance is running or stopped", not while it is pending or stopping.</summary>
     private static void RefuseAttributeChange(FakeInstance instance)
     {

@@ -327,8 +327,8 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
 
     // ---- ILoadBalancingApi
 
-    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(string vpcId, string instanceId, CancellationToken cancellationToken) =>
-        Call("DescribeTargetHealth", () => (IReadOnlyList<TargetRegistration>)[.. Targets.Where(t => t.InstanceId == instanceId).Select(t => t.Registration)]);
+    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken) =>
+        Call("DescribeTargetHealth", () => (IReadOnlyList<TargetRegistration>)[.. Targets.Where(t => t.InstanceId == instance.InstanceId).Select(t => t.Registration)]);
 
     public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         Call("DeregisterTargets", () =>
@@ -342,6 +342,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         Call("RegisterTargets", () =>
         {
+            RefuseRegistration(instanceId, registration);
             lock (_lock)
             {
                 if (!Targets.Contains((instanceId, registration)))

@@ -183,6 +183,40 @@ public sealed class InstanceStatesTests
         Assert.Equal([TimeSpan.FromMilliseconds(500)], _time.Waits);
     }
 
+    [Fact]
+    public async Task IsolateThenRelease_TargetByAddress_DeregisteredThenRegisteredByAddress()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        var byAddress = new TargetRegistration("arn:tg/ip-web", 443, null, "10.0.0.5");
+        _cloud.Targets.Add((InstanceId, byAddress));
+
+        var isolated = await CreateSut().IsolateAsync(Request, CancellationToken.None);
+        var deregistered = _cloud.Targets.Count;
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+
+        Assert.Equal([byAddress], isolated.Record.Original.Attachments!.TargetRegistrations);
+        Assert.Equal(0, deregistered);
+        Assert.Equal([(InstanceId, byAddress)], _cloud.Targets);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_StoppedInstance_RegistersByAddressAndSaysTheInstanceTargetWaitsForItToRun()
+    {
+        var instance = _cloud.AddInstance(InstanceId, VpcId);
+        var byId = new TargetRegistration("arn:tg/web", 80, null);
+        var byAddress = new TargetRegistration("arn:tg/ip-web", 443, null, "10.0.0.5");
+        _cloud.Targets.AddRange([(InstanceId, byId), (InstanceId, byAddress)]);
+        await CreateSut().IsolateAsync(Request, CancellationToken.None);
+        instance.State = "stopped";
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(
+            () => CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None));
+
+        Assert.Equal(StepNames.TargetDeregistration, error.FailedStep);
+        Assert.Contains("start it, then release again to register it in arn:tg/web", error.Message, StringComparison.Ordinal);
+        Assert.Equal([(InstanceId, byAddress)], _cloud.Targets);
+    }
+
     [Theory]
     [InlineData("running", false, false, ProtectionAttributes.Termination | ProtectionAttributes.Stop | ProtectionAttributes.ShutdownBehavior, true)]
     [InlineData("stopped", false, false, ProtectionAttributes.Termination | ProtectionAttributes.Stop | ProtectionAttributes.ShutdownBehavior, false)]
