@@ -23,6 +23,7 @@ public static class RequiredActions
         "ec2:ModifyNetworkInterfaceAttribute",
         "ec2:ReplaceIamInstanceProfileAssociation",
         "ec2:AssociateIamInstanceProfile",
+        "ec2:DisassociateIamInstanceProfile",
         "ec2:ModifyInstanceAttribute",
         "ec2:CreateSnapshots",
         "ec2:CreateTags",
@@ -41,7 +42,6 @@ public static class RequiredActions
     /// <summary>What releasing adds (the analyst's CLI only), and what status of every record adds.</summary>
     public static IReadOnlyList<string> ReleaseAndStatus { get; } =
     [
-        "ec2:DisassociateIamInstanceProfile",
         "ec2:DeleteTags",
         "iam:DeleteRolePolicy",
         "autoscaling:ExitStandby",
