@@ -143,15 +143,7 @@ public sealed class InstanceStatesTests
     public async Task IsolateAsync_InstanceStoppingThenStopped_ProfileAndProtectionWaitForTheStop()
     {
         var instance = _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
-        instance.State = "stopping";
-        var reads = 0;
-        _cloud.BeforeCall = call =>
-        {
-            if (call == "DescribeInstances" && ++reads == 2)
-            {
-                instance.State = "stopped"; // EC2 finished stopping it while the run waited
-            }
-        };
+        SettlesWhileTheRunWaits(instance, "stopping", "stopped");
 
         var result = await CreateSut().IsolateAsync(Request, CancellationToken.None);
 
@@ -166,15 +158,7 @@ public sealed class InstanceStatesTests
     public async Task IsolateAsync_PendingInstance_ProfileWaitsUntilItRuns()
     {
         var instance = _cloud.AddInstance(InstanceId, VpcId);
-        instance.State = "pending";
-        var reads = 0;
-        _cloud.BeforeCall = call =>
-        {
-            if (call == "DescribeInstances" && ++reads == 2)
-            {
-                instance.State = "running"; // EC2 finished launching it while the run waited
-            }
-        };
+        SettlesWhileTheRunWaits(instance, "pending", "running");
 
         var result = await CreateSut().IsolateAsync(Request, CancellationToken.None);
 
@@ -230,6 +214,20 @@ public sealed class InstanceStatesTests
         Assert.Equal(protection, capabilities.ProtectionAttributes);
         Assert.Equal(replacesInPlace, capabilities.ReplacesProfileInPlace);
         Assert.Equal(replacesInPlace, capabilities.AcceptsInstanceTargetRegistration);
+    }
+
+    /// <summary>The instance is <paramref name="from"/> when the run reads it, and <paramref name="to"/> when it reads it again after a refusal.</summary>
+    private void SettlesWhileTheRunWaits(FakeInstance instance, string from, string to)
+    {
+        instance.State = from;
+        var reads = 0;
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "DescribeInstances" && ++reads == 2)
+            {
+                instance.State = to;
+            }
+        };
     }
 
     private List<string> ProfileChanges() =>
