@@ -23,6 +23,7 @@ public static class RequiredActions
         "ec2:ModifyNetworkInterfaceAttribute",
         "ec2:ReplaceIamInstanceProfileAssociation",
         "ec2:AssociateIamInstanceProfile",
+        "ec2:DisassociateIamInstanceProfile",
         "ec2:ModifyInstanceAttribute",
         "ec2:CreateSnapshots",
         "ec2:CreateTags",
@@ -51,7 +52,6 @@ public static class RequiredActions
     /// </summary>
     public static IReadOnlyList<string> ReleaseAndStatus { get; } =
     [
-        "ec2:DisassociateIamInstanceProfile",
         "ec2:DeleteTags",
         "iam:DeleteRolePermissionsBoundary",
         "iam:DeleteRolePolicy",

@@ -437,13 +437,13 @@ public sealed class IsolationServiceTests
     }
 
     [Fact]
-    public async Task IsolateAsync_SpotInstance_NoTerminationProtectionButStopProtection()
+    public async Task IsolateAsync_SpotInstance_NoTerminationNorStopProtection()
     {
         _cloud.AddInstance(InstanceId, VpcId).IsSpot = true;
 
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
-        Assert.Equal(new InstanceProtection(false, true, "stop"), _cloud.Instances[InstanceId].Protection);
+        Assert.Equal(new InstanceProtection(false, false, "stop"), _cloud.Instances[InstanceId].Protection);
     }
 
     [Fact]
