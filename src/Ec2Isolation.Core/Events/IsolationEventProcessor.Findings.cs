@@ -204,7 +204,7 @@ public sealed partial class IsolationEventProcessor
             services.Isolation,
             new IsolationRequest(target.InstanceId, target.Reason, RequestedBy: target.RequestedBy, FindingId: target.FindingId, TagsOnceClaimed: tags),
             cancellationToken);
-        return outcome with { Account = outcome.Account ?? target.AccountId };
+        return outcome with { Account = target.AccountId };
     }
 
     private static EventResult IgnoredAll(IsolationEvent received, string accountId, IReadOnlyList<string> instanceIds, string message) =>
