@@ -55,10 +55,11 @@ internal abstract partial record IsolationEvent(string EventId, string Account, 
                 ("aws.tag", "Tag Change on Resource") => TagChange.From(id, account, region, root),
                 ("aws.guardduty", "GuardDuty Finding") => Finding.From(id, account, region, root),
                 ("aws.securityhub", "Security Hub Findings - Custom Action") => SecurityHubAction.From(id, account, region, root),
+                ("aws.ec2", "AWS API Call via CloudTrail") => ApiCall.From(id, account, region, root),
                 ("aws.events", "Scheduled Event") => new Sweep(id, account, region),
                 _ => throw new InvalidEventException(
                     $"Unsupported event: source '{InstanceIds.Printable(source)}', detail-type '{InstanceIds.Printable(detailType)}'. "
-                    + "Expected a Tag Change on Resource (aws.tag), a GuardDuty Finding (aws.guardduty), a Security Hub Findings - Custom Action (aws.securityhub) or a Scheduled Event (aws.events)."),
+                    + "Expected a Tag Change on Resource (aws.tag), a GuardDuty Finding (aws.guardduty), a Security Hub Findings - Custom Action (aws.securityhub), an AWS API Call via CloudTrail (aws.ec2) or a Scheduled Event (aws.events)."),
             };
 
     /// <summary>A tag change on an EC2 instance.</summary>
@@ -144,7 +145,7 @@ internal abstract partial record IsolationEvent(string EventId, string Account, 
     private static string Text(JsonElement value, string name) =>
         value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new InvalidEventException($"'{name}' must be a string.");
 
-    /// <summary>tag-change, guardduty-finding, securityhub-action or sweep: the result's event kind.</summary>
+    /// <summary>tag-change, guardduty-finding, securityhub-action, tamper or sweep: the result's event kind.</summary>
     public abstract string Kind { get; }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} {EventId}");

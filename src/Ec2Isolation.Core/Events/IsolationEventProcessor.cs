@@ -50,6 +50,7 @@ public sealed partial class IsolationEventProcessor(
         return received switch
         {
             IsolationEvent.TagChange change => await OnTagChangeAsync(services, change, cancellationToken),
+            IsolationEvent.ApiCall call => await OnApiCallAsync(services, call, cancellationToken),
             _ => await SweepAsync(services, received, cancellationToken),
         };
     }
