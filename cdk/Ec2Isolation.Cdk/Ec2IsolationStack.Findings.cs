@@ -4,14 +4,18 @@ using Amazon.CDK.AWS.Lambda;
 
 namespace Ec2Isolation.Cdk;
 
-/// <summary>The rules of findings naming several instances: GuardDuty attack sequences and the Security Hub custom action.</summary>
+/// <summary>
+/// The rules of findings naming several instances (GuardDuty attack sequences, the Security Hub custom action), and of
+/// CloudTrail's record of calls that could undo an isolation.
+/// </summary>
 public sealed partial class Ec2IsolationStack
 {
     /// <summary>The finding type of GuardDuty Extended Threat Detection about a group of EC2 instances (Core.Events.IsolationEvent.Finding.AttackSequenceType).</summary>
     public const string AttackSequenceType = "AttackSequence:EC2/CompromisedInstanceGroup";
 
-    private void AddFindingTriggers(IFunction function, DeploymentSettings settings)
+    private void AddFindingTriggers(Function function, DeploymentSettings settings)
     {
+        AddTamperTrigger(function);
         if (settings.AttackSequences)
         {
             // Its resource is no Instance (the GuardDuty rule's match): the instances are in service.detection.sequence.
@@ -35,6 +39,30 @@ public sealed partial class Ec2IsolationStack
         {
             AddSecurityHubAction(function, actionId);
         }
+    }
+
+    /// <summary>
+    /// EC2 calls that could undo an isolation, as CloudTrail delivers them to the default bus (which needs a trail logging
+    /// management events in the account: https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html). The
+    /// function tells its own calls by its role, passed to it here: they are many and never tampering.
+    /// </summary>
+    private void AddTamperTrigger(Function function)
+    {
+        function.AddEnvironment("EC2ISOLATION_FUNCTION_ROLE_ARN", function.Role!.RoleArn);
+        AddTrigger("Tampering", function, new RuleProps
+        {
+            Description = "EC2 calls that could undo an isolation (CloudTrail management events)",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.ec2"],
+                DetailType = ["AWS API Call via CloudTrail"],
+                Detail = new Dictionary<string, object>
+                {
+                    ["eventSource"] = new[] { "ec2.amazonaws.com" },
+                    ["eventName"] = Core.Events.IsolationEventProcessor.TamperingCallNames.ToArray(),
+                },
+            },
+        });
     }
 
     /// <summary>

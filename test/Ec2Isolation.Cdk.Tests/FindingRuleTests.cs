@@ -80,6 +80,25 @@ public sealed class FindingRuleTests(SynthesizedStacks stacks)
     }
 
     [Fact]
+    public void TamperingRule_MatchesTheCallsThatCouldUndoAnIsolation()
+    {
+        stacks.Defaults.Template.HasResourceProperties("AWS::Events::Rule", new Props
+        {
+            ["EventPattern"] = AMatch.ObjectEquals(new Props
+            {
+                ["source"] = new[] { "aws.ec2" },
+                ["detail-type"] = new[] { "AWS API Call via CloudTrail" },
+                ["detail"] = new Props
+                {
+                    ["eventSource"] = new[] { "ec2.amazonaws.com" },
+                    ["eventName"] = Core.Events.IsolationEventProcessor.TamperingCallNames.ToArray(),
+                },
+            }),
+        });
+        Assert.Contains("TerminateInstances", Core.Events.IsolationEventProcessor.TamperingCallNames);
+    }
+
+    [Fact]
     public void MemberStack_ForwardingRuleHasADeadLetterQueueAcceptingOnlyItAndAnAlarm()
     {
         var member = stacks.Member;
