@@ -6,7 +6,8 @@ namespace Ec2Isolation.Lambda.Tests;
 
 /// <summary>
 /// The real Native AOT bootstrap on findings naming several instances or another account: a member's GuardDuty finding
-/// at the delegated administrator (central mode), an attack sequence, and the Security Hub custom action. The emulator's
+/// at the delegated administrator (central mode), an attack sequence, the Security Hub custom action, and a CloudTrail
+/// record of tampering with an isolated instance. The emulator's
 /// default account is the deployment's own (the administrator's).
 /// </summary>
 [Collection(MotoTests.Collection)]
@@ -103,6 +104,23 @@ public sealed class BootstrapFindingTests(MotoServer moto) : IAsyncLifetime
         Assert.All(await _account.EniGroupsAsync(chosen), groups => Assert.Equal([quarantine.GroupId], groups));
         Assert.All(await _account.EniGroupsAsync(other), groups => Assert.Equal([app], groups));
         Assert.Equal([SampleEvents.SecurityHubFindingId], (await _account.ReadRecordAsync(chosen.InstanceId))!.FindingIds);
+    }
+
+    [Fact]
+    public async Task Tampering_NetworkInterfaceMovedBackToItsGroup_ReContainedAndTheCallerNamed()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var instance = await _account.Network.RunInstanceAsync([app]);
+        Assert.Equal("isolated", (await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId))).GetProperty("action").GetString());
+        var eni = instance.NetworkInterfaceIds[0];
+        await _account.Ec2.ModifyNetworkInterfaceAttributeAsync(new() { NetworkInterfaceId = eni, Groups = [app] });
+
+        var result = await InvokeAsync(SampleEvents.NetworkInterfaceCall(eni, app));
+
+        Assert.Equal(("tamper", "isolated"), (result.GetProperty("eventKind").GetString(), result.GetProperty("action").GetString()));
+        Assert.Equal(SampleEvents.AttackerArn, result.GetProperty("tampering").GetProperty("caller").GetString());
+        var quarantine = await _account.GroupAsync(_account.Settings.QuarantineGroupName);
+        Assert.All(await _account.EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
     }
 
     private async Task<JsonElement> InvokeAsync(string eventJson)
