@@ -146,9 +146,10 @@ public sealed class EventResultTests
             Result("tag-change", new InstanceOutcome(InstanceId, Outcomes.Busy, "busy") { Error = "another run" }),
             await HandleEventAsync(SampleEvents.AttackSequence([InstanceId], [Grouped], [], [])),
             await HandleEventAsync(SampleEvents.SecurityHubAction([SampleEvents.InstanceArn(Chosen), $"arn:aws:ec2:eu-west-1:{FakeCloud.AccountId}:instance/{Other}"])),
+            await HandleEventAsync(SampleEvents.InstancesCall("TerminateInstances", [Chosen], errorCode: "Client.OperationNotPermitted")),
         ];
         Assert.Equal(
-            ["isolated", "already-isolated", "isolated", "already-handled", "swept", "refused", "ignored", "already-handled", "busy", "isolated", "isolated"],
+            ["isolated", "already-isolated", "isolated", "already-handled", "swept", "refused", "ignored", "already-handled", "busy", "isolated", "isolated", "isolated"],
             samples.Select(s => (string?)s["action"]));
         var folder = Directory.CreateTempSubdirectory("ec2-isolation-schema-").FullName;
         try
@@ -159,7 +160,7 @@ public sealed class EventResultTests
             var (exitCode, output) = await BootstrapProcess.RunAsync("python3", ["-c", ValidateScript, SchemaPath, samplesPath, DocumentPath], TimeSpan.FromMinutes(1));
 
             Assert.True(exitCode == 0, output);
-            Assert.Contains("12 valid", output, StringComparison.Ordinal);
+            Assert.Contains("13 valid", output, StringComparison.Ordinal);
         }
         finally
         {
