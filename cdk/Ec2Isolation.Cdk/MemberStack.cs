@@ -90,7 +90,16 @@ public sealed class MemberStack : Stack
         {
             Description = "Forwards the trigger tag on this account's instances to the central isolation bus",
             EventPattern = Ec2IsolationStack.TagChangePattern(settings),
-        }).AddTarget(new EventBusTarget(centralBus, new EventBusProps { DeadLetterQueue = deadLetters }));
+        }).AddTarget(new EventBusTarget(centralBus, new EventBusProps
+        {
+            // Under the stacks' path like every role they create, so that the function's deny covers it too.
+            Role = new Role(this, "ForwardTagChangeRole", new RoleProps
+            {
+                AssumedBy = new ServicePrincipal("events.amazonaws.com"),
+                Path = Ec2IsolationStack.RolePath,
+            }),
+            DeadLetterQueue = deadLetters,
+        }));
         var alarm = DeadLetters.Alarm(this, "ForwardTagChangeDeadLettersAlarm", deadLetters.MetricApproximateNumberOfMessagesVisible(),
             "Trigger-tag changes of this account that EventBridge could not forward to the central isolation bus");
         if (settings.NotificationTopicArn is { } topic)
