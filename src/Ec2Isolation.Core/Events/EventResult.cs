@@ -30,6 +30,12 @@ public sealed record EventResult(
     [JsonPropertyOrder(-1)]
     public string SchemaVersion { get; } = CurrentSchemaVersion;
 
+    /// <summary>
+    /// A sweep's: how many instances had each outcome. A sweep lists at most
+    /// <see cref="IsolationEventProcessor.SweepListedInstances"/> of them in <see cref="Instances"/>, already isolated ones last.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? Counts { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, EventJsonContext.Default.EventResult);
 }
 

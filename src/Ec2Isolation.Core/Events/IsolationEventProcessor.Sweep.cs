@@ -12,6 +12,19 @@ public sealed partial class IsolationEventProcessor
     public const int SweepConcurrency = 4;
 
     /// <summary>
+    /// A sweep lists this many accounts at once. EC2 throttles per account and region, so accounts in parallel do not
+    /// compete for one bucket; the member roles are assumed in the deployment's account, well under STS's request rate.
+    /// </summary>
+    public const int SweepAccountConcurrency = 16;
+
+    /// <summary>
+    /// A sweep's result lists at most this many instances, those it changed or could not change first; the rest are
+    /// counted only (<see cref="EventResult.Counts"/>), so that the result always fits Lambda's on-success destination
+    /// (EventBridge refuses an entry over 256 KB: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
+    /// </summary>
+    public const int SweepListedInstances = 100;
+
+    /// <summary>
     /// Isolates every instance carrying the trigger tag that is not isolated, in the deployment's own account and (central
     /// mode) every allow-listed member account, each through its own services. An account that cannot be swept (its
     /// member role not assumable, say) does not stop the others; it fails the invocation at the end, as a failed isolation does.
@@ -19,10 +32,11 @@ public sealed partial class IsolationEventProcessor
     private async Task<EventResult> SweepAsync(AccountServices home, IsolationEvent sweep, CancellationToken cancellationToken)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = SweepConcurrency, CancellationToken = cancellationToken };
-        var swept = SweptAccounts(sweep.Account);
+        List<string> swept = [sweep.Account, .. await accounts.SweptMembersAsync(sweep.Account, cancellationToken)];
         var tagged = new List<(string AccountId, AccountServices Services, string InstanceId)>();
         var unswept = new List<(string AccountId, Exception Error)>();
-        await Parallel.ForEachAsync(swept, options, async (accountId, token) =>
+        var accountOptions = new ParallelOptions { MaxDegreeOfParallelism = SweepAccountConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(swept, accountOptions, async (accountId, token) =>
         {
             try
             {
@@ -81,27 +95,23 @@ public sealed partial class IsolationEventProcessor
 
         var isolated = outcomes.Count(o => o.Outcome == Outcomes.Isolated);
         LogSwept(logger, outcomes.Count, swept.Count, isolated);
-        return Result(sweep, sweep.Kind, EventResult.Swept, $"{outcomes.Count} tagged instance(s) in {swept.Count} account(s), {isolated} isolated by this sweep.",
-            [.. outcomes.OrderBy(o => o.InstanceId, StringComparer.Ordinal).ThenBy(o => o.Account, StringComparer.Ordinal)]);
-    }
-
-    /// <summary>
-    /// The accounts a sweep visits: its own, and in central mode the allow-listed members. With
-    /// <see cref="AccountSettings.AnyAccount"/> the members are not known (no Organizations lookup), so only its own.
-    /// </summary>
-    private List<string> SweptAccounts(string own)
-    {
-        if (settings.Accounts is not { } central)
+        var listed = outcomes
+            .OrderBy(o => o.Outcome == Outcomes.AlreadyIsolated)
+            .ThenBy(o => o.InstanceId, StringComparer.Ordinal)
+            .ThenBy(o => o.Account, StringComparer.Ordinal)
+            .Take(SweepListedInstances)
+            .ToList();
+        var unlisted = outcomes.Count - listed.Count;
+        return Result(
+            sweep,
+            sweep.Kind,
+            EventResult.Swept,
+            $"{outcomes.Count} tagged instance(s) in {swept.Count} account(s), {isolated} isolated by this sweep"
+                + (unlisted == 0 ? "." : $"; {unlisted} more not listed, already isolated ones last (counts has every outcome)."),
+            listed) with
         {
-            return [own];
-        }
-
-        if (central.AllowedAccounts.Contains(AccountSettings.AnyAccount))
-        {
-            LogMembersNotSwept(logger, own);
-        }
-
-        return [own, .. central.AllowedAccounts.Where(a => a != AccountSettings.AnyAccount && a != own).Order(StringComparer.Ordinal)];
+            Counts = outcomes.GroupBy(o => o.Outcome, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+        };
     }
 
     [LoggerMessage(2003, LogLevel.Information, "Sweep found {Tagged} tagged instance(s) in {Accounts} account(s) and isolated {Isolated}")]
@@ -109,7 +119,4 @@ public sealed partial class IsolationEventProcessor
 
     [LoggerMessage(2004, LogLevel.Error, "Sweep could not sweep account {AccountId}: {Why}")]
     private static partial void LogAccountNotSwept(ILogger logger, string accountId, string why);
-
-    [LoggerMessage(2005, LogLevel.Warning, "Sweep covers account {AccountId} only: EC2ISOLATION_ALLOWED_ACCOUNTS=* names no member accounts to sweep (list them to sweep them)")]
-    private static partial void LogMembersNotSwept(ILogger logger, string accountId);
 }
