@@ -33,7 +33,10 @@ public sealed partial record AccountSettings(string MemberRoleName, IReadOnlySet
     public IReadOnlyList<string> OrganizationUnits => [.. AllowedAccounts.Where(IsOrganizationUnit).Order(StringComparer.Ordinal)];
 
     /// <summary>Some accounts are allowed by where they are in the organization, read from AWS Organizations.</summary>
-    public bool OrganizationScoped => AllowedAccounts.Contains(WholeOrganization) || AllowedAccounts.Any(IsOrganizationUnit);
+    public bool OrganizationScoped => NamesOrganizationScope(AllowedAccounts);
+
+    /// <summary>The list names the organization or one of its units: accounts are read from AWS Organizations.</summary>
+    public static bool NamesOrganizationScope(IEnumerable<string> allowed) => allowed.Any(a => a == WholeOrganization || IsOrganizationUnit(a));
 
     /// <summary>An organizational unit id: ou-, the root's 4 to 32 characters, -, 8 to 32 characters (Organizations API reference, OrganizationalUnit.Id).</summary>
     public static bool IsOrganizationUnit(string? text) => text is not null && OrganizationUnit().IsMatch(text);
