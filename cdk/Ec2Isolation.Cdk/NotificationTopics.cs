@@ -101,7 +101,7 @@ internal static partial class NotificationTopics
                         Sid = "DenyWithoutTls",
                         Effect = Effect.DENY,
                         Principals = [new AnyPrincipal()],
-                        Actions = ["sns:Publish", "sns:Subscribe", "sns:Receive"],
+                        Actions = ["sns:Publish", "sns:Subscribe"],
                         Resources = [topic.TopicArn],
                         Conditions = new Dictionary<string, object>
                         {

@@ -71,10 +71,6 @@ public sealed partial class AccountRouter(
         {
             members.UnionWith(await Organization(settings).GetAccountsAsync(refresh: false, cancellationToken));
         }
-        else if (settings.AllowedAccounts.Contains(AccountSettings.AnyAccount))
-        {
-            LogMembersUnknown(logger, ownAccountId);
-        }
 
         members.Remove(ownAccountId);
         return [.. members.Order(StringComparer.Ordinal)];
@@ -105,7 +101,4 @@ public sealed partial class AccountRouter(
 
     [LoggerMessage(2100, LogLevel.Warning, "Refused to act in account {AccountId} ({UncoveredAccountRefusals} uncovered): {Why}")]
     private static partial void LogRefused(ILogger logger, string accountId, int uncoveredAccountRefusals, string why);
-
-    [LoggerMessage(2101, LogLevel.Warning, "Sweep covers account {AccountId} only: EC2ISOLATION_ALLOWED_ACCOUNTS=* names no member accounts to sweep (list them, or name the organization or its units)")]
-    private static partial void LogMembersUnknown(ILogger logger, string accountId);
 }

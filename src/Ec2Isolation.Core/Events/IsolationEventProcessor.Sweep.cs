@@ -33,6 +33,11 @@ public sealed partial class IsolationEventProcessor
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = SweepConcurrency, CancellationToken = cancellationToken };
         List<string> swept = [sweep.Account, .. await accounts.SweptMembersAsync(sweep.Account, cancellationToken)];
+        if (settings.Accounts is { OrganizationScoped: false } central && central.AllowedAccounts.Contains(AccountSettings.AnyAccount) && swept.Count == 1)
+        {
+            LogMembersNotSwept(logger, sweep.Account);
+        }
+
         var tagged = new List<(string AccountId, AccountServices Services, string InstanceId)>();
         var unswept = new List<(string AccountId, Exception Error)>();
         var accountOptions = new ParallelOptions { MaxDegreeOfParallelism = SweepAccountConcurrency, CancellationToken = cancellationToken };
@@ -119,4 +124,7 @@ public sealed partial class IsolationEventProcessor
 
     [LoggerMessage(2004, LogLevel.Error, "Sweep could not sweep account {AccountId}: {Why}")]
     private static partial void LogAccountNotSwept(ILogger logger, string accountId, string why);
+
+    [LoggerMessage(2005, LogLevel.Warning, "Sweep covers account {AccountId} only: EC2ISOLATION_ALLOWED_ACCOUNTS=* names no member accounts to sweep (list them, or name the organization or its units)")]
+    private static partial void LogMembersNotSwept(ILogger logger, string accountId);
 }
