@@ -16,8 +16,11 @@ public sealed class OrganizationAccounts(AwsJsonClient client, AccountSettings s
     /// <summary>A listing serves this long: a new account is covered within it even by the sweep, and at once by its first event.</summary>
     public static readonly TimeSpan TimeToLive = TimeSpan.FromMinutes(5);
 
-    /// <summary>A listing is never refreshed sooner than this, whatever the events name: Organizations' request rate is low.</summary>
-    public static readonly TimeSpan MinimumRefreshInterval = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Listings are at least this far apart, whatever the events name (Organizations' request rate is low): a refresh
+    /// asked sooner waits for it rather than refuse an account that joined just after the last listing.
+    /// </summary>
+    public static readonly TimeSpan MinimumRefreshInterval = TimeSpan.FromSeconds(10);
 
     private const string TargetPrefix = "AWSOrganizationsV20161128";
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -49,17 +52,27 @@ public sealed class OrganizationAccounts(AwsJsonClient client, AccountSettings s
 
     public async Task<IReadOnlySet<string>> GetAccountsAsync(bool refresh, CancellationToken cancellationToken)
     {
+        var asked = time.GetUtcNow();
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var now = time.GetUtcNow();
-            if (_last is { } last && now - last.ListedAt < (refresh ? MinimumRefreshInterval : TimeToLive))
+            if (_last is { } last)
             {
-                return last.Accounts;
+                // Listed after this caller asked (it waited for another's refresh), or fresh enough for a plain read.
+                if (last.ListedAt >= asked || (!refresh && time.GetUtcNow() - last.ListedAt < TimeToLive))
+                {
+                    return last.Accounts;
+                }
+
+                if (refresh && last.ListedAt + MinimumRefreshInterval - time.GetUtcNow() is { Ticks: > 0 } wait)
+                {
+                    await Task.Delay(wait, time, cancellationToken);
+                }
             }
 
+            var listedAt = time.GetUtcNow();
             var accounts = await ListAsync(cancellationToken);
-            _last = (accounts, now);
+            _last = (accounts, listedAt);
             return accounts;
         }
         catch (AwsJsonException e)
