@@ -219,3 +219,12 @@ public sealed class SecurityAccountMemberStackTests(OrganizationScaleStacks scal
     private static string Normalized(System.Text.Json.Nodes.JsonNode name) =>
         name["Fn::Join"] is { } join ? "\"" + string.Concat(join[1]!.AsArray().Select(p => p is System.Text.Json.Nodes.JsonValue v ? (string)v! : p!.ToJsonString())) + "\"" : name.ToJsonString();
 }
+
+/// <summary>cfn-lint over the organization-scale templates too (the organization-scoped policy, the per-region topics).</summary>
+[Collection(OrganizationScaleStacks.Collection)]
+public sealed class OrganizationScaleLintTests(OrganizationScaleStacks scale)
+{
+    [Fact]
+    [Trait("Category", "Lint")]
+    public Task CfnLint_OrganizationScaleTemplates_AreClean() => CfnLintTests.AssertCleanAsync([scale.Listed, .. scale.Organization]);
+}
