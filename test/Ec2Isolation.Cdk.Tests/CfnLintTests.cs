@@ -12,7 +12,7 @@ public sealed class CfnLintTests(SynthesizedStacks stacks)
     public Task CfnLint_EveryTemplate_IsClean() => AssertCleanAsync(stacks.All);
 
     /// <summary>cfn-lint with the repository's configuration over the templates; its findings in the failure.</summary>
-    public static async Task AssertCleanAsync(IEnumerable<StackTemplate> templates)
+    internal static async Task AssertCleanAsync(IEnumerable<StackTemplate> templates)
     {
         var config = Path.Combine(BootstrapProcess.RepositoryRoot, "cdk", ".cfnlintrc.yaml");
         var (exitCode, lint) = await BootstrapProcess.RunAsync(
