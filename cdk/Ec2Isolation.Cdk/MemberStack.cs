@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
+using EventBusProps = Amazon.CDK.AWS.Events.Targets.EventBusProps;
 using EventBusTarget = Amazon.CDK.AWS.Events.Targets.EventBus;
 
 namespace Ec2Isolation.Cdk;
@@ -97,8 +98,15 @@ public sealed class MemberStack : Stack
             Description = "Forwards the trigger tag on this account's instances to the central isolation bus",
             EventPattern = Ec2IsolationStack.TagChangePattern(settings),
         });
-        forward.AddTarget(new EventBusTarget(centralBus));
-        OnlyWhere(inMemberAccount, forward);
+
+        // Under the stacks' path like every role they create, so that the function's deny covers it too.
+        var forwardRole = new Role(this, "ForwardTagChangeRole", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("events.amazonaws.com"),
+            Path = Ec2IsolationStack.RolePath,
+        });
+        forward.AddTarget(new EventBusTarget(centralBus, new EventBusProps { Role = forwardRole }));
+        OnlyWhere(inMemberAccount, forward, forwardRole);
     }
 
     /// <summary>Every CloudFormation resource of the constructs (their roles and policies too) only where the condition holds.</summary>
