@@ -35,6 +35,12 @@ public interface IEc2Api
 
     Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The branch ENIs behind these trunk ENIs (EKS security groups for pods, ECS ENI trunking), with their groups and
+    /// VPC: DescribeInstances does not list them. Says what could not be searched rather than failing.
+    /// </summary>
+    Task<BranchInterfaces> FindBranchInterfacesAsync(IReadOnlyList<string> trunkInterfaceIds, CancellationToken cancellationToken);
+
     /// <summary>Swaps the profile of an association without a gap; returns the new association id.</summary>
     Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken);
 
@@ -67,6 +73,16 @@ public enum RuleDirection
     Ingress,
     Egress,
 }
+
+/// <summary>Branch ENIs found behind trunk ENIs, and why the search may have missed some (empty when it cannot have).</summary>
+public sealed record BranchInterfaces(IReadOnlyList<NetworkInterfaceGroups> Found, IReadOnlyList<string> Gaps);
+
+/// <summary>
+/// EC2 does not know a security group (<c>InvalidGroup.NotFound</c>): right after <c>CreateSecurityGroup</c> this is
+/// eventual consistency and passes (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+/// </summary>
+public sealed class SecurityGroupNotFoundException(string message, Exception? innerException = null)
+    : Exception(message, innerException);
 
 /// <summary>Thrown when a security group name is already taken in the VPC (another run created it first).</summary>
 public sealed class SecurityGroupExistsException(string message, Exception? innerException = null)
