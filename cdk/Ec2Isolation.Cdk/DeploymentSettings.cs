@@ -37,11 +37,19 @@ public sealed partial record DeploymentSettings
     /// <summary>`regions`, comma-separated, default the CLI's region: one stack for each.</summary>
     public required IReadOnlyList<string> Regions { get; init; }
 
-    /// <summary>`notificationEmail`, default none: a topic is created with this address subscribed to the alarms.</summary>
+    /// <summary>
+    /// `notificationEmail`, default none: a topic is created in each region with this address subscribed to the alarms.
+    /// SNS sends the address a confirmation message per region, and the subscription stays pending, delivering nothing,
+    /// until someone opens the link in it.
+    /// </summary>
     public required string? NotificationEmail { get; init; }
 
-    /// <summary>`notificationTopicArn`, default none: an existing topic for the alarms (instead of an email).</summary>
-    public required string? NotificationTopicArn { get; init; }
+    /// <summary>
+    /// `notificationTopicArn`, comma-separated, default none: existing topics for the alarms (instead of an email), one in
+    /// each region deployed: a CloudWatch alarm notifies a topic of its own region only, so every regional stack takes
+    /// the topic of its region, and the synth fails for a region without one.
+    /// </summary>
+    public required IReadOnlyList<string> NotificationTopicArns { get; init; }
 
     /// <summary>
     /// `revocableRoles`, default "*": the roles (path and name pattern after `role/`, e.g. "workloads/*") whose
@@ -50,8 +58,10 @@ public sealed partial record DeploymentSettings
     public required string RevocableRoles { get; init; }
 
     /// <summary>
-    /// `reservedConcurrency`, default 20: invocations kept for the function alone, so that a busy account never starves
-    /// containment; 0 reserves none (an account whose concurrency limit is 10, as new accounts have, cannot reserve any).
+    /// `reservedConcurrency`, default 0 (none): invocations kept for the function alone, so that a busy account never
+    /// starves containment. Lambda keeps 100 of an account's concurrency unreserved, so reserving N fails the deployment
+    /// in any account whose limit is under N + 100 (new accounts have 10):
+    /// https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html. Set it where the limit allows.
     /// </summary>
     public required int ReservedConcurrency { get; init; }
 
@@ -87,8 +97,10 @@ public sealed partial record DeploymentSettings
     public IReadOnlyList<string> SecretParameters => [.. new[] { SlackWebhookParameter, JiraTokenParameter }.OfType<string>()];
 
     /// <summary>
-    /// `allowedAccounts`, comma-separated account ids or "*", default none: central mode, where this deployment also
-    /// isolates instances of these member accounts through their member role (EC2ISOLATION_ALLOWED_ACCOUNTS).
+    /// `allowedAccounts`, comma-separated account ids, organizational unit ids (ou-...), "organization" or "*", default
+    /// none: central mode, where this deployment also isolates instances of these member accounts through their member
+    /// role (EC2ISOLATION_ALLOWED_ACCOUNTS). The organization and its units are read from AWS Organizations when the
+    /// function runs, so an account created later is covered without a redeploy.
     /// </summary>
     public IReadOnlyList<string> AllowedAccounts { get; init; } = [];
 
@@ -133,9 +145,9 @@ public sealed partial record DeploymentSettings
         Snapshots = true,
         Regions = [],
         NotificationEmail = null,
-        NotificationTopicArn = null,
+        NotificationTopicArns = [],
         RevocableRoles = "*",
-        ReservedConcurrency = 20,
+        ReservedConcurrency = 0,
         SlackWebhookParameter = null,
         JiraUrl = null,
         JiraProject = null,
@@ -186,7 +198,7 @@ public sealed partial record DeploymentSettings
             Snapshots = Parse<bool>("snapshots", defaults.Snapshots, text => bool.TryParse(text, out var v) ? v : null, "true or false"),
             Regions = List("regions", defaults.Regions),
             NotificationEmail = Read("notificationEmail"),
-            NotificationTopicArn = Read("notificationTopicArn"),
+            NotificationTopicArns = List("notificationTopicArn", defaults.NotificationTopicArns),
             RevocableRoles = (Read("revocableRoles") ?? defaults.RevocableRoles).TrimStart('/'),
             ReservedConcurrency = Parse<int>("reservedConcurrency", defaults.ReservedConcurrency,
                 text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v <= 1000 ? v : null,
@@ -199,10 +211,12 @@ public sealed partial record DeploymentSettings
             JiraIssueType = Read("jiraIssueType"),
             SecretsKeyArn = Read("secretsKeyArn"),
         };
-        if (settings.NotificationEmail is not null && settings.NotificationTopicArn is not null)
+        if (settings.NotificationEmail is not null && settings.NotificationTopicArns.Count > 0)
         {
             problems.Add("notificationEmail and notificationTopicArn: set one of them, not both");
         }
+
+        NotificationTopics.Check(settings, problems);
 
         if (settings.SecretsKeyArn is { } key)
         {
@@ -272,6 +286,15 @@ public sealed partial record DeploymentSettings
             environment[name] = value;
         }
 
+        // Lambda refuses a function whose variables total more than 4 KB
+        // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html): a long account list is the one way there.
+        if (environment.Sum(variable => variable.Key.Length + variable.Value.Length) is var size and > MaxEnvironmentSize)
+        {
+            throw new InvalidRequestException(
+                $"CDK context is invalid for the function: its environment would be {size} characters, over Lambda's 4 KB; "
+                + "allowedAccounts lists too many accounts: name the organization (allowedAccounts=organization) or its units (ou-...) instead.");
+        }
+
         try
         {
             IsolationSettings.FromEnvironment(environment.GetValueOrDefault);
@@ -283,6 +306,9 @@ public sealed partial record DeploymentSettings
 
         return environment;
     }
+
+    /// <summary>Lambda's limit on a function's environment variables, names and values together.</summary>
+    public const int MaxEnvironmentSize = 4096;
 
     [GeneratedRegex(@"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")]
     private static partial Regex KmsKeyArn();

@@ -13,7 +13,7 @@ public static class Ec2IsolationApp
     /// environment-agnostic stack (a synth with no AWS account or configuration). <paramref name="functionCode"/> makes
     /// each stack its own code: an asset belongs to one stack.
     /// </summary>
-    public static IReadOnlyList<Ec2IsolationStack> AddStacks(App app, DeploymentSettings settings, Func<Code> functionCode, string? account, string? defaultRegion)
+    public static IReadOnlyList<Ec2IsolationStack> AddStacks(Constructs.Construct app, DeploymentSettings settings, Func<Code> functionCode, string? account, string? defaultRegion)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(functionCode);
@@ -34,7 +34,7 @@ public static class Ec2IsolationApp
     /// The member stack (`-c mode=member`): one environment-agnostic template for every member account and region, to
     /// deploy as a StackSet; without a bootstrap version check, as member accounts are not CDK-bootstrapped.
     /// </summary>
-    public static MemberStack AddMemberStack(App app, DeploymentSettings settings) => new(app, StackPrefix + "Member", new MemberStackProps
+    public static MemberStack AddMemberStack(Constructs.Construct app, DeploymentSettings settings) => new(app, StackPrefix + "Member", new MemberStackProps
     {
         Description = "EC2 instance isolation (Ec2Isolation): member account resources for the central deployment",
         Settings = settings,

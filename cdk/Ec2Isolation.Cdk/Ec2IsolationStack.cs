@@ -8,7 +8,6 @@ using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.Destinations;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SNS;
-using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
 using Constructs;
 using Ec2Isolation.Aws.DynamoDb;
@@ -62,7 +61,7 @@ public sealed partial class Ec2IsolationStack : Stack
     {
         ArgumentNullException.ThrowIfNull(props);
         var settings = props.Settings;
-        _notifications = NotificationTopic(settings);
+        _notifications = NotificationTopics.For(this, settings);
 
         // Keyed by account, region and instance (DynamoRecordStore.KeyAttribute), so that one table holds every account's
         // records. A new construct id: a key schema cannot change in place, and the table of earlier releases ("Records")
@@ -91,7 +90,7 @@ public sealed partial class Ec2IsolationStack : Stack
         };
         if (central is not null)
         {
-            policies["assume-member-roles"] = AssumeMemberRoles(settings, central);
+            policies["assume-member-roles"] = CentralPolicy.Create(this, settings, central);
         }
 
         var functionRole = new Role(this, "FunctionRole", new RoleProps
@@ -137,6 +136,14 @@ public sealed partial class Ec2IsolationStack : Stack
         AddAlarm("FunctionErrors", function.MetricErrors(), "The isolation function failed: see its log group and the FailedInvocations queue");
         AddAlarm("FailedInvocationsAlarm", failedInvocations.MetricApproximateNumberOfMessagesVisible(),
             "Events the isolation function failed on after its retries");
+        AddAlarm("UncoveredAccountRefusalsAlarm", new Metric(new MetricProps
+        {
+            Namespace = DeploymentMetrics.Namespace,
+            MetricName = DeploymentMetrics.UncoveredAccountRefusals,
+            DimensionsMap = new Dictionary<string, string> { [DeploymentMetrics.FunctionNameDimension] = function.FunctionName },
+            Statistic = Stats.SUM,
+            Period = Duration.Minutes(5),
+        }), "An event named an account or region this deployment does not cover: its instance was left as it was (see the function's log, event 2100)");
         AddAlarm("DestinationDeliveryFailuresAlarm", function.Metric("DestinationDeliveryFailures", new MetricOptions { Statistic = Stats.SUM }),
             "Lambda could not deliver an invocation record to the result bus or the failure queue (size, permissions)");
 
@@ -209,31 +216,6 @@ public sealed partial class Ec2IsolationStack : Stack
         return (role, profile);
     }
 
-    /// <summary>The member roles of this region, in the allow-listed accounts only (any account's for "*": their trust decides).</summary>
-    private PolicyDocument AssumeMemberRoles(DeploymentSettings settings, string region)
-    {
-        var accounts = settings.AllowedAccounts.Contains(AccountSettings.AnyAccount) ? ["*"] : settings.AllowedAccounts;
-        return new(new PolicyDocumentProps
-        {
-            Statements =
-            [
-                new PolicyStatement(new PolicyStatementProps
-                {
-                    Sid = "AssumeMemberRoles",
-                    Actions = ["sts:AssumeRole"],
-                    Resources = [.. accounts.Select(account => FormatArn(new ArnComponents
-                    {
-                        Service = "iam",
-                        Region = "",
-                        Account = account,
-                        Resource = "role",
-                        ResourceName = OrganizationNames.MemberRoleWithPath(region),
-                    }))],
-                }),
-            ],
-        });
-    }
-
     /// <summary>
     /// The bus member accounts forward their tag changes to: only the organization's accounts may put events on it, and
     /// its rule invokes the function as the default bus's does. GuardDuty findings need no bus: the delegated
@@ -300,23 +282,6 @@ public sealed partial class Ec2IsolationStack : Stack
         {
             alarm.AddAlarmAction(new SnsAction(_notifications));
         }
-    }
-
-    private ITopic? NotificationTopic(DeploymentSettings settings)
-    {
-        if (settings.NotificationTopicArn is { } arn)
-        {
-            return Topic.FromTopicArn(this, "Notifications", arn);
-        }
-
-        if (settings.NotificationEmail is not { } email)
-        {
-            return null;
-        }
-
-        var topic = new Topic(this, "Notifications", new TopicProps { DisplayName = "EC2 isolation alarms", EnforceSSL = true });
-        topic.AddSubscription(new EmailSubscription(email));
-        return topic;
     }
 
     private void Output(string id, string value, string description) =>

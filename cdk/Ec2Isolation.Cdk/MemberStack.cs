@@ -31,7 +31,20 @@ public sealed class MemberStack : Stack
         ArgumentNullException.ThrowIfNull(props);
         var settings = props.Settings;
         var centralAccount = settings.CentralAccount!;
-        var (isolationRole, _) = Ec2IsolationStack.AddIsolationProfile(this, OrganizationNames.IsolationProfile(Amazon.CDK.Aws.REGION));
+        // The security account may be in the StackSet's target: there the central stack already holds the deny-all profile
+        // of this name (a second one fails with EntityAlreadyExists) and its own rule sees the account's tag changes (a
+        // forwarding rule would invoke the function twice), so those are made in the other accounts only. The execution
+        // and analyst roles are made everywhere: in the security account they pass the central stack's isolation role.
+        var inMemberAccount = new CfnCondition(this, "NotCentralAccount", new CfnConditionProps
+        {
+            Expression = Fn.ConditionNot(Fn.ConditionEquals(Amazon.CDK.Aws.ACCOUNT_ID, centralAccount)),
+        });
+        var (ownIsolationRole, isolationProfile) = Ec2IsolationStack.AddIsolationProfile(this, OrganizationNames.IsolationProfile(Amazon.CDK.Aws.REGION));
+        OnlyWhere(inMemberAccount, ownIsolationRole, isolationProfile);
+        var isolationRoleArn = Fn.ConditionIf(
+            inMemberAccount.LogicalId,
+            ownIsolationRole.RoleArn,
+            FormatArn(new ArnComponents { Service = "iam", Region = "", Resource = "role", ResourceName = Ec2IsolationStack.RolePath.TrimStart('/') + "*" })).ToString();
 
         var functionRole = FormatArn(new ArnComponents
         {
@@ -50,7 +63,7 @@ public sealed class MemberStack : Stack
             MaxSessionDuration = Duration.Hours(1),
             InlinePolicies = new Dictionary<string, PolicyDocument>
             {
-                ["isolate"] = FunctionPolicy.Create(new(this, TableArn: null, isolationRole.RoleArn, settings.TagKey, settings.RevocableRoles, SecretParameters: [], SecretsKeyArn: null)),
+                ["isolate"] = FunctionPolicy.Create(new(this, TableArn: null, isolationRoleArn, settings.TagKey, settings.RevocableRoles, SecretParameters: [], SecretsKeyArn: null)),
             },
         });
 
@@ -66,7 +79,7 @@ public sealed class MemberStack : Stack
                 InlinePolicies = new Dictionary<string, PolicyDocument>
                 {
                     ["analyst"] = FunctionPolicy.Create(new(
-                        this, TableArn: null, isolationRole.RoleArn, settings.TagKey, settings.RevocableRoles, SecretParameters: [], SecretsKeyArn: null, ForAnalysts: true)),
+                        this, TableArn: null, isolationRoleArn, settings.TagKey, settings.RevocableRoles, SecretParameters: [], SecretsKeyArn: null, ForAnalysts: true)),
                 },
             });
             _ = new CfnOutput(this, "AnalystRoleName", new CfnOutputProps
@@ -86,25 +99,35 @@ public sealed class MemberStack : Stack
         // A delivery to the central bus that fails after EventBridge's retries lands in the queue, and the alarm fires:
         // with allowedAccounts=* the central sweep does not cover members, so nothing else would notice it.
         var deadLetters = DeadLetters.EncryptedQueue(this, "ForwardTagChangeDeadLetters");
-        new Rule(this, "ForwardTagChange", new RuleProps
+        var forward = new Rule(this, "ForwardTagChange", new RuleProps
         {
             Description = "Forwards the trigger tag on this account's instances to the central isolation bus",
             EventPattern = Ec2IsolationStack.TagChangePattern(settings),
-        }).AddTarget(new EventBusTarget(centralBus, new EventBusProps
+        });
+
+        // Under the stacks' path like every role they create, so that the function's deny covers it too.
+        var forwardRole = new Role(this, "ForwardTagChangeRole", new RoleProps
         {
-            // Under the stacks' path like every role they create, so that the function's deny covers it too.
-            Role = new Role(this, "ForwardTagChangeRole", new RoleProps
-            {
-                AssumedBy = new ServicePrincipal("events.amazonaws.com"),
-                Path = Ec2IsolationStack.RolePath,
-            }),
-            DeadLetterQueue = deadLetters,
-        }));
+            AssumedBy = new ServicePrincipal("events.amazonaws.com"),
+            Path = Ec2IsolationStack.RolePath,
+        });
+        forward.AddTarget(new EventBusTarget(centralBus, new EventBusProps { Role = forwardRole, DeadLetterQueue = deadLetters }));
         var alarm = DeadLetters.Alarm(this, "ForwardTagChangeDeadLettersAlarm", deadLetters.MetricApproximateNumberOfMessagesVisible(),
             "Trigger-tag changes of this account that EventBridge could not forward to the central isolation bus");
-        if (settings.NotificationTopicArn is { } topic)
+        if (settings.NotificationTopicArns.Count > 0 && NotificationTopics.For(this, settings) is { } topic)
         {
-            alarm.AddAlarmAction(new SnsAction(Topic.FromTopicArn(this, "Notifications", topic)));
+            alarm.AddAlarmAction(new SnsAction(topic));
+        }
+
+        OnlyWhere(inMemberAccount, forward, forwardRole, deadLetters, alarm);
+    }
+
+    /// <summary>Every CloudFormation resource of the constructs (their roles and policies too) only where the condition holds.</summary>
+    private static void OnlyWhere(CfnCondition condition, params IConstruct[] constructs)
+    {
+        foreach (var resource in constructs.SelectMany(c => c.Node.FindAll()).OfType<CfnResource>())
+        {
+            resource.CfnOptions.Condition = condition;
         }
     }
 

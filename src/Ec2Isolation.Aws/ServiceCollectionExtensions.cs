@@ -1,6 +1,7 @@
 using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Aws.Ec2;
 using Ec2Isolation.Aws.Notifications;
+using Ec2Isolation.Aws.Organizations;
 using Ec2Isolation.Aws.Query;
 using Ec2Isolation.Aws.Sts;
 using Ec2Isolation.Core.Accounts;
@@ -39,6 +40,12 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IAccountIdentity>(provider => provider.GetRequiredService<StsCallerIdentity>());
         services.AddSingleton(provider =>
             CreateApis(provider, provider.GetRequiredService<AwsClientFactory>(), provider.GetRequiredService<IAccountIdentity>()));
+        if (settings.Accounts is { OrganizationScoped: true } scoped)
+        {
+            services.TryAddSingleton<IOrganizationAccounts>(provider =>
+                OrganizationAccounts.Create(provider.GetRequiredService<AwsClientFactory>(), scoped, provider.GetRequiredService<TimeProvider>()));
+        }
+
         services.AddSingleton<IAccountRouter>(provider =>
         {
             var home = provider.GetRequiredService<AwsClientFactory>();
@@ -52,7 +59,8 @@ public static class ServiceCollectionExtensions
                     var member = home.ForMember(settings.Accounts!, accountId);
                     return CreateAccountServices(provider, CreateApis(provider, member, new KnownAccount(accountId)), member);
                 },
-                provider.GetRequiredService<ILogger<AccountRouter>>());
+                provider.GetRequiredService<ILogger<AccountRouter>>(),
+                provider.GetService<IOrganizationAccounts>());
         });
         services.AddSingleton(provider => provider.GetRequiredService<IAccountRouter>().Home.Isolation);
         services.AddSingleton(provider => provider.GetRequiredService<IAccountRouter>().Home.Replacement);

@@ -33,7 +33,7 @@ public static partial class LambdaHost
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(getVariable);
-        var logs = new JsonLoggerProvider(logOutput, time);
+        var logs = new JsonLoggerProvider(logOutput, time, getVariable("AWS_LAMBDA_FUNCTION_NAME"));
         ServiceProvider services;
         IIsolationEventProcessor processor;
         try

@@ -7,7 +7,7 @@ public sealed class AlarmTests(SynthesizedStacks stacks)
     public void Alarms_FireOnFunctionErrorsUndeliveredRecordsAndAnyMessageInTheQueues()
     {
         var template = stacks.Defaults.Template;
-        template.ResourceCountIs("AWS::CloudWatch::Alarm", 9);
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", 10);
         template.AllResourcesProperties("AWS::CloudWatch::Alarm", new Props
         {
             ["ComparisonOperator"] = "GreaterThanThreshold",
@@ -32,6 +32,13 @@ public sealed class AlarmTests(SynthesizedStacks stacks)
         {
             ["Namespace"] = "AWS/Lambda",
             ["MetricName"] = "DestinationDeliveryFailures",
+            ["Statistic"] = "Sum",
+            ["Dimensions"] = new[] { new Props { ["Name"] = "FunctionName", ["Value"] = new Props { ["Ref"] = FunctionTests.Single(template, "AWS::Lambda::Function") } } },
+        });
+        template.HasResourceProperties("AWS::CloudWatch::Alarm", new Props
+        {
+            ["Namespace"] = "Ec2Isolation",
+            ["MetricName"] = "UncoveredAccountRefusals",
             ["Statistic"] = "Sum",
             ["Dimensions"] = new[] { new Props { ["Name"] = "FunctionName", ["Value"] = new Props { ["Ref"] = FunctionTests.Single(template, "AWS::Lambda::Function") } } },
         });
@@ -66,6 +73,41 @@ public sealed class AlarmTests(SynthesizedStacks stacks)
         });
         template.AllResourcesProperties("AWS::CloudWatch::Alarm", new Props { ["AlarmActions"] = new[] { new Props { ["Ref"] = topic } } });
     }
+
+    [Fact]
+    public void NotificationEmail_TopicPolicyDeniesRequestsWithoutTlsAndLetsThisAccountsAlarmsPublish()
+    {
+        // CDK 2.160's EnforceSSL synthesizes no policy at all: the stack writes it.
+        var template = stacks.Configured.Template;
+        var topic = FunctionTests.Single(template, "AWS::SNS::Topic");
+        template.HasResourceProperties("AWS::SNS::TopicPolicy", new Props
+        {
+            ["Topics"] = new[] { new Props { ["Ref"] = topic } },
+            ["PolicyDocument"] = AMatch.ObjectLike(new Props
+            {
+                ["Statement"] = AMatch.ArrayWith(new object[]
+                {
+                    AMatch.ObjectLike(new Props
+                    {
+                        ["Effect"] = "Allow",
+                        ["Principal"] = new Props { ["Service"] = "cloudwatch.amazonaws.com" },
+                        ["Action"] = "sns:Publish",
+                    }),
+                    AMatch.ObjectLike(new Props
+                    {
+                        ["Effect"] = "Deny",
+                        ["Principal"] = new Props { ["AWS"] = "*" },
+                        ["Action"] = AMatch.ArrayWith(new object[] { "sns:Publish" }),
+                        ["Condition"] = new Props { ["Bool"] = new Props { ["aws:SecureTransport"] = "false" } },
+                    }),
+                }),
+            }),
+        });
+    }
+
+    [Fact]
+    public void NotificationEmail_OutputSaysTheSubscriptionIsPendingUntilConfirmed() =>
+        stacks.Configured.Template.HasOutput("NotificationTopicArn", new Props { ["Description"] = AMatch.StringLikeRegexp("pending.*until the address") });
 
     [Fact]
     public void NotificationTopicArn_EveryAlarmNotifiesTheExistingTopic()

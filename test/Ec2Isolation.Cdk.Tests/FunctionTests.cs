@@ -16,8 +16,15 @@ public sealed class FunctionTests(SynthesizedStacks stacks)
             ["Handler"] = "bootstrap",
             ["MemorySize"] = 512,
             ["Timeout"] = 90,
-            ["ReservedConcurrentExecutions"] = 20,
         });
+    }
+
+    [Fact]
+    public void ReservedConcurrency_Default_ReservesNoneSoThatAnyAccountCanDeploy()
+    {
+        // Lambda keeps 100 of an account's concurrency unreserved: reserving 20 fails wherever the limit is under 120.
+        Assert.Equal(0, DeploymentSettings.Defaults.ReservedConcurrency);
+        stacks.Defaults.Template.HasResourceProperties("AWS::Lambda::Function", new Props { ["ReservedConcurrentExecutions"] = AMatch.Absent() });
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class SynthesizedStacks : IDisposable
         var defaults = Ec2IsolationApp.AddStacks(app, DeploymentSettings.Defaults, Code, account: null, defaultRegion: null).Single();
         var configured = Ec2IsolationApp.AddStacks(app, ConfiguredSettings, Code, account: null, defaultRegion: "eu-west-1").Single();
         var existingTopic = Ec2IsolationApp.AddStacks(
-            app, DeploymentSettings.Defaults with { NotificationTopicArn = ExistingTopicArn, ReservedConcurrency = 0 }, Code, account: null, defaultRegion: "us-west-2").Single();
+            app, DeploymentSettings.Defaults with { NotificationTopicArns = [ExistingTopicArn], ReservedConcurrency = 0 }, Code, account: null, defaultRegion: "us-west-2").Single();
         var assembly = app.Synth();
         StackTemplate Load(Stack stack, CloudAssembly from) => new(Template.FromStack(stack), from.GetStackArtifact(stack.ArtifactId).TemplateFullPath);
         Defaults = Load(defaults, assembly);

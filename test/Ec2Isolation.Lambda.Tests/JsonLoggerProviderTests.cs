@@ -1,6 +1,10 @@
 using System.Text;
 using System.Text.Json;
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Ports;
+using Ec2Isolation.Core.Replacement;
 using Ec2Isolation.Lambda.Logging;
 using Ec2Isolation.Lambda.Runtime;
 using Microsoft.Extensions.Logging;
@@ -52,6 +56,41 @@ public sealed class JsonLoggerProviderTests : IDisposable
         Assert.Equal(typeof(IIsolationEventProcessor).FullName, isolating.GetProperty("category").GetString());
         Assert.Equal(Now, isolating.GetProperty("timestamp").GetDateTimeOffset());
         Assert.False(isolating.TryGetProperty("{OriginalFormat}", out _));
+    }
+
+    [Fact]
+    public async Task Log_UncoveredAccountRefused_LineIsAnEmbeddedMetricDocumentCountingIt()
+    {
+        using var output = new MemoryStream();
+        using var factory = LoggerFactory.Create(logging => logging.AddProvider(new JsonLoggerProvider(output, new FakeTimeProvider(Now), "ec2-isolation-fn")));
+        var home = new AccountServices(Mock.Of<IIsolationService>(), Mock.Of<IEc2Api>(), Mock.Of<IReplacementService>());
+        var router = new AccountRouter(
+            new AccountSettings("ec2-isolation-member", new HashSet<string> { "111111111111" }, ExternalId: null),
+            "us-east-1",
+            new KnownAccount("123456789012"),
+            home,
+            _ => home,
+            factory.CreateLogger<AccountRouter>());
+
+        await Assert.ThrowsAsync<AccountRefusedException>(() => router.ForAsync("333333333333", "us-east-1", CancellationToken.None));
+
+        var line = JsonDocument.Parse(Encoding.UTF8.GetString(output.ToArray()).Trim()).RootElement;
+        Assert.Equal((2100, 1, "ec2-isolation-fn"), (line.GetProperty("eventId").GetInt32(), line.GetProperty("UncoveredAccountRefusals").GetInt32(), line.GetProperty("FunctionName").GetString()));
+        var metrics = line.GetProperty("_aws");
+        Assert.Equal(Now.ToUnixTimeMilliseconds(), metrics.GetProperty("Timestamp").GetInt64());
+        var directive = metrics.GetProperty("CloudWatchMetrics").EnumerateArray().Single();
+        Assert.Equal("Ec2Isolation", directive.GetProperty("Namespace").GetString());
+        Assert.Equal("[[\"FunctionName\"]]", directive.GetProperty("Dimensions").GetRawText().Replace(" ", "", StringComparison.Ordinal));
+        var metric = directive.GetProperty("Metrics").EnumerateArray().Single();
+        Assert.Equal(("UncoveredAccountRefusals", "Count"), (metric.GetProperty("Name").GetString(), metric.GetProperty("Unit").GetString()));
+    }
+
+    [Fact]
+    public void Log_NoMetricProperty_NoEmbeddedMetricDocument()
+    {
+        TestData.LogValues(_factory.CreateLogger("values"), 3, 10L, 0.3, true, ["snap-1"], Now, null);
+
+        Assert.All(Lines(), line => Assert.False(line.TryGetProperty("_aws", out _)));
     }
 
     [Fact]

@@ -4,7 +4,6 @@ using System.Xml;
 using System.Xml.Linq;
 using Amazon.Runtime.Signing;
 using Polly;
-using Polly.Retry;
 
 namespace Ec2Isolation.Aws.Query;
 
@@ -16,11 +15,8 @@ namespace Ec2Isolation.Aws.Query;
 /// </summary>
 public sealed class AwsQueryClient
 {
-    /// <summary>
-    /// Attempts per action, the first included. Throttling comes in bursts during mass isolation, so like the SDK
-    /// clients (<see cref="AwsClientFactory.MaxErrorRetry"/>) this backs off several times before giving up.
-    /// </summary>
-    public const int MaxAttempts = 8;
+    /// <summary>Attempts per action, the first included (<see cref="AwsRetry.MaxAttempts"/>).</summary>
+    public const int MaxAttempts = AwsRetry.MaxAttempts;
 
     /// <summary>The error codes that mean "slow down" or "try again" rather than "this request is wrong".</summary>
     private static readonly FrozenSet<string> RetryableCodes = FrozenSet.ToFrozenSet(
@@ -44,19 +40,9 @@ public sealed class AwsQueryClient
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         ArgumentException.ThrowIfNullOrEmpty(version);
         _version = version;
-        _retry = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<HttpRequestException>()
-                    .Handle<AwsQueryException>(e => (int)e.Status >= 500 || RetryableCodes.Contains(e.Code)),
-                MaxRetryAttempts = MaxAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(250),
-                MaxDelay = TimeSpan.FromSeconds(20),
-            })
-            .Build();
+        _retry = AwsRetry.Create(timeProvider, new PredicateBuilder()
+            .Handle<HttpRequestException>()
+            .Handle<AwsQueryException>(e => (int)e.Status >= 500 || RetryableCodes.Contains(e.Code)));
     }
 
     /// <summary>A client for one service with the factory's credentials, region and endpoint.</summary>

@@ -12,13 +12,15 @@ namespace Ec2Isolation.Core.Accounts;
 /// <param name="home">The deployment's own account id.</param>
 /// <param name="homeServices">The services over the deployment's own credentials.</param>
 /// <param name="memberServices">Builds the services of a member account over its member role.</param>
+/// <param name="organization">The accounts AWS Organizations lists, for an organization-scoped <paramref name="settings"/>.</param>
 public sealed partial class AccountRouter(
     AccountSettings? settings,
     string deploymentRegion,
     IAccountIdentity home,
     AccountServices homeServices,
     Func<string, AccountServices> memberServices,
-    ILogger<AccountRouter> logger) : IAccountRouter
+    ILogger<AccountRouter> logger,
+    IOrganizationAccounts? organization = null) : IAccountRouter
 {
     private readonly ConcurrentDictionary<string, Lazy<AccountServices>> _members = new(StringComparer.Ordinal);
 
@@ -47,20 +49,56 @@ public sealed partial class AccountRouter(
             throw Refuse(accountId, $"this deployment acts in its own account {own} only (central mode needs EC2ISOLATION_MEMBER_ROLE_NAME and EC2ISOLATION_ALLOWED_ACCOUNTS)");
         }
 
-        if (!settings.Allows(accountId))
+        if (!settings.Allows(accountId) && !await InOrganizationScopeAsync(settings, accountId, cancellationToken))
         {
-            throw Refuse(accountId, "it is not in EC2ISOLATION_ALLOWED_ACCOUNTS");
+            throw Refuse(accountId, settings.OrganizationScoped
+                ? $"it is not in EC2ISOLATION_ALLOWED_ACCOUNTS, nor an active account of {Scope(settings)} in AWS Organizations"
+                : "it is not in EC2ISOLATION_ALLOWED_ACCOUNTS");
         }
 
         return _members.GetOrAdd(accountId, id => new Lazy<AccountServices>(() => memberServices(id))).Value;
     }
 
+    public async Task<IReadOnlyList<string>> SweptMembersAsync(string ownAccountId, CancellationToken cancellationToken)
+    {
+        if (settings is null)
+        {
+            return [];
+        }
+
+        var members = settings.ListedAccounts.ToHashSet(StringComparer.Ordinal);
+        if (settings.OrganizationScoped)
+        {
+            members.UnionWith(await Organization(settings).GetAccountsAsync(refresh: false, cancellationToken));
+        }
+
+        members.Remove(ownAccountId);
+        return [.. members.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// In the organization's listing; when not, listed again (the account may be new: the StackSet deploys its member
+    /// stack as soon as it joins), which <see cref="IOrganizationAccounts"/> limits to once in a short interval.
+    /// </summary>
+    private async Task<bool> InOrganizationScopeAsync(AccountSettings central, string accountId, CancellationToken cancellationToken) =>
+        central.OrganizationScoped
+        && ((await Organization(central).GetAccountsAsync(refresh: false, cancellationToken)).Contains(accountId)
+            || (await Organization(central).GetAccountsAsync(refresh: true, cancellationToken)).Contains(accountId));
+
+    private IOrganizationAccounts Organization(AccountSettings central) => organization
+        ?? throw new InvalidOperationException($"EC2ISOLATION_ALLOWED_ACCOUNTS names {Scope(central)}, and no AWS Organizations reader was configured.");
+
+    private static string Scope(AccountSettings central) => central.AllowedAccounts.Contains(AccountSettings.WholeOrganization)
+        ? "the organization"
+        : "the organizational units " + string.Join(", ", central.OrganizationUnits);
+
+    /// <summary>Refused, said once with <see cref="DeploymentMetrics.UncoveredAccountRefusals"/> counted: the stack alarms on it.</summary>
     private AccountRefusedException Refuse(string accountId, string why)
     {
-        LogRefused(logger, accountId, why);
+        LogRefused(logger, accountId, 1, why);
         return new AccountRefusedException($"Refused to act in account {accountId}: {why}. Nothing was changed.");
     }
 
-    [LoggerMessage(2100, LogLevel.Warning, "Refused to act in account {AccountId}: {Why}")]
-    private static partial void LogRefused(ILogger logger, string accountId, string why);
+    [LoggerMessage(2100, LogLevel.Warning, "Refused to act in account {AccountId} ({UncoveredAccountRefusals} uncovered): {Why}")]
+    private static partial void LogRefused(ILogger logger, string accountId, int uncoveredAccountRefusals, string why);
 }

@@ -25,6 +25,12 @@ public interface IAccountRouter
     /// </summary>
     /// <param name="region">The region an event names; null for the deployment's own (commands).</param>
     Task<AccountServices> ForAsync(string accountId, string? region, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The member accounts a sweep visits, in order: the listed ones and (organization-scoped) the ones AWS Organizations
+    /// lists now, never the deployment's own; none outside central mode or with only <see cref="AccountSettings.AnyAccount"/>.
+    /// </summary>
+    Task<IReadOnlyList<string>> SweptMembersAsync(string ownAccountId, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -33,6 +33,12 @@ public sealed record EventResult(
     /// <summary>For a tamper event: the call that tried to undo an isolation, who made it, and whether EC2 refused it.</summary>
     public TamperingCall? Tampering { get; init; }
 
+    /// <summary>
+    /// A sweep's: how many instances had each outcome. A sweep lists at most
+    /// <see cref="IsolationEventProcessor.SweepListedInstances"/> of them in <see cref="Instances"/>, already isolated ones last.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? Counts { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, EventJsonContext.Default.EventResult);
 }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections;
 using System.Globalization;
 using System.Text.Json;
+using Ec2Isolation.Core.Accounts;
 using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Lambda.Logging;
@@ -10,9 +11,13 @@ namespace Ec2Isolation.Lambda.Logging;
 /// One JSON object per line, written synchronously: Lambda freezes the process once the response is posted, and a
 /// line still in an asynchronous console queue then is lost. Each line has timestamp, level, category, eventId,
 /// message, every property of the message template, the exception's type and message (never its stack), and every
-/// value of the active scopes (so every line of an invocation carries its requestId).
+/// value of the active scopes (so every line of an invocation carries its requestId). A line whose message carries a
+/// count named in <see cref="DeploymentMetrics.Names"/> is also a CloudWatch embedded metric format document: CloudWatch
+/// turns it into a data point, no CloudWatch API call needed
+/// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
 /// </summary>
-public sealed class JsonLoggerProvider(Stream output, TimeProvider time) : ILoggerProvider, ISupportExternalScope
+/// <param name="functionName">The function's name (AWS_LAMBDA_FUNCTION_NAME), the metrics' one dimension.</param>
+public sealed class JsonLoggerProvider(Stream output, TimeProvider time, string? functionName = null) : ILoggerProvider, ISupportExternalScope
 {
     private const string OriginalFormat = "{OriginalFormat}";
     private readonly Lock _writeLock = new();
@@ -41,6 +46,7 @@ public sealed class JsonLoggerProvider(Stream output, TimeProvider time) : ILogg
             if (state is IEnumerable<KeyValuePair<string, object?>> properties)
             {
                 WriteProperties(json, properties, written);
+                WriteMetrics(json, properties, written);
             }
 
             var otherScopes = new List<string>();
@@ -85,6 +91,48 @@ public sealed class JsonLoggerProvider(Stream output, TimeProvider time) : ILogg
             output.Write(buffer.WrittenSpan);
             output.Flush();
         }
+    }
+
+    /// <summary>
+    /// The embedded metric format's metadata for the metrics among <paramref name="properties"/> (their values are the
+    /// line's own members), with the function's name as the dimension.
+    /// </summary>
+    private void WriteMetrics(Utf8JsonWriter json, IEnumerable<KeyValuePair<string, object?>> properties, HashSet<string> written)
+    {
+        var metrics = properties.Where(p => DeploymentMetrics.Names.Contains(p.Key) && p.Value is int or long or double).Select(p => p.Key).ToList();
+        if (metrics.Count == 0 || functionName is null)
+        {
+            return;
+        }
+
+        if (written.Add(DeploymentMetrics.FunctionNameDimension))
+        {
+            json.WriteString(DeploymentMetrics.FunctionNameDimension, functionName);
+        }
+
+        json.WriteStartObject("_aws");
+        json.WriteNumber("Timestamp", time.GetUtcNow().ToUnixTimeMilliseconds());
+        json.WriteStartArray("CloudWatchMetrics");
+        json.WriteStartObject();
+        json.WriteString("Namespace", DeploymentMetrics.Namespace);
+        json.WriteStartArray("Dimensions");
+        json.WriteStartArray();
+        json.WriteStringValue(DeploymentMetrics.FunctionNameDimension);
+        json.WriteEndArray();
+        json.WriteEndArray();
+        json.WriteStartArray("Metrics");
+        foreach (var metric in metrics)
+        {
+            json.WriteStartObject();
+            json.WriteString("Name", metric);
+            json.WriteString("Unit", "Count");
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 
     /// <summary>Writes each property once: the first value for a name wins (fields, then the template, then scopes outermost first).</summary>

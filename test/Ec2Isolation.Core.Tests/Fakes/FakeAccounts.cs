@@ -24,13 +24,19 @@ internal static class FakeAccounts
         new(new AwsApis(cloud, cloud, cloud, cloud, cloud, cloud), cloud, cloud, settings, Region, time, NullLogger<IsolationService>.Instance);
 
     /// <param name="members">Builds a member's services; none expected when null.</param>
+    /// <param name="organization">The accounts AWS Organizations lists, for an organization-scoped <paramref name="settings"/>.</param>
     public static AccountRouter Router(
-        AccountServices home, AccountSettings? settings = null, Func<string, AccountServices>? members = null, ILogger<AccountRouter>? logger = null) =>
+        AccountServices home,
+        AccountSettings? settings = null,
+        Func<string, AccountServices>? members = null,
+        ILogger<AccountRouter>? logger = null,
+        IOrganizationAccounts? organization = null) =>
         new(
             settings,
             Region,
             new KnownAccount(FakeCloud.AccountId),
             home,
             members ?? (accountId => throw new InvalidOperationException($"No member services expected, asked for {accountId}")),
-            logger ?? NullLogger<AccountRouter>.Instance);
+            logger ?? NullLogger<AccountRouter>.Instance,
+            organization);
 }

@@ -1,0 +1,103 @@
+using System.Collections.Frozen;
+using System.Net;
+using System.Text.Json;
+using Polly;
+
+namespace Ec2Isolation.Aws.Organizations;
+
+/// <summary>
+/// A small client for the AWS JSON 1.1 protocol (AWS Organizations, whose SDK package is not available here): a POST
+/// per action with <c>X-Amz-Target: {prefix}.{action}</c> and a JSON body, signed by the SigV4 handler in the
+/// HttpClient's chain, and the answer read as a <see cref="JsonDocument"/> (no reflection: Native AOT safe).
+/// Throttling, server errors and network failures are retried with backoff (<see cref="AwsRetry"/>).
+/// </summary>
+public sealed class AwsJsonClient
+{
+    private const string ContentType = "application/x-amz-json-1.1";
+
+    /// <summary>Organizations answers TooManyRequestsException when throttled, ServiceException on its own failures.</summary>
+    private static readonly FrozenSet<string> RetryableCodes = FrozenSet.ToFrozenSet(
+        ["TooManyRequestsException", "ThrottlingException", "ServiceException", "ServiceUnavailable", "InternalFailure"]);
+
+    private readonly HttpClient _http;
+    private readonly Uri _endpoint;
+    private readonly string _targetPrefix;
+    private readonly ResiliencePipeline _retry;
+
+    /// <param name="http">A client whose handler chain signs with SigV4 for the service.</param>
+    /// <param name="targetPrefix">The X-Amz-Target prefix, e.g. <c>AWSOrganizationsV20161128</c>.</param>
+    public AwsJsonClient(HttpClient http, Uri endpoint, string targetPrefix, TimeProvider timeProvider)
+    {
+        _http = http ?? throw new ArgumentNullException(nameof(http));
+        _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
+        ArgumentException.ThrowIfNullOrEmpty(targetPrefix);
+        _targetPrefix = targetPrefix;
+        _retry = AwsRetry.Create(timeProvider, new PredicateBuilder()
+            .Handle<HttpRequestException>()
+            .Handle<AwsJsonException>(e => (int)e.Status >= 500 || RetryableCodes.Contains(e.Code)));
+    }
+
+    /// <summary>Sends one action with the request members <paramref name="request"/> writes, and returns the answer.</summary>
+    public async Task<JsonDocument> SendAsync(string action, Action<Utf8JsonWriter> request, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(action);
+        ArgumentNullException.ThrowIfNull(request);
+        using var body = new MemoryStream();
+        using (var json = new Utf8JsonWriter(body))
+        {
+            json.WriteStartObject();
+            request(json);
+            json.WriteEndObject();
+        }
+
+        var payload = body.ToArray();
+        return await _retry.ExecuteAsync(async token => await SendOnceAsync(action, payload, token), cancellationToken);
+    }
+
+    private async Task<JsonDocument> SendOnceAsync(string action, byte[] payload, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(payload) };
+        message.Content.Headers.ContentType = new(ContentType);
+        message.Headers.Add("X-Amz-Target", $"{_targetPrefix}.{action}");
+        using var response = await _http.SendAsync(message, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        var answer = TryParse(text);
+        if (response.IsSuccessStatusCode && answer is not null)
+        {
+            return answer;
+        }
+
+        using (answer)
+        {
+            // {"__type": "[namespace#]Code", "message"|"Message": "..."}
+            var root = answer?.RootElement;
+            var type = root is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty("__type", out var t) ? t.GetString() : null;
+            var code = type?[(type.IndexOf('#', StringComparison.Ordinal) + 1)..] ?? $"Http{(int)response.StatusCode}";
+            var detail = root is { ValueKind: JsonValueKind.Object } o && (o.TryGetProperty("message", out var m) || o.TryGetProperty("Message", out m))
+                ? m.GetString()
+                : text[..Math.Min(text.Length, 200)];
+            throw new AwsJsonException(code, detail ?? string.Empty, response.StatusCode);
+        }
+    }
+
+    private static JsonDocument? TryParse(string text)
+    {
+        try
+        {
+            return JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+        }
+        catch (JsonException)
+        {
+            // Not JSON: a proxy's or an emulator's HTML error page.
+            return null;
+        }
+    }
+}
+
+/// <summary>An error answer of a JSON-protocol service: its error code (e.g. <c>AccessDeniedException</c>), message and HTTP status.</summary>
+public sealed class AwsJsonException(string code, string message, HttpStatusCode status) : Exception($"{code}: {message}")
+{
+    public string Code { get; } = code;
+
+    public HttpStatusCode Status { get; } = status;
+}

@@ -1,0 +1,130 @@
+using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Ec2Isolation.Core.Events;
+
+/// <summary>The scheduled sweep of <see cref="IsolationEventProcessor"/>: tagged instances whose tag event was lost.</summary>
+public sealed partial class IsolationEventProcessor
+{
+    /// <summary>A sweep isolates this many instances at once: enough to be quick, few enough to stay under EC2's throttling.</summary>
+    public const int SweepConcurrency = 4;
+
+    /// <summary>
+    /// A sweep lists this many accounts at once. EC2 throttles per account and region, so accounts in parallel do not
+    /// compete for one bucket; the member roles are assumed in the deployment's account, well under STS's request rate.
+    /// </summary>
+    public const int SweepAccountConcurrency = 16;
+
+    /// <summary>
+    /// A sweep's result lists at most this many instances, those it changed or could not change first; the rest are
+    /// counted only (<see cref="EventResult.Counts"/>), so that the result always fits Lambda's on-success destination
+    /// (EventBridge refuses an entry over 256 KB: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
+    /// </summary>
+    public const int SweepListedInstances = 100;
+
+    /// <summary>
+    /// Isolates every instance carrying the trigger tag that is not isolated, in the deployment's own account and (central
+    /// mode) every allow-listed member account, each through its own services. An account that cannot be swept (its
+    /// member role not assumable, say) does not stop the others; it fails the invocation at the end, as a failed isolation does.
+    /// </summary>
+    private async Task<EventResult> SweepAsync(AccountServices home, IsolationEvent sweep, CancellationToken cancellationToken)
+    {
+        var options = new ParallelOptions { MaxDegreeOfParallelism = SweepConcurrency, CancellationToken = cancellationToken };
+        List<string> swept = [sweep.Account, .. await accounts.SweptMembersAsync(sweep.Account, cancellationToken)];
+        if (settings.Accounts is { OrganizationScoped: false } central && central.AllowedAccounts.Contains(AccountSettings.AnyAccount) && swept.Count == 1)
+        {
+            LogMembersNotSwept(logger, sweep.Account);
+        }
+
+        var tagged = new List<(string AccountId, AccountServices Services, string InstanceId)>();
+        var unswept = new List<(string AccountId, Exception Error)>();
+        var accountOptions = new ParallelOptions { MaxDegreeOfParallelism = SweepAccountConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(swept, accountOptions, async (accountId, token) =>
+        {
+            try
+            {
+                var services = accountId == sweep.Account ? home : await accounts.ForAsync(accountId, sweep.Region, token);
+                var ids = await services.Ec2.FindInstanceIdsByTagAsync(settings.TriggerTagKey, settings.TriggerTagValue, token);
+                lock (tagged)
+                {
+                    tagged.AddRange(ids.Select(id => (accountId, services, id)));
+                }
+            }
+            catch (Exception e) when (!token.IsCancellationRequested)
+            {
+                LogAccountNotSwept(logger, accountId, e.Message);
+                lock (unswept)
+                {
+                    unswept.Add((accountId, e));
+                }
+            }
+        });
+
+        var outcomes = new List<InstanceOutcome>();
+        await Parallel.ForEachAsync(tagged, options, async (target, token) =>
+        {
+            var (accountId, services, instanceId) = target;
+            InstanceOutcome outcome;
+            try
+            {
+                outcome = await services.Isolation.GetStatusAsync(instanceId, token) is { Status: IsolationStatus.Isolated } record
+                    ? InstanceOutcome.FromRecord(Outcomes.AlreadyIsolated, record, $"{instanceId} was already isolated; nothing changed.")
+                    : await IsolateAsync(services.Isolation, new IsolationRequest(instanceId, "Sweep: tagged for isolation but not isolated", RequestedBy: "sweep " + sweep.EventId), token);
+            }
+            catch (IsolationFailedException e)
+            {
+                outcome = new InstanceOutcome(instanceId, Outcomes.Failed, e.Message) { Error = e.Message };
+            }
+
+            lock (outcomes)
+            {
+                outcomes.Add(outcome with { Account = accountId });
+            }
+        });
+
+        var failed = outcomes.Where(o => o.Outcome == Outcomes.Failed).ToList();
+        if (failed.Count > 0 || unswept.Count > 0)
+        {
+            // Fail loudly: the function's error raises the alarm, each failed run left a record the next sweep completes,
+            // and an account that could not be swept is swept again next time.
+            var problems = unswept.OrderBy(u => u.AccountId, StringComparer.Ordinal).Select(u => $"account {u.AccountId} could not be swept: {u.Error.Message}")
+                .Concat(failed.Select(o => $"{o.Account}/{o.InstanceId}: {o.Error}"));
+            throw new IsolationFailedException(
+                $"Sweep: {failed.Count} of {outcomes.Count} tagged instances failed to isolate, {unswept.Count} account(s) could not be swept: "
+                + string.Join(" | ", problems),
+                "sweep",
+                unswept.Count > 0 ? unswept[0].Error : new InvalidOperationException(failed[0].Error));
+        }
+
+        var isolated = outcomes.Count(o => o.Outcome == Outcomes.Isolated);
+        LogSwept(logger, outcomes.Count, swept.Count, isolated);
+        var listed = outcomes
+            .OrderBy(o => o.Outcome == Outcomes.AlreadyIsolated)
+            .ThenBy(o => o.InstanceId, StringComparer.Ordinal)
+            .ThenBy(o => o.Account, StringComparer.Ordinal)
+            .Take(SweepListedInstances)
+            .ToList();
+        var unlisted = outcomes.Count - listed.Count;
+        return Result(
+            sweep,
+            sweep.Kind,
+            EventResult.Swept,
+            $"{outcomes.Count} tagged instance(s) in {swept.Count} account(s), {isolated} isolated by this sweep"
+                + (unlisted == 0 ? "." : $"; {unlisted} more not listed, already isolated ones last (counts has every outcome)."),
+            listed) with
+        {
+            Counts = outcomes.GroupBy(o => o.Outcome, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+        };
+    }
+
+    [LoggerMessage(2003, LogLevel.Information, "Sweep found {Tagged} tagged instance(s) in {Accounts} account(s) and isolated {Isolated}")]
+    private static partial void LogSwept(ILogger logger, int tagged, int accounts, int isolated);
+
+    [LoggerMessage(2004, LogLevel.Error, "Sweep could not sweep account {AccountId}: {Why}")]
+    private static partial void LogAccountNotSwept(ILogger logger, string accountId, string why);
+
+    [LoggerMessage(2005, LogLevel.Warning, "Sweep covers account {AccountId} only: EC2ISOLATION_ALLOWED_ACCOUNTS=* names no member accounts to sweep (list them, or name the organization or its units)")]
+    private static partial void LogMembersNotSwept(ILogger logger, string accountId);
+}
