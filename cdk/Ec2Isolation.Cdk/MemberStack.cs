@@ -3,7 +3,6 @@ using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
 using Amazon.CDK.AWS.CloudWatch.Actions;
-using Amazon.CDK.AWS.SNS;
 using EventBusProps = Amazon.CDK.AWS.Events.Targets.EventBusProps;
 using EventBusTarget = Amazon.CDK.AWS.Events.Targets.EventBus;
 
