@@ -147,10 +147,41 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
             ? await ec2.RevokeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
             : (AmazonWebServiceResponse)await ec2.RevokeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
 
-    public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
-        MutateAsync(() => ec2.ModifyNetworkInterfaceAttributeAsync(
-            new() { NetworkInterfaceId = networkInterfaceId, Groups = [.. groupIds], DryRun = DryRun },
-            cancellationToken));
+    /// <summary>
+    /// A group deleted meanwhile is <see cref="ResourceGoneException"/>: EC2 answers <c>InvalidGroup.NotFound</c> ("The
+    /// specified security group does not exist", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+    /// </summary>
+    public async Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await MutateAsync(() => ec2.ModifyNetworkInterfaceAttributeAsync(
+                new() { NetworkInterfaceId = networkInterfaceId, Groups = [.. groupIds], DryRun = DryRun },
+                cancellationToken));
+        }
+        catch (AmazonEC2Exception e) when (e.ErrorCode == "InvalidGroup.NotFound")
+        {
+            throw new ResourceGoneException(e.Message, e);
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> FindExistingSecurityGroupIdsAsync(string vpcId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
+    {
+        if (groupIds.Count == 0)
+        {
+            return [];
+        }
+
+        // By filter, not GroupIds: a missing id in GroupIds fails the whole call with InvalidGroup.NotFound.
+        var ids = new List<string>();
+        var request = new DescribeSecurityGroupsRequest { Filters = [new("vpc-id", [vpcId]), new("group-id", [.. groupIds])] };
+        await foreach (var group in ec2.Paginators.DescribeSecurityGroups(request).SecurityGroups.WithCancellation(cancellationToken))
+        {
+            ids.Add(group.GroupId);
+        }
+
+        return ids;
+    }
 
     public async Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken)
     {
@@ -167,19 +198,37 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
     public async Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("ReplaceIamInstanceProfileAssociation");
-        var response = await ec2.ReplaceIamInstanceProfileAssociationAsync(
+        var response = await ProfileMustExistAsync(() => ec2.ReplaceIamInstanceProfileAssociationAsync(
             new() { AssociationId = associationId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
-            cancellationToken);
+            cancellationToken));
         return response.IamInstanceProfileAssociation.AssociationId;
     }
 
     public async Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("AssociateIamInstanceProfile");
-        var response = await ec2.AssociateIamInstanceProfileAsync(
+        var response = await ProfileMustExistAsync(() => ec2.AssociateIamInstanceProfileAsync(
             new() { InstanceId = instanceId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
-            cancellationToken);
+            cancellationToken));
         return response.IamInstanceProfileAssociation.AssociationId;
+    }
+
+    /// <summary>
+    /// A profile deleted meanwhile is <see cref="ResourceGoneException"/>: EC2 answers <c>InvalidParameterValue</c>, "Value
+    /// (ARN) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN" (reproduced with a missing
+    /// profile in lacework/go-sdk#1045, https://github.com/lacework/go-sdk/pull/1045); other invalid values stay errors.
+    /// </summary>
+    private static async Task<T> ProfileMustExistAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AmazonEC2Exception e) when (e.ErrorCode == "InvalidParameterValue"
+            && e.Message.Contains("Invalid IAM Instance Profile", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ResourceGoneException(e.Message, e);
+        }
     }
 
     public async Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken)

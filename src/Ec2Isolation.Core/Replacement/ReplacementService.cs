@@ -74,7 +74,7 @@ public sealed class ReplacementService(
         }
 
         var spec = Spec(record, await run.Ec2.DescribeInstanceAsync(instanceId, cancellationToken), imageId);
-        var lease = await RecordLease.AcquireAsync(run.Records, time, settings.LeaseDuration, record, record, cancellationToken);
+        var lease = await RecordLease.AcquireAsync(run.Records, time, new LeaseTerm(settings.LeaseDuration, Deadline: null), record, record, cancellationToken);
         onLaunch?.Invoke();
         var replacementId = await LaunchAsync(run.Ec2, lease, spec, log, cancellationToken);
         record.ReplacementInstanceIds.Add(replacementId);

@@ -10,7 +10,7 @@ namespace Ec2Isolation.Core.Tests.Fakes;
 /// conditional record writes, records stored as JSON so later changes to the object do not leak in), a log of every
 /// call in order, and fault injection on any call.
 /// </summary>
-internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
+internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
 {
     public const string AccountId = "123456789012";
     public const string IsolationProfileArn = "arn:aws:iam::123456789012:instance-profile/ec2-isolation-deny-all";
@@ -186,6 +186,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
         Call("ModifyNetworkInterfaceAttribute:" + string.Join(",", groupIds) + "@" + networkInterfaceId, () =>
         {
+            ThrowIfGroupGone(groupIds);
             lock (_lock)
             {
                 EniGroups[networkInterfaceId] = [.. groupIds];
@@ -207,6 +208,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     public Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken) =>
         Call("ReplaceIamInstanceProfileAssociation", () =>
         {
+            ThrowIfProfileGone(instanceProfile);
             var instance = Instances.Values.Single(i => i.Association?.AssociationId == associationId);
             instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
             return instance.Association.AssociationId;
@@ -215,6 +217,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     public Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken) =>
         Call("AssociateIamInstanceProfile", () =>
         {
+            ThrowIfProfileGone(instanceProfile);
             var instance = Instance(instanceId);
             if (instance.Association is not null)
             {
@@ -320,7 +323,11 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
         Call("EnterStandby", () => AutoScaling[instanceId] = new AutoScalingMembership(groupName, "Standby"));
 
     public Task ExitStandbyAsync(string groupName, string instanceId, CancellationToken cancellationToken) =>
-        Call("ExitStandby", () => AutoScaling[instanceId] = new AutoScalingMembership(groupName, "InService"));
+        Call("ExitStandby", () =>
+        {
+            ThrowIfAutoScalingGroupGone(groupName);
+            return AutoScaling[instanceId] = new AutoScalingMembership(groupName, "InService");
+        });
 
     // ---- ILoadBalancingApi
 
@@ -339,6 +346,7 @@ internal sealed class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalanc
     public Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         Call("RegisterTargets", () =>
         {
+            ThrowIfTargetGroupGone(registration.TargetGroupArn);
             lock (_lock)
             {
                 if (!Targets.Contains((instanceId, registration)))

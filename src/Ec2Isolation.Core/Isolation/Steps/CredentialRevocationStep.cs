@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.Core.Isolation.Steps;
 
@@ -14,7 +15,7 @@ internal sealed class CredentialRevocationStep : IIsolationStep
 
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
     {
-        var original = (await context.RecordedAttachmentsAsync(cancellationToken)).InstanceProfile;
+        var original = (await context.RecordedAttachmentsAsync(AttachmentParts.InstanceProfile, cancellationToken)).InstanceProfile;
         if (original is null)
         {
             return;

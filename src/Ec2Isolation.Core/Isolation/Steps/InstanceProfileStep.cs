@@ -1,3 +1,6 @@
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+
 namespace Ec2Isolation.Core.Isolation.Steps;
 
 /// <summary>
@@ -12,10 +15,10 @@ internal sealed class InstanceProfileStep : IIsolationStep
     {
         var ec2 = context.Apis.Ec2;
         var isolationProfile = context.Settings.RequireIsolationInstanceProfile();
-        var attachments = await context.RecordedAttachmentsAsync(cancellationToken);
+        var attachments = await context.RecordedAttachmentsAsync(AttachmentParts.InstanceProfile, cancellationToken);
         // The first step after the network: attachments read by this run are current, which saves a round trip before
         // the credentials are swapped; recorded by an earlier run, the association may have changed since.
-        var current = context.AttachmentsReadThisRun
+        var current = context.ReadThisRun(AttachmentParts.InstanceProfile)
             ? attachments.InstanceProfile
             : await ec2.DescribeProfileAssociationAsync(context.InstanceId, cancellationToken);
         if (current is not null && ProfilesMatch(current.InstanceProfileArn, isolationProfile))
@@ -31,7 +34,7 @@ internal sealed class InstanceProfileStep : IIsolationStep
 
     public async Task RestoreAsync(RunContext context, CancellationToken cancellationToken)
     {
-        if (context.Record.Original.Attachments is not { } attachments)
+        if (context.Record.Original.Attachments is not { } attachments || !attachments.IsRead(AttachmentParts.InstanceProfile))
         {
             return; // Never recorded, so never changed.
         }
@@ -47,11 +50,34 @@ internal sealed class InstanceProfileStep : IIsolationStep
                 await ec2.DisassociateProfileAsync(current.AssociationId, cancellationToken);
                 return;
             case (not null, null):
-                await ec2.AssociateProfileAsync(context.InstanceId, original.InstanceProfileArn, cancellationToken);
+                await OriginalMustExistAsync(
+                    context, original, current, () => ec2.AssociateProfileAsync(context.InstanceId, original.InstanceProfileArn, cancellationToken), cancellationToken);
                 return;
             case (not null, not null) when !ProfilesMatch(current.InstanceProfileArn, original.InstanceProfileArn):
-                await ec2.ReplaceProfileAssociationAsync(current.AssociationId, original.InstanceProfileArn, cancellationToken);
+                await OriginalMustExistAsync(
+                    context, original, current, () => ec2.ReplaceProfileAssociationAsync(current.AssociationId, original.InstanceProfileArn, cancellationToken), cancellationToken);
                 return;
+        }
+    }
+
+    /// <summary>
+    /// The original profile deleted during the isolation: the isolation profile is taken off all the same (a released
+    /// instance must not keep the deny-all role), leaving the instance without a profile, and the record says so.
+    /// </summary>
+    private static async Task OriginalMustExistAsync(RunContext context, ProfileAssociation original, ProfileAssociation? current, Func<Task<string>> restore, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await restore();
+        }
+        catch (ResourceGoneException)
+        {
+            if (current is not null)
+            {
+                await context.Apis.Ec2.DisassociateProfileAsync(current.AssociationId, cancellationToken);
+            }
+
+            context.NotRestored($"Instance profile {original.InstanceProfileArn} no longer exists; the isolation profile was removed and the instance has none.");
         }
     }
 

@@ -14,7 +14,7 @@ internal sealed class ProtectionStep : IIsolationStep
 
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
     {
-        await context.RecordedAttachmentsAsync(cancellationToken);
+        await context.RecordedAttachmentsAsync(AttachmentParts.Protection, cancellationToken);
         var isSpot = context.Record.Original.IsSpot;
         if (isSpot)
         {
@@ -26,8 +26,8 @@ internal sealed class ProtectionStep : IIsolationStep
 
     /// <summary>Protection never recorded was never changed: nothing to restore.</summary>
     public Task RestoreAsync(RunContext context, CancellationToken cancellationToken) =>
-        context.Record.Original.Attachments is not { } attachments
+        context.Record.Original.Attachments?.Protection is not { } protection
             ? Task.CompletedTask
             : context.Apis.Ec2.SetProtectionAsync(
-                context.InstanceId, attachments.Protection, includeTermination: !context.Record.Original.IsSpot, cancellationToken);
+                context.InstanceId, protection, includeTermination: !context.Record.Original.IsSpot, cancellationToken);
 }
