@@ -49,7 +49,10 @@ public sealed class ReplacementService(
             var other => throw new InvalidRequestException($"{instanceId} is {other.Status}, not isolated: only an isolated instance is replaced; nothing was launched."),
         };
 
-        var attachments = record.Original.Attachments ?? throw new InvalidRequestException(
+        // The profile and the group membership decide the launch: both must have been read.
+        var attachments = record.Original.Attachments is { } read && read.IsRead(AttachmentParts.InstanceProfile) && read.IsRead(AttachmentParts.AutoScaling)
+            ? read
+            : throw new InvalidRequestException(
             $"The isolation of {instanceId} stopped before it recorded the instance profile and Auto Scaling membership: "
             + "run isolate again to finish it, then replace; nothing was launched.");
         if (attachments.AutoScaling is { } group)

@@ -22,7 +22,8 @@ public sealed class EventResultTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
     private readonly IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
 
-    public EventResultTests() => _cloud.AddInstance(InstanceId, "vpc-1");
+    /// <summary>The instance carries the trigger tag, as it does when its tag-change event arrives.</summary>
+    public EventResultTests() => _cloud.AddInstance(InstanceId, "vpc-1").Tags["ec2-isolation"] = "isolate";
 
     private IsolationEventProcessor CreateSut() =>
         new(FakeAccounts.Router(FakeAccounts.Services(_cloud, _settings, _time)), _settings, NullLogger<IsolationEventProcessor>.Instance);
