@@ -61,6 +61,23 @@ public sealed class IsolationEventProcessorTests
     }
 
     [Fact]
+    public async Task HandleAsync_TagEventDeliveredAgainAfterTheRelease_IgnoredSayingWhyAndNothingChanged()
+    {
+        var json = SampleEvents.Load(SampleEvents.TagChange);
+        await CreateSut().HandleAsync(json, CancellationToken.None);
+        await Service.ReleaseAsync(new ReleaseRequest(InstanceId, "analyst"), CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        // Lambda keeps an event for up to 6 hours and may deliver it twice.
+        var replay = await CreateSut().HandleAsync(json, CancellationToken.None);
+
+        Assert.Equal("ignored", replay.Action);
+        Assert.Contains("no longer carries the tag", replay.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Mutations);
+        Assert.Equal(IsolationStatus.Released, _cloud.StoredRecord(InstanceId)!.Status);
+    }
+
+    [Fact]
     public async Task HandleAsync_TenCopiesOfOneEventAtOnce_OneIsolationAndNoError()
     {
         var json = SampleEvents.Load(SampleEvents.TagChange);
