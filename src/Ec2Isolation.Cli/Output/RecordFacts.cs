@@ -42,7 +42,8 @@ internal static class RecordFacts
         AddIf(rows, "replacements", record.ReplacementInstanceIds.Count == 0 ? null : List(record.ReplacementInstanceIds));
         AddIf(rows, "auto scaling", attachments?.AutoScaling is { } asg ? $"{asg.GroupName} (was {asg.LifecycleState})" : null);
         rows.AddRange((attachments?.TargetRegistrations ?? []).Select(target =>
-            Fact("target group", target.Port is { } port ? $"{target.TargetGroupArn} port {port}" : target.TargetGroupArn)));
+            Fact("target group", target.TargetGroupArn + (target.IpAddress is { } address ? $" address {address}" : string.Empty)
+                + (target.Port is { } port ? $" port {port}" : string.Empty))));
         AddIf(rows, "network", record.Original.NetworkUnknown ? "original groups unknown (found in isolation groups without a record): release needs --restore-groups" : null);
         rows.AddRange(record.FailedSteps.Count > 0
             ? record.FailedSteps.Select(failed => Fact("last error", $"{failed.Key}: {failed.Value}"))

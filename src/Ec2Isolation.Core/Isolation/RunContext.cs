@@ -80,7 +80,7 @@ internal sealed class RunContext
         var profile = ReadAsync(missing, AttachmentParts.InstanceProfile, () => Apis.Ec2.DescribeProfileAssociationAsync(InstanceId, cancellationToken));
         var protection = ReadAsync(missing, AttachmentParts.Protection, () => Apis.Ec2.DescribeProtectionAsync(InstanceId, cancellationToken));
         var autoScaling = ReadAsync(missing, AttachmentParts.AutoScaling, () => Apis.AutoScaling.DescribeMembershipAsync(InstanceId, cancellationToken));
-        var targets = ReadAsync(missing, AttachmentParts.TargetRegistrations, () => Apis.LoadBalancing.FindRegistrationsAsync(Record.VpcId, InstanceId, cancellationToken));
+        var targets = ReadAsync(missing, AttachmentParts.TargetRegistrations, () => Apis.LoadBalancing.FindRegistrationsAsync(Instance, cancellationToken));
         await Task.WhenAll(profile, protection, autoScaling, targets);
         cancellationToken.ThrowIfCancellationRequested();
 

@@ -16,11 +16,13 @@ internal static class StepRunner
     public static async Task ApplyAsync(RunContext context, IReadOnlyList<IIsolationStep> steps, Action<string>? onStep, CancellationToken cancellationToken)
     {
         var record = context.Record;
+        (string Step, Exception Error)? first = null;
         foreach (var step in steps.Where(step => !record.CompletedSteps.Contains(step.Name)))
         {
             var failure = await RunStepAsync(context, step, apply: true, onStep, cancellationToken);
             if (failure is not null)
             {
+                first ??= (step.Name, failure);
                 // Without a contained network, or without a run that can still act and record, nothing else may go on.
                 if (!record.CompletedSteps.Contains(StepNames.Network) || failure is OperationCanceledException || !await TrySaveAsync(context))
                 {
@@ -36,10 +38,9 @@ internal static class StepRunner
             }
         }
 
-        if (record.FailedSteps.Count > 0)
+        if (first is { } failed)
         {
-            var first = record.FailedSteps.First();
-            throw await FailAsync(context, first.Key, new InvalidOperationException(first.Value), apply: true);
+            throw await FailAsync(context, failed.Step, failed.Error, apply: true);
         }
     }
 

@@ -46,13 +46,14 @@ public sealed partial class IsolationServiceTests
     }
 
     [Fact]
-    public async Task IsolateAsync_PutRolePolicyRefused_StandbyProtectionVolumesAndSnapshotsStillHappenAndTheResultSaysIncomplete()
+    public async Task IsolateAsync_RevocationRefused_StandbyProtectionVolumesAndSnapshotsStillHappenAndTheResultSaysIncomplete()
     {
         _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
         _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
         _cloud.BeforeCall = call =>
         {
-            if (call == "PutRolePolicy")
+            // The revocation's first IAM write (the tool's boundary policy), refused as an SCP or a narrowed role would.
+            if (call.StartsWith("CreatePolicy", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException("AccessDenied: explicit deny in a service control policy");
             }

@@ -28,7 +28,7 @@ public sealed partial class IsolationServiceTests
     private readonly InvocationDeadline _deadline = new();
 
     private IsolationService CreateSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance,
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance,
         deadline: _deadline);
 
     /// <summary>The tags a GuardDuty finding's run asks for once it has claimed the record.</summary>
@@ -210,9 +210,9 @@ public sealed partial class IsolationServiceTests
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
         Assert.Equal(FakeCloud.IsolationProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
-        var policy = _cloud.RolePolicies[("app-role", CredentialRevocationStep.PolicyName(InstanceId))];
-        Assert.Contains($"\"ec2:SourceInstanceARN\":\"arn:aws:ec2:us-east-1:123456789012:instance/{InstanceId}\"", policy, StringComparison.Ordinal);
-        Assert.Contains("\"aws:TokenIssueTime\":\"2026-11-25T10:00:01Z\"", policy, StringComparison.Ordinal);
+        var instanceArn = $"arn:aws:ec2:us-east-1:123456789012:instance/{InstanceId}";
+        Assert.True(_cloud.SessionDenied("app-role", instanceArn, _time.GetUtcNow().AddSeconds(-1)));
+        Assert.False(_cloud.SessionDenied("app-role", "arn:aws:ec2:us-east-1:123456789012:instance/" + OtherInstanceId, _time.GetUtcNow()));
     }
 
     [Fact]
@@ -223,7 +223,8 @@ public sealed partial class IsolationServiceTests
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
         Assert.Equal(FakeCloud.IsolationProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
-        Assert.Empty(_cloud.RolePolicies);
+        Assert.Empty(_cloud.ManagedPolicies);
+        Assert.Null(_cloud.Role("app-role").Boundary);
     }
 
     [Fact]
@@ -424,13 +425,13 @@ public sealed partial class IsolationServiceTests
     }
 
     [Fact]
-    public async Task IsolateAsync_SpotInstance_NoTerminationProtectionButStopProtection()
+    public async Task IsolateAsync_SpotInstance_NoTerminationNorStopProtection()
     {
         _cloud.AddInstance(InstanceId, VpcId).IsSpot = true;
 
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
-        Assert.Equal(new InstanceProtection(false, true, "stop"), _cloud.Instances[InstanceId].Protection);
+        Assert.Equal(new InstanceProtection(false, false, "stop"), _cloud.Instances[InstanceId].Protection);
     }
 
     [Fact]
@@ -748,7 +749,7 @@ public sealed partial class IsolationServiceTests
 
         Assert.Equal(IsolationOutcome.Released, result.Outcome);
         Assert.Equal(before with { Tags = "team=web" }, Snapshot());
-        Assert.DoesNotContain(_cloud.RolePolicies.Keys, k => k.Role == "app-role");
+        Assert.Null(_cloud.Role("app-role").Boundary);
         var record = _cloud.StoredRecord(InstanceId)!;
         Assert.Equal(IsolationStatus.Released, record.Status);
         Assert.Equal("releaser", record.ReleasedBy);
@@ -784,7 +785,7 @@ public sealed partial class IsolationServiceTests
         _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
         var before = Snapshot();
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
-        FailOn("DeleteRolePolicy");
+        FailOn("DeleteRolePermissionsBoundary");
 
         var error = await Assert.ThrowsAsync<IsolationFailedException>(
             () => CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None));
@@ -1044,7 +1045,8 @@ public sealed partial class IsolationServiceTests
         var apis = plan.Calls.Select(c => c.Api).ToList();
         Assert.Equal("dynamodb:PutItem", apis[0]);
         Assert.Equal(4, apis.Count(a => a == "ec2:ModifyNetworkInterfaceAttribute"));
-        Assert.Contains("iam:PutRolePolicy", apis);
+        Assert.Contains("iam:CreatePolicy", apis);
+        Assert.Contains("iam:PutRolePermissionsBoundary", apis);
         Assert.Contains("autoscaling:EnterStandby", apis);
         Assert.Contains("elasticloadbalancing:DeregisterTargets", apis);
         Assert.Contains("ec2:CreateSnapshots", apis);
@@ -1126,7 +1128,7 @@ public sealed partial class IsolationServiceTests
         Assert.Equal(isolated, Snapshot());
         Assert.Equal(IsolationStatus.Isolated, _cloud.StoredRecord(InstanceId)!.Status);
         Assert.Contains(plan.Calls, c => c.Api == "ec2:ModifyNetworkInterfaceAttribute" && c.Detail == "groups [sg-app0, sg-shared]");
-        Assert.Contains(plan.Calls, c => c.Api == "iam:DeleteRolePolicy");
+        Assert.Contains(plan.Calls, c => c.Api == "iam:DeleteRolePermissionsBoundary");
     }
 
     private void FailOn(params string[] calls) => _cloud.BeforeCall = call =>
@@ -1182,7 +1184,7 @@ public sealed partial class IsolationServiceTests
     {
         StepNames.Network => ["CreateSecurityGroup"],
         StepNames.InstanceProfile => ["ReplaceIamInstanceProfileAssociation", "AssociateIamInstanceProfile"],
-        StepNames.CredentialRevocation => ["PutRolePolicy"],
+        StepNames.CredentialRevocation => ["CreatePolicy"],
         StepNames.AutoScalingStandby => ["EnterStandby"],
         StepNames.TargetDeregistration => ["DeregisterTargets"],
         StepNames.Protection => ["ModifyInstanceAttribute:protection"],
