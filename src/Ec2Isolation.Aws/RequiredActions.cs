@@ -14,6 +14,7 @@ public static class RequiredActions
         "ec2:DescribeIamInstanceProfileAssociations",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeTrunkInterfaceAssociations",
         "ec2:DescribeSnapshots",
         "ec2:CreateSecurityGroup",
         "ec2:AuthorizeSecurityGroupIngress",

@@ -13,7 +13,7 @@ namespace Ec2Isolation.Aws.Ec2;
 /// nothing that would change the account; calls without a DryRun parameter throw <see cref="DryRunNotSupportedException"/>.
 /// Throttling is retried by the SDK client (standard retry mode).
 /// </summary>
-public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
+public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
 {
     public const string DryRunGroupId = "sg-dryrun";
     public const string DryRunInstanceId = "i-dryrun";
@@ -51,7 +51,7 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
             NetworkInterfaces = (instance.NetworkInterfaces ?? [])
                 .OrderBy(eni => eni.Attachment?.NetworkCardIndex ?? 0)
                 .ThenBy(eni => eni.Attachment?.DeviceIndex ?? 0)
-                .Select(eni => ToGroups(eni.NetworkInterfaceId, eni.Groups))
+                .Select(eni => ToGroups(eni.NetworkInterfaceId, eni.Groups) with { VpcId = eni.VpcId, IsTrunk = eni.InterfaceType == TrunkInterfaceType })
                 .ToList(),
             Volumes = (instance.BlockDeviceMappings ?? [])
                 .Where(mapping => mapping.Ebs is not null)
@@ -143,33 +143,20 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
 
     /// <remarks>All the rules in one call; an existing rule is not an error here (<see cref="ChangeRulesAsync"/>).</remarks>
     public Task AuthorizeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
-        ChangeRulesAsync(rules, "InvalidPermission.Duplicate", async permissions => direction == RuleDirection.Ingress
+        OnGroupAsync(() => ChangeRulesAsync(rules, "InvalidPermission.Duplicate", async permissions => direction == RuleDirection.Ingress
             ? await ec2.AuthorizeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
-            : (AmazonWebServiceResponse)await ec2.AuthorizeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
+            : (AmazonWebServiceResponse)await ec2.AuthorizeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)));
 
     /// <remarks>All the rules in one call, like <see cref="AuthorizeAsync"/>: a rule that is already gone is not an error.</remarks>
     public Task RevokeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
-        ChangeRulesAsync(rules, "InvalidPermission.NotFound", async permissions => direction == RuleDirection.Ingress
+        OnGroupAsync(() => ChangeRulesAsync(rules, "InvalidPermission.NotFound", async permissions => direction == RuleDirection.Ingress
             ? await ec2.RevokeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
-            : (AmazonWebServiceResponse)await ec2.RevokeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
+            : (AmazonWebServiceResponse)await ec2.RevokeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)));
 
-    /// <summary>
-    /// A group deleted meanwhile is <see cref="ResourceGoneException"/>: EC2 answers <c>InvalidGroup.NotFound</c> ("The
-    /// specified security group does not exist", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
-    /// </summary>
-    public async Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await MutateAsync(() => ec2.ModifyNetworkInterfaceAttributeAsync(
-                new() { NetworkInterfaceId = networkInterfaceId, Groups = [.. groupIds], DryRun = DryRun },
-                cancellationToken));
-        }
-        catch (AmazonEC2Exception e) when (e.ErrorCode == "InvalidGroup.NotFound")
-        {
-            throw new ResourceGoneException(e.Message, e);
-        }
-    }
+    public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
+        OnGroupAsync(() => MutateAsync(() => ec2.ModifyNetworkInterfaceAttributeAsync(
+            new() { NetworkInterfaceId = networkInterfaceId, Groups = [.. groupIds], DryRun = DryRun },
+            cancellationToken)));
 
     public async Task<IReadOnlyList<string>> FindExistingSecurityGroupIdsAsync(string vpcId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
     {
@@ -197,7 +184,7 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         }
 
         var response = await ec2.DescribeNetworkInterfacesAsync(new() { NetworkInterfaceIds = [.. networkInterfaceIds] }, cancellationToken);
-        var found = (response.NetworkInterfaces ?? []).ToDictionary(eni => eni.NetworkInterfaceId, eni => ToGroups(eni.NetworkInterfaceId, eni.Groups));
+        var found = (response.NetworkInterfaces ?? []).ToDictionary(eni => eni.NetworkInterfaceId, eni => ToGroups(eni.NetworkInterfaceId, eni.Groups) with { VpcId = eni.VpcId });
         return [.. networkInterfaceIds.Where(found.ContainsKey).Select(id => found[id])];
     }
 

@@ -42,7 +42,24 @@ public sealed record InstanceDescription
 }
 
 /// <summary>An ENI and the security groups attached to it, in EC2's order.</summary>
-public sealed record NetworkInterfaceGroups(string NetworkInterfaceId, IReadOnlyList<string> GroupIds);
+public sealed record NetworkInterfaceGroups(string NetworkInterfaceId, IReadOnlyList<string> GroupIds)
+{
+    /// <summary>
+    /// The ENI's own VPC: since 2023 a secondary ENI may come from another VPC of the instance's Availability Zone
+    /// (multi-VPC ENI attachments, https://aws.amazon.com/about-aws/whats-new/2023/10/multi-vpc-eni-attachments/).
+    /// Null in records written before it was recorded: the record's VPC.
+    /// </summary>
+    public string? VpcId { get; init; }
+
+    /// <summary>A trunk ENI (EKS security groups for pods, ECS ENI trunking): branch ENIs may hang off it.</summary>
+    public bool IsTrunk { get; init; }
+
+    /// <summary>For a branch ENI, the trunk ENI it hangs off (DescribeInstances does not list branch ENIs); else null.</summary>
+    public string? TrunkInterfaceId { get; init; }
+
+    /// <summary>The VPC the ENI is in, the instance's (<paramref name="instanceVpcId"/>) when it was not recorded.</summary>
+    public string VpcOr(string instanceVpcId) => VpcId ?? instanceVpcId;
+}
 
 /// <summary>The private addresses of one ENI, and the VPC it lives in (an ENI may come from another VPC of the zone).</summary>
 public sealed record InterfaceAddresses(string NetworkInterfaceId, string VpcId, IReadOnlyList<string> Addresses);

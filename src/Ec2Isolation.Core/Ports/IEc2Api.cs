@@ -31,13 +31,19 @@ public interface IEc2Api
     /// <summary>Removes rules; rules that do not exist are not an error.</summary>
     Task RevokeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken);
 
-    /// <summary>Throws <see cref="ResourceGoneException"/> when a group no longer exists.</summary>
+    /// <summary>Throws <see cref="SecurityGroupNotFoundException"/> when EC2 does not know a group (deleted, or not yet visible).</summary>
     Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken);
 
     /// <summary>Those of <paramref name="groupIds"/> that exist in the VPC.</summary>
     Task<IReadOnlyList<string>> FindExistingSecurityGroupIdsAsync(string vpcId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The branch ENIs behind these trunk ENIs (EKS security groups for pods, ECS ENI trunking), with their groups and
+    /// VPC: DescribeInstances does not list them. Says what could not be searched rather than failing.
+    /// </summary>
+    Task<BranchInterfaces> FindBranchInterfacesAsync(IReadOnlyList<string> trunkInterfaceIds, CancellationToken cancellationToken);
 
     /// <summary>Swaps the profile of an association without a gap; returns the new association id. <see cref="ResourceGoneException"/> when the profile no longer exists.</summary>
     Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken);
@@ -71,6 +77,16 @@ public enum RuleDirection
     Ingress,
     Egress,
 }
+
+/// <summary>Branch ENIs found behind trunk ENIs, and why the search may have missed some (empty when it cannot have).</summary>
+public sealed record BranchInterfaces(IReadOnlyList<NetworkInterfaceGroups> Found, IReadOnlyList<string> Gaps);
+
+/// <summary>
+/// EC2 does not know a security group (<c>InvalidGroup.NotFound</c>): right after <c>CreateSecurityGroup</c> this is
+/// eventual consistency and passes (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+/// </summary>
+public sealed class SecurityGroupNotFoundException(string message, Exception? innerException = null)
+    : Exception(message, innerException);
 
 /// <summary>Thrown when a security group name is already taken in the VPC (another run created it first).</summary>
 public sealed class SecurityGroupExistsException(string message, Exception? innerException = null)

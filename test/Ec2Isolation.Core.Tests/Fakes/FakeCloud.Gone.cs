@@ -24,7 +24,7 @@ internal sealed partial class FakeCloud
     {
         if (groupIds.FirstOrDefault(DeletedGroupIds.Contains) is { } gone)
         {
-            throw new ResourceGoneException($"InvalidGroup.NotFound: The security group '{gone}' does not exist");
+            throw new SecurityGroupNotFoundException($"InvalidGroup.NotFound: The security group '{gone}' does not exist");
         }
     }
 

@@ -132,6 +132,11 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
+                if (TakeLaggingGroupRead())
+                {
+                    return (IReadOnlyList<SecurityGroupInfo>)[];
+                }
+
                 return (IReadOnlyList<SecurityGroupInfo>)[.. Groups.Where(g => g.VpcId == vpcId && groupNames.Contains(g.Name)).Select(g => g.ToInfo())];
             }
         });
@@ -149,12 +154,13 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
 
                 var group = new FakeGroup { GroupId = "sg-" + NextId(), Name = groupName, VpcId = vpcId };
                 group.Egress.Add(SecurityGroupRule.AllTraffic("0.0.0.0/0"));
-                if (Instances.Values.Any(i => i.VpcId == vpcId && i.DualStack))
+                if (NewGroupsGetIpv6Egress && Instances.Values.Any(i => i.VpcId == vpcId && i.DualStack))
                 {
                     group.Egress.Add(SecurityGroupRule.AllTraffic("::/0"));
                 }
 
                 Groups.Add(group);
+                OnGroupCreated(group.GroupId);
                 return group.GroupId;
             }
         });
@@ -164,6 +170,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
+                ThrowIfUnknownYet([groupId]);
                 var list = Group(groupId).Rules(direction);
                 list.AddRange(rules.Where(rule => !list.Contains(rule)));
             }
@@ -176,6 +183,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
+                ThrowIfUnknownYet([groupId]);
                 Group(groupId).Rules(direction).RemoveAll(rules.Contains);
             }
 
@@ -188,6 +196,9 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
             ThrowIfGroupGone(groupIds);
             lock (_lock)
             {
+                ThrowIfUnknownYet(groupIds);
+                ThrowIfOfAnotherVpc(networkInterfaceId, groupIds);
+                RememberBeforeChange(networkInterfaceId);
                 EniGroups[networkInterfaceId] = [.. groupIds];
             }
 
@@ -200,7 +211,8 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
-                return (IReadOnlyList<NetworkInterfaceGroups>)[.. networkInterfaceIds.Select(id => new NetworkInterfaceGroups(id, [.. EniGroups[id]]))];
+                var stale = TakeStaleRead();
+                return (IReadOnlyList<NetworkInterfaceGroups>)[.. networkInterfaceIds.Select(id => new NetworkInterfaceGroups(id, [.. ReadGroups(id, stale)]) { VpcId = VpcOfEni(id) })];
             }
         });
 
@@ -386,7 +398,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
                 VpcId = instance.VpcId,
                 IsSpot = instance.IsSpot,
                 HasInstanceStoreRoot = instance.InstanceStoreRoot,
-                NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]))],
+                NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]) { VpcId = VpcOfEni(eni), IsTrunk = TrunkEnis.Contains(eni) })],
                 Volumes = instance.Volumes,
                 Tags = new Dictionary<string, string>(instance.Tags),
                 SubnetId = instance.SubnetId,

@@ -38,6 +38,9 @@ internal sealed class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : IEc2Api
         return [.. actual.Select(eni => _plannedGroups.TryGetValue(eni.NetworkInterfaceId, out var groups) ? eni with { GroupIds = groups } : eni)];
     }
 
+    public Task<BranchInterfaces> FindBranchInterfacesAsync(IReadOnlyList<string> trunkInterfaceIds, CancellationToken cancellationToken) =>
+        ec2.FindBranchInterfacesAsync(trunkInterfaceIds, cancellationToken);
+
     public async Task<string> CreateSecurityGroupAsync(
         string vpcId, string groupName, string description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
     {

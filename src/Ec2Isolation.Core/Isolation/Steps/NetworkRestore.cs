@@ -17,8 +17,9 @@ internal sealed class NetworkRestore(RunContext context)
             await ec2.SetNetworkInterfaceGroupsAsync(networkInterfaceId, groupIds, cancellationToken);
             return;
         }
-        catch (ResourceGoneException)
+        catch (SecurityGroupNotFoundException)
         {
+            // A group the ENI had when it was isolated, unknown now: deleted since (no eventual consistency to wait for).
             // Which ones are gone is read below: EC2's answer names only the first.
         }
 
