@@ -34,6 +34,7 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(settings);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<InvocationDeadline>();
         services.AddSingleton(settings);
         services.TryAddSingleton(_ => new AwsClientFactory(connection, AwsClientFactory.ResolveCredentials(connection)));
         services.TryAddSingleton(provider => new StsCallerIdentity(provider.GetRequiredService<AwsClientFactory>().CreateSts()));
@@ -102,7 +103,8 @@ public static class ServiceCollectionExtensions
             clients.Connection.Region,
             time,
             provider.GetRequiredService<ILogger<IsolationService>>(),
-            provider.GetServices<IIsolationNotifier>());
+            provider.GetServices<IIsolationNotifier>(),
+            provider.GetRequiredService<InvocationDeadline>());
         var replacement = new ReplacementService(
             apis,
             new AwsEc2Api(clients.CreateEc2(), dryRun: true),

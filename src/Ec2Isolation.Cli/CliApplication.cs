@@ -109,12 +109,24 @@ internal sealed class CliApplication
             async (services, request, token) => ChangeOutput.From(await services.Isolation.IsolateAsync(request, token)));
     }
 
-    private Command ReleaseCommand() => ChangeCommand(
-        new Command("release", "Restore an isolated instance's original configuration."),
-        "The isolated instance to release (i-...).",
-        (_, instanceId) => new ReleaseRequest(instanceId),
-        (services, request, token) => services.Isolation.PlanReleaseAsync(request, token),
-        async (services, request, token) => ChangeOutput.From(await services.Isolation.ReleaseAsync(request, token)));
+    private Command ReleaseCommand()
+    {
+        var restoreGroups = new Option<string?>("--restore-groups")
+        {
+            Description = "Comma-separated security group ids (sg-...) for the network interfaces whose original groups are not known "
+                + "(an instance found in isolation groups without a record: required then, exit code 4 without it); EC2 checks they belong to the interface's VPC.",
+        };
+        return ChangeCommand(
+            new Command("release", "Restore an isolated instance's original configuration (all of it that still exists; the output lists the rest).") { restoreGroups },
+            "The isolated instance to release (i-...).",
+            (parseResult, instanceId) => new ReleaseRequest(
+                instanceId,
+                RestoreGroups: parseResult.GetValue(restoreGroups) is { } groups
+                    ? groups.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    : null),
+            (services, request, token) => services.Isolation.PlanReleaseAsync(request, token),
+            async (services, request, token) => ChangeOutput.From(await services.Isolation.ReleaseAsync(request, token)));
+    }
 
     private Command ReplaceCommand()
     {

@@ -10,7 +10,10 @@ internal static class ExitCodes
     /// <summary>Done, or nothing to do.</summary>
     public const int Success = 0;
 
-    /// <summary>A step failed, or anything unexpected; the record says what completed. Also a migration that skipped records.</summary>
+    /// <summary>
+    /// A step failed (an isolation whose network is contained ran every other step: it is incomplete), or anything
+    /// unexpected; the record says what completed and what failed. Also a migration that skipped records.
+    /// </summary>
     public const int Failure = 1;
 
     /// <summary>Bad input (a malformed event too), an unknown or terminated instance, an account it may not act in, or missing configuration; nothing was changed.</summary>
@@ -19,10 +22,17 @@ internal static class ExitCodes
     /// <summary>Another run holds the record; nothing was changed by this run.</summary>
     public const int Busy = 3;
 
+    /// <summary>
+    /// A release of an instance whose original security groups are not known (found in isolation groups without a
+    /// record) names none to restore: pass --restore-groups; nothing was changed.
+    /// </summary>
+    public const int RestoreGroupsRequired = 4;
+
     public static int For(Exception exception) => exception switch
     {
         InvalidRequestException or InvalidEventException or AccountRefusedException => InvalidRequest,
         IsolationBusyException => Busy,
+        RestoreGroupsRequiredException => RestoreGroupsRequired,
         _ => Failure,
     };
 }

@@ -1,4 +1,5 @@
 using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Lambda.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -8,9 +9,12 @@ namespace Ec2Isolation.Lambda;
 /// The invocation loop: take the next event, hand it to the event processor with a token that cancels
 /// <see cref="DeadlineMargin"/> before the invocation's deadline, post its result or its error, and go on with the
 /// next event whatever happened to this one, unless the Runtime API answered a container error (500): then the loop
-/// ends with that error and the process exits (<see cref="LambdaRuntimeApiException.IsContainerError"/>).
+/// ends with that error and the process exits (<see cref="LambdaRuntimeApiException.IsContainerError"/>). The deadline
+/// also bounds every record lease the invocation takes (<paramref name="deadline"/>), so that a run Lambda kills at its
+/// timeout never makes the retry find the record busy.
 /// </summary>
-public sealed partial class LambdaFunction(ILambdaRuntimeApi runtime, IIsolationEventProcessor processor, TimeProvider time, ILogger<LambdaFunction> logger)
+public sealed partial class LambdaFunction(
+    ILambdaRuntimeApi runtime, IIsolationEventProcessor processor, TimeProvider time, ILogger<LambdaFunction> logger, InvocationDeadline? deadline = null)
 {
     /// <summary>Time left to record a failure and post the error before Lambda ends the invocation.</summary>
     public static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(3);
@@ -44,8 +48,13 @@ public sealed partial class LambdaFunction(ILambdaRuntimeApi runtime, IIsolation
         Environment.SetEnvironmentVariable(TraceIdVariable, invocation.TraceId);
         // Every line logged during the invocation carries its request id (camelCase, as Lambda's own JSON logs).
         using var scope = logger.BeginScope(new[] { new KeyValuePair<string, object?>("requestId", invocation.RequestId) });
-        using var deadline = new CancellationTokenSource(TimeLeft(invocation.Deadline), time);
-        using var token = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stoppingToken);
+        if (deadline is not null)
+        {
+            deadline.Current = invocation.Deadline;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeLeft(invocation.Deadline), time);
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stoppingToken);
         LogReceived(invocation.InvokedFunctionArn);
 
         Task posted;
@@ -62,7 +71,7 @@ public sealed partial class LambdaFunction(ILambdaRuntimeApi runtime, IIsolation
         catch (Exception e)
         {
             var error = LambdaError.From(e);
-            if (deadline.IsCancellationRequested)
+            if (timeout.IsCancellationRequested)
             {
                 LogDeadline(DeadlineMargin.TotalSeconds);
             }

@@ -4,6 +4,7 @@ using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Lambda.Logging;
 using Ec2Isolation.Lambda.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,7 +72,7 @@ public static partial class LambdaHost
             var logger = services.GetRequiredService<ILogger<LambdaFunction>>();
             try
             {
-                await new LambdaFunction(runtime, processor, time, logger).RunAsync(stoppingToken);
+                await new LambdaFunction(runtime, processor, time, logger, services.GetRequiredService<InvocationDeadline>()).RunAsync(stoppingToken);
                 return 0;
             }
             catch (Exception e) when (e is HttpRequestException or LambdaRuntimeApiException)

@@ -109,6 +109,24 @@ public sealed class JsonOutputTests
     }
 
     [Fact]
+    public async Task Isolate_JsonIncomplete_ExitCode1AndEveryFailedStepWithItsError()
+    {
+        var failedSteps = new Dictionary<string, string>
+        {
+            ["credential-revocation"] = "AccessDenied: explicit deny",
+            ["target-deregistration"] = "Throttling: Rate exceeded",
+        };
+        _cli.Service.Setup(s => s.IsolateAsync(It.IsAny<IsolationRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new IsolationFailedException("Isolation is incomplete.", "credential-revocation", new TimeoutException()) { FailedSteps = failedSteps });
+
+        var run = await _cli.RunAsync($"isolate {TestData.InstanceId} --output json");
+
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        var listed = SingleObject(run).GetProperty("error").GetProperty("failedSteps");
+        Assert.Equal(failedSteps, listed.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!));
+    }
+
+    [Fact]
     public async Task ParseError_Json_WritesTheErrorObject()
     {
         var run = await _cli.RunAsync("isolate --output json");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Lambda.Runtime;
 using Ec2Isolation.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -133,6 +134,24 @@ public sealed class LambdaFunctionTests : IAsyncLifetime, IDisposable
         await CreateSut(new Mock<ILambdaRuntimeApi>().Object, time).HandleAsync(Invocation(time.GetUtcNow().AddSeconds(1)), CancellationToken.None);
 
         Assert.True(cancelled);
+    }
+
+    [Fact]
+    public async Task HandleAsync_InvocationWithDeadline_TheEngineSeesThatDeadlineWhileItRuns()
+    {
+        var deadline = new DateTimeOffset(2026, 3, 1, 12, 0, 30, TimeSpan.Zero);
+        var current = new InvocationDeadline();
+        DateTimeOffset? seen = null;
+        _processor.Setup(p => p.HandleAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback(() => seen = current.Current)
+            .ReturnsAsync(TestData.Isolated());
+        var time = new FakeTimeProvider(deadline.AddSeconds(-30));
+
+        await new LambdaFunction(new Mock<ILambdaRuntimeApi>().Object, _processor.Object, time, NullLogger<LambdaFunction>.Instance, current)
+            .HandleAsync(Invocation(deadline), CancellationToken.None);
+
+        // The leases the run takes end by then: a run killed at the timeout never makes Lambda's retry find the record busy.
+        Assert.Equal(deadline, seen);
     }
 
     [Fact]

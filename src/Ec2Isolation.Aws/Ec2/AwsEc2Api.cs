@@ -158,6 +158,24 @@ public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc
             new() { NetworkInterfaceId = networkInterfaceId, Groups = [.. groupIds], DryRun = DryRun },
             cancellationToken)));
 
+    public async Task<IReadOnlyList<string>> FindExistingSecurityGroupIdsAsync(string vpcId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
+    {
+        if (groupIds.Count == 0)
+        {
+            return [];
+        }
+
+        // By filter, not GroupIds: a missing id in GroupIds fails the whole call with InvalidGroup.NotFound.
+        var ids = new List<string>();
+        var request = new DescribeSecurityGroupsRequest { Filters = [new("vpc-id", [vpcId]), new("group-id", [.. groupIds])] };
+        await foreach (var group in ec2.Paginators.DescribeSecurityGroups(request).SecurityGroups.WithCancellation(cancellationToken))
+        {
+            ids.Add(group.GroupId);
+        }
+
+        return ids;
+    }
+
     public async Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken)
     {
         if (networkInterfaceIds.Count == 0)
@@ -173,19 +191,37 @@ public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc
     public async Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("ReplaceIamInstanceProfileAssociation");
-        var response = await StateRefusalsAsync(() => ec2.ReplaceIamInstanceProfileAssociationAsync(
+        var response = await ProfileMustExistAsync(() => StateRefusalsAsync(() => ec2.ReplaceIamInstanceProfileAssociationAsync(
             new() { AssociationId = associationId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
-            cancellationToken));
+            cancellationToken)));
         return response.IamInstanceProfileAssociation.AssociationId;
     }
 
     public async Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("AssociateIamInstanceProfile");
-        var response = await StateRefusalsAsync(() => ec2.AssociateIamInstanceProfileAsync(
+        var response = await ProfileMustExistAsync(() => StateRefusalsAsync(() => ec2.AssociateIamInstanceProfileAsync(
             new() { InstanceId = instanceId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
-            cancellationToken));
+            cancellationToken)));
         return response.IamInstanceProfileAssociation.AssociationId;
+    }
+
+    /// <summary>
+    /// A profile deleted meanwhile is <see cref="ResourceGoneException"/>: EC2 answers <c>InvalidParameterValue</c>, "Value
+    /// (ARN) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN" (reproduced with a missing
+    /// profile in lacework/go-sdk#1045, https://github.com/lacework/go-sdk/pull/1045); other invalid values stay errors.
+    /// </summary>
+    private static async Task<T> ProfileMustExistAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AmazonEC2Exception e) when (e.ErrorCode == "InvalidParameterValue"
+            && e.Message.Contains("Invalid IAM Instance Profile", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ResourceGoneException(e.Message, e);
+        }
     }
 
     public async Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken)

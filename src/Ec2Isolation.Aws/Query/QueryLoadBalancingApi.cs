@@ -57,8 +57,21 @@ public sealed class QueryLoadBalancingApi(AwsQueryClient client) : ILoadBalancin
     public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         client.SendAsync("DeregisterTargets", Target(instanceId, registration), cancellationToken);
 
-    public Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
-        client.SendAsync("RegisterTargets", Target(instanceId, registration), cancellationToken);
+    /// <summary>
+    /// A deleted target group is <see cref="ResourceGoneException"/>: RegisterTargets answers <c>TargetGroupNotFound</c>
+    /// (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html, Errors).
+    /// </summary>
+    public async Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.SendAsync("RegisterTargets", Target(instanceId, registration), cancellationToken);
+        }
+        catch (AwsQueryException e) when (e.Code == "TargetGroupNotFound")
+        {
+            throw new ResourceGoneException(e.Message, e);
+        }
+    }
 
     private async Task<TargetRegistration[]> FindInGroupAsync(
         string targetGroupArn, IReadOnlySet<string> targetIds, bool byAddress, CancellationToken cancellationToken)

@@ -157,7 +157,9 @@ internal sealed record MigrationOutput(MigrationResult Result) : ICommandOutput
     }
 }
 
-/// <summary>What a failed command prints in JSON mode: <c>{ "error": { "code", "message", "failedStep" } }</c>.</summary>
+/// <summary>What a failed command prints in JSON mode: <c>{ "error": { "code", "message", "failedStep", "failedSteps" } }</c>.</summary>
 internal sealed record ErrorOutput(ErrorDetail Error);
 
-internal sealed record ErrorDetail(int Code, string Message, string? FailedStep);
+/// <param name="FailedStep">The first step that failed.</param>
+/// <param name="FailedSteps">Every step that failed, with its error (an isolation goes on after a failed step once the network is contained).</param>
+internal sealed record ErrorDetail(int Code, string Message, string? FailedStep, IReadOnlyDictionary<string, string>? FailedSteps = null);

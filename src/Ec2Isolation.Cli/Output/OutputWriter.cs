@@ -31,20 +31,21 @@ internal sealed class OutputWriter(TextWriter output, TextWriter error, bool jso
 
     public void WriteError(int code, Exception exception)
     {
-        WriteError(code, exception.Message, (exception as IsolationFailedException)?.FailedStep);
+        var failed = exception as IsolationFailedException;
+        WriteError(code, exception.Message, failed?.FailedStep, failed?.FailedSteps);
         if (verbose)
         {
             error.WriteLine(exception);
         }
     }
 
-    public void WriteError(int code, string message, string? failedStep = null)
+    public void WriteError(int code, string message, string? failedStep = null, IReadOnlyDictionary<string, string>? failedSteps = null)
     {
         var line = OneLine(message);
         error.WriteLine("error: " + line);
         if (json)
         {
-            WriteJson(new ErrorOutput(new ErrorDetail(code, line, failedStep)), typeof(ErrorOutput));
+            WriteJson(new ErrorOutput(new ErrorDetail(code, line, failedStep, failedSteps is { Count: > 0 } ? failedSteps : null)), typeof(ErrorOutput));
         }
     }
 

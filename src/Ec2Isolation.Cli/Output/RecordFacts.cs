@@ -44,7 +44,11 @@ internal static class RecordFacts
         rows.AddRange((attachments?.TargetRegistrations ?? []).Select(target =>
             Fact("target group", target.TargetGroupArn + (target.IpAddress is { } address ? $" address {address}" : string.Empty)
                 + (target.Port is { } port ? $" port {port}" : string.Empty))));
-        AddIf(rows, "last error", record.LastError is null ? null : $"{record.FailedStep}: {record.LastError}");
+        AddIf(rows, "network", record.Original.NetworkUnknown ? "original groups unknown (found in isolation groups without a record): release needs --restore-groups" : null);
+        rows.AddRange(record.FailedSteps.Count > 0
+            ? record.FailedSteps.Select(failed => Fact("last error", $"{failed.Key}: {failed.Value}"))
+            : record.LastError is null ? [] : [Fact("last error", $"{record.FailedStep}: {record.LastError}")]);
+        rows.AddRange(record.NotRestored.Select(what => Fact("not restored", what)));
         rows.AddRange(record.Notifications.Select(notice => Fact("notice", Notice(notice))));
         TextTable.Write(writer, rows);
     }

@@ -65,7 +65,10 @@ public sealed partial class IsolationEventProcessor(
 
         var outcome = await IsolateAsync(
             services.Isolation,
-            new IsolationRequest(change.InstanceId, $"Tag {key}={settings.TriggerTagValue} applied", RequestedBy: "tag-change event " + change.EventId),
+            new IsolationRequest(change.InstanceId, $"Tag {key}={settings.TriggerTagValue} applied", RequestedBy: "tag-change event " + change.EventId)
+            {
+                OnlyIfTagged = new(key, settings.TriggerTagValue),
+            },
             cancellationToken);
         return Single(change, kind, outcome);
     }
@@ -80,6 +83,7 @@ public sealed partial class IsolationEventProcessor(
             {
                 IsolationOutcome.Isolated => Outcomes.Isolated,
                 IsolationOutcome.FindingHandledBefore => Outcomes.AlreadyHandled,
+                IsolationOutcome.TriggerTagAbsent => Outcomes.Ignored,
                 _ => Outcomes.AlreadyIsolated,
             };
             return InstanceOutcome.FromRecord(outcome, result.Record, result.Message);

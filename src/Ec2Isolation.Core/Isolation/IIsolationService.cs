@@ -5,7 +5,8 @@ namespace Ec2Isolation.Core.Isolation;
 /// <summary>
 /// What the entry points (Lambda, CLI) call. Errors are exceptions: <see cref="InvalidRequestException"/> (bad input,
 /// unknown or terminated instance, missing configuration; nothing changed), <see cref="IsolationBusyException"/>
-/// (another run holds the record), <see cref="IsolationFailedException"/> (a step failed; the record says what completed).
+/// (another run holds the record), <see cref="IsolationFailedException"/> (a step failed; the record says what completed
+/// and what failed), <see cref="RestoreGroupsRequiredException"/> (a release must name the groups to restore).
 /// </summary>
 public interface IIsolationService
 {
@@ -32,7 +33,8 @@ public interface IIsolationService
 /// <param name="RequestedBy">Who asked; the caller's ARN when absent.</param>
 /// <param name="FindingId">
 /// The GuardDuty finding that asked, kept in the record so that its re-publications are recognised: a record that holds
-/// it, in force or in its history, ends the run with <see cref="IsolationOutcome.FindingHandledBefore"/>.
+/// it for an isolation that completed (or was released), in force or in its history, ends the run with
+/// <see cref="IsolationOutcome.FindingHandledBefore"/>; an unfinished one is resumed (Lambda's retry of a failed run).
 /// </param>
 /// <param name="TagsOnceClaimed">
 /// Tags to put on the instance once the run has claimed its record, i.e. decided to act: never on an instance the run
@@ -40,20 +42,39 @@ public interface IIsolationService
 /// returns. Their failure fails a run that isolated the instance (an <see cref="InvalidOperationException"/> that says
 /// so, the record written); a run that failed itself throws its own failure.
 /// </param>
+/// <param name="OnlyIfTagged">
+/// Act only if the instance, as the run describes it, carries this tag with this value (a tag-change event: one delivered
+/// late or twice, after a release removed the tag, must change nothing); otherwise <see cref="IsolationOutcome.TriggerTagAbsent"/>.
+/// </param>
 /// <param name="Redo">
 /// Steps to apply again on an instance already isolated (re-containment after someone undid them): its record is resumed
 /// with these steps run again, as a record whose network drifted is; none: an isolated instance is left as it is.
 /// </param>
 public sealed record IsolationRequest(
     string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null, string? FindingId = null,
-    IReadOnlyDictionary<string, string>? TagsOnceClaimed = null, IReadOnlyCollection<string>? Redo = null);
+    IReadOnlyDictionary<string, string>? TagsOnceClaimed = null, KeyValuePair<string, string>? OnlyIfTagged = null,
+    IReadOnlyCollection<string>? Redo = null);
 
-public sealed record ReleaseRequest(string InstanceId, string? RequestedBy = null);
+/// <param name="RestoreGroups">
+/// The security groups to give the network interfaces whose original groups are not known (an instance found in isolation
+/// groups without a record); required for such an instance, ignored otherwise. EC2 checks that they belong to the ENI's VPC.
+/// </param>
+public sealed record ReleaseRequest(string InstanceId, string? RequestedBy = null, IReadOnlyList<string>? RestoreGroups = null);
 
 public enum IsolationOutcome
 {
     /// <summary>This run isolated the instance (or finished an isolation a failed run left).</summary>
     Isolated,
+    /// <summary>
+    /// The network is contained but at least one later step failed (every other one ran): never a success. Carried by
+    /// <see cref="IsolationFailedException.Result"/>; the record's FailedSteps lists the failures, and a rerun retries them.
+    /// </summary>
+    Incomplete,
+    /// <summary>
+    /// A tag-change event no longer holds: the instance does not carry the trigger tag with its value any more (released,
+    /// or untagged since); nothing changed.
+    /// </summary>
+    TriggerTagAbsent,
     /// <summary>The instance was already isolated; nothing changed.</summary>
     AlreadyIsolated,
     /// <summary>
@@ -61,7 +82,7 @@ public enum IsolationOutcome
     /// updates), whatever its status: nothing changed, so that a re-publication never isolates a released instance again.
     /// </summary>
     FindingHandledBefore,
-    /// <summary>This run restored the original configuration.</summary>
+    /// <summary>This run restored the original configuration, or all of it that still exists (the record's NotRestored lists the rest).</summary>
     Released,
     /// <summary>The instance was already released; nothing changed.</summary>
     AlreadyReleased,

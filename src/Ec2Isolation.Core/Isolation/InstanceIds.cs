@@ -18,6 +18,16 @@ public static partial class InstanceIds
             ? imageId
             : throw new InvalidRequestException($"'{Printable(imageId)}' is not an AMI id (ami- followed by 8 or 17 lowercase hex digits).");
 
+    /// <summary>Throws <see cref="InvalidRequestException"/> unless there is at least one id and each is a security group id (sg- and 8 or 17 hex digits).</summary>
+    public static IReadOnlyList<string> ValidateSecurityGroupIds(IReadOnlyList<string> groupIds)
+    {
+        var bad = groupIds.Where(id => !SecurityGroupId().IsMatch(id)).ToList();
+        return groupIds.Count > 0 && groupIds.Count <= 16 && bad.Count == 0
+            ? [.. groupIds.Distinct(StringComparer.Ordinal)]
+            : throw new InvalidRequestException(
+                $"The groups to restore must be 1 to 16 security group ids (sg- followed by 8 or 17 lowercase hex digits); got {Printable(string.Join(",", groupIds))}. Nothing was changed.");
+    }
+
     /// <summary>Incident ids become tag values: EC2's tag characters only, at most 128.</summary>
     public static string ValidateIncidentId(string incidentId) =>
         IncidentId().IsMatch(incidentId)
@@ -39,6 +49,9 @@ public static partial class InstanceIds
 
     [GeneratedRegex(@"^i-([0-9a-f]{8}|[0-9a-f]{17})\z", RegexOptions.CultureInvariant)]
     private static partial Regex InstanceId();
+
+    [GeneratedRegex(@"^sg-([0-9a-f]{8}|[0-9a-f]{17})\z", RegexOptions.CultureInvariant)]
+    private static partial Regex SecurityGroupId();
 
     [GeneratedRegex(@"^ami-([0-9a-f]{8}|[0-9a-f]{17})\z", RegexOptions.CultureInvariant)]
     private static partial Regex ImageId();

@@ -37,16 +37,15 @@ internal sealed record InstanceState(InstanceDescription? Instance, IsolationRec
 
     /// <summary>
     /// What shows that <paramref name="instance"/> is isolated: an ENI in an isolation group (by name: an ENI's groups are
-    /// those of its VPC, where a name is unique), the status tag. Each sign is worded for an error message.
+    /// those of its VPC, where a name is unique). Never a tag: whoever may tag the instance (its own role, at times) could
+    /// write one, and an instance tagged as isolated would be taken for one. Each sign is worded for a message.
     /// </summary>
     public static IReadOnlyList<string> IsolationSigns(InstanceDescription instance, IsolationSettings settings)
     {
         string[] isolationGroupNames = [settings.AllTrafficGroupName, settings.QuarantineGroupName];
         bool IsIsolationGroup(string groupId) => instance.GroupNames.TryGetValue(groupId, out var name) && isolationGroupNames.Contains(name);
-        var statusTag = settings.StatusTagPrefix + "status";
         return [.. instance.NetworkInterfaces
-            .SelectMany(eni => eni.GroupIds.Where(IsIsolationGroup).Select(g => $"{eni.NetworkInterfaceId} is in {instance.GroupNames[g]} ({g})"))
-            .Concat(instance.Tags.TryGetValue(statusTag, out var status) ? [$"it is tagged {statusTag}={status}"] : Array.Empty<string>())];
+            .SelectMany(eni => eni.GroupIds.Where(IsIsolationGroup).Select(g => $"{eni.NetworkInterfaceId} is in {instance.GroupNames[g]} ({g})"))];
     }
 
     private static async Task<InstanceState> ForIsolationAsync(AwsApis apis, string instanceId, IsolationSettings settings, CancellationToken cancellationToken)

@@ -59,6 +59,15 @@ internal static partial class Log
     [LoggerMessage(1017, LogLevel.Information, "Finding {FindingId} was handled before for {InstanceId} (GuardDuty re-publishes a finding's updates); nothing changed")]
     public static partial void FindingHandledBefore(ILogger logger, string findingId, string instanceId);
 
+    [LoggerMessage(1019, LogLevel.Information, "A tag-change event for {InstanceId} no longer holds: the instance does not carry {TagKey}={TagValue}; nothing changed")]
+    public static partial void StaleTagEvent(ILogger logger, string instanceId, string tagKey, string tagValue);
+
+    [LoggerMessage(1020, LogLevel.Warning, "{InstanceId} shows an isolation ({Signs}) but table {TableName} holds no record of one in force: containing it, its original network configuration unknown (if the stack moved to a new record table, the old table's record has it)")]
+    public static partial void IsolatedWithoutRecord(ILogger logger, string instanceId, string signs, string tableName);
+
+    [LoggerMessage(1021, LogLevel.Warning, "Release of {InstanceId} could not restore: {What}")]
+    public static partial void NotRestored(ILogger logger, string instanceId, string what);
+
     [LoggerMessage(1018, LogLevel.Warning, "Tagging {InstanceId} once its record was claimed failed too; the isolation's own failure is the one reported")]
     public static partial void TagsNotWritten(ILogger logger, Exception exception, string instanceId);
 

@@ -11,14 +11,14 @@ internal sealed class RecordLease
 {
     private readonly IRecordStore _store;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _duration;
+    private readonly LeaseTerm _term;
     private readonly string _owner;
 
-    private RecordLease(IRecordStore store, TimeProvider time, TimeSpan duration, IsolationRecord record)
+    private RecordLease(IRecordStore store, TimeProvider time, LeaseTerm term, IsolationRecord record)
     {
         _store = store;
         _time = time;
-        _duration = duration;
+        _term = term;
         _owner = record.LeaseOwner!;
         Record = record;
     }
@@ -30,7 +30,7 @@ internal sealed class RecordLease
     /// Throws <see cref="IsolationBusyException"/> when another run holds it or wins the race.
     /// </summary>
     public static async Task<RecordLease> AcquireAsync(
-        IRecordStore store, TimeProvider time, TimeSpan duration, IsolationRecord record, IsolationRecord? current, CancellationToken cancellationToken)
+        IRecordStore store, TimeProvider time, LeaseTerm term, IsolationRecord record, IsolationRecord? current, CancellationToken cancellationToken)
     {
         // current may be the very object being claimed (a resumed record): read its state before changing it.
         var expectedVersion = current?.Version;
@@ -42,7 +42,7 @@ internal sealed class RecordLease
 
         try
         {
-            return await ClaimAsync(store, time, duration, record, expectedVersion, cancellationToken);
+            return await ClaimAsync(store, time, term, record, expectedVersion, cancellationToken);
         }
         catch (RecordConflictException e)
         {
@@ -56,11 +56,11 @@ internal sealed class RecordLease
     /// reading first. Null when there is one: nothing was changed, and the caller reads it to decide.
     /// </summary>
     public static async Task<RecordLease?> TryCreateAsync(
-        IRecordStore store, TimeProvider time, TimeSpan duration, IsolationRecord record, CancellationToken cancellationToken)
+        IRecordStore store, TimeProvider time, LeaseTerm term, IsolationRecord record, CancellationToken cancellationToken)
     {
         try
         {
-            return await ClaimAsync(store, time, duration, record, expectedVersion: null, cancellationToken);
+            return await ClaimAsync(store, time, term, record, expectedVersion: null, cancellationToken);
         }
         catch (RecordConflictException)
         {
@@ -69,12 +69,12 @@ internal sealed class RecordLease
     }
 
     private static async Task<RecordLease> ClaimAsync(
-        IRecordStore store, TimeProvider time, TimeSpan duration, IsolationRecord record, long? expectedVersion, CancellationToken cancellationToken)
+        IRecordStore store, TimeProvider time, LeaseTerm term, IsolationRecord record, long? expectedVersion, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         record.Version = (expectedVersion ?? 0) + 1;
         record.LeaseOwner = Guid.NewGuid().ToString("N");
-        record.LeaseExpiresAt = now + duration;
+        record.LeaseExpiresAt = term.ExpiresAt(now);
         record.UpdatedAt = now;
         try
         {
@@ -86,7 +86,7 @@ internal sealed class RecordLease
             throw;
         }
 
-        return new RecordLease(store, time, duration, record);
+        return new RecordLease(store, time, term, record);
     }
 
     /// <summary>Writes the record and renews the lease. Fails when another run has taken the record over.</summary>
@@ -102,7 +102,7 @@ internal sealed class RecordLease
         Record.Version = expected + 1;
         Record.UpdatedAt = now;
         Record.LeaseOwner = keepLease ? _owner : null;
-        Record.LeaseExpiresAt = keepLease ? now + _duration : null;
+        Record.LeaseExpiresAt = keepLease ? _term.ExpiresAt(now) : null;
         try
         {
             await _store.PutAsync(Record, expected, cancellationToken);

@@ -26,11 +26,15 @@ internal sealed class RunContext
 
     public IsolationRecord Record => Lease.Record;
 
-    /// <summary>
-    /// True once this run has read (and recorded) the attachments itself: until a step changes one of them, they are
-    /// the current state too. Attachments an earlier run recorded may have changed since.
-    /// </summary>
-    public bool AttachmentsReadThisRun { get; private set; }
+    /// <summary>A release's groups for the network interfaces whose original groups are not known (<see cref="OriginalConfiguration.NetworkUnknown"/>).</summary>
+    public IReadOnlyList<string>? RestoreGroups { get; set; }
+
+    /// <summary>Records that a release could not restore something that no longer exists, and goes on with the rest.</summary>
+    public void NotRestored(string sentence)
+    {
+        Record.NotRestored.Add(sentence);
+        Log.NotRestored(Logger, InstanceId, sentence);
+    }
 
     public string InstanceId => Record.InstanceId;
 
@@ -39,34 +43,92 @@ internal sealed class RunContext
     /// <summary>Writes the record now, renewing the lease; for a step that must record an artifact before it acts.</summary>
     public Task SaveAsync(CancellationToken cancellationToken) => Lease.SaveAsync(cancellationToken);
 
+    private readonly HashSet<string> _readThisRun = [];
+    private readonly Dictionary<string, Exception> _readFailures = [];
+    private Task? _reading;
+
     /// <summary>
-    /// The original profile, protection, Auto Scaling membership and target registrations, read in one round and
-    /// recorded (once, in one write) before the caller changes any of them. Not before the network step: containment
-    /// waits for none of these calls.
+    /// True once this run has read (and recorded) <paramref name="part"/> itself: until a step changes it, it is the
+    /// current state too. A part an earlier run recorded may have changed since.
     /// </summary>
-    public async Task<OriginalAttachments> RecordedAttachmentsAsync(CancellationToken cancellationToken)
+    public bool ReadThisRun(string part) => _readThisRun.Contains(part);
+
+    /// <summary>
+    /// The original attachments once <paramref name="part"/> (<see cref="AttachmentParts"/>) is recorded. The parts not
+    /// yet recorded (all of them in a first run: the profile, protection, Auto Scaling membership and target
+    /// registrations) are read in one round, each on its own, and recorded in one write before the caller changes any of
+    /// them. Not before the network step: containment waits for none of these calls. Throws when the read of
+    /// <paramref name="part"/> failed: a step that needs only other parts goes on.
+    /// </summary>
+    public async Task<OriginalAttachments> RecordedAttachmentsAsync(string part, CancellationToken cancellationToken)
     {
-        if (Record.Original.Attachments is { } recorded)
+        await (_reading ??= ReadUnrecordedAsync(cancellationToken));
+        return _readFailures.TryGetValue(part, out var failure)
+            ? throw new InvalidOperationException($"The original {part} could not be read, so it was left as it is: {failure.Message}", failure)
+            : Record.Original.Attachments!;
+    }
+
+    private async Task ReadUnrecordedAsync(CancellationToken cancellationToken)
+    {
+        var recorded = Record.Original.Attachments;
+        var missing = recorded is null ? AttachmentParts.All : [.. recorded.Unread];
+        if (missing.Count == 0)
         {
-            return recorded;
+            return;
         }
 
-        AttachmentsReadThisRun = true;
-
-        var profile = Apis.Ec2.DescribeProfileAssociationAsync(InstanceId, cancellationToken);
-        var protection = Apis.Ec2.DescribeProtectionAsync(InstanceId, cancellationToken);
-        var autoScaling = Apis.AutoScaling.DescribeMembershipAsync(InstanceId, cancellationToken);
-        var targets = Apis.LoadBalancing.FindRegistrationsAsync(Instance, cancellationToken);
+        var profile = ReadAsync(missing, AttachmentParts.InstanceProfile, () => Apis.Ec2.DescribeProfileAssociationAsync(InstanceId, cancellationToken));
+        var protection = ReadAsync(missing, AttachmentParts.Protection, () => Apis.Ec2.DescribeProtectionAsync(InstanceId, cancellationToken));
+        var autoScaling = ReadAsync(missing, AttachmentParts.AutoScaling, () => Apis.AutoScaling.DescribeMembershipAsync(InstanceId, cancellationToken));
+        var targets = ReadAsync(missing, AttachmentParts.TargetRegistrations, () => Apis.LoadBalancing.FindRegistrationsAsync(Instance, cancellationToken));
         await Task.WhenAll(profile, protection, autoScaling, targets);
-        Record.Original.Attachments = new OriginalAttachments
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var attachments = recorded ?? new OriginalAttachments();
+        attachments.Unread.Clear();
+        foreach (var part in missing)
         {
-            InstanceProfile = await profile,
-            Protection = await protection,
-            AutoScaling = await autoScaling,
-            TargetRegistrations = [.. await targets],
-        };
+            if (_readFailures.ContainsKey(part))
+            {
+                attachments.Unread.Add(part);
+                continue;
+            }
+
+            _readThisRun.Add(part);
+            switch (part)
+            {
+                case AttachmentParts.InstanceProfile: attachments.InstanceProfile = profile.Result.Value; break;
+                case AttachmentParts.Protection: attachments.Protection = protection.Result.Value; break;
+                case AttachmentParts.AutoScaling: attachments.AutoScaling = autoScaling.Result.Value; break;
+                default: attachments.TargetRegistrations = [.. targets.Result.Value!]; break;
+            }
+        }
+
+        Record.Original.Attachments = attachments;
         await SaveAsync(cancellationToken);
-        return Record.Original.Attachments;
+    }
+
+    /// <summary>Reads one part when it is missing; its failure is kept for the steps that need it, never thrown here.</summary>
+    private async Task<(bool Read, T? Value)> ReadAsync<T>(IReadOnlyList<string> missing, string part, Func<Task<T>> read)
+    {
+        if (!missing.Contains(part))
+        {
+            return (false, default);
+        }
+
+        try
+        {
+            return (true, await read());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            lock (_readFailures)
+            {
+                _readFailures[part] = e;
+            }
+
+            return (false, default);
+        }
     }
 }
 

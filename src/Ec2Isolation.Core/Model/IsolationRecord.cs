@@ -61,9 +61,24 @@ public sealed class IsolationRecord
     public string? ReleasedBy { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
-    /// <summary>The last failure: which step and why. Cleared when a run completes.</summary>
+    /// <summary>
+    /// The first step the last run found failing, and why; <see cref="FailedSteps"/> lists them all. Cleared when a run completes.
+    /// </summary>
     public string? FailedStep { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>
+    /// Every step that failed and has not completed since, with its error: after the network step an isolation runs
+    /// every step whatever another's failure, so there can be several. A rerun retries them (and only the steps not
+    /// completed). Emptied when a run completes; absent from records written before it existed.
+    /// </summary>
+    public Dictionary<string, string> FailedSteps { get; init; } = [];
+
+    /// <summary>
+    /// What the release could not restore because it no longer exists (a security group, target group, Auto Scaling
+    /// group or instance profile deleted during the isolation), one sentence each; the rest was restored.
+    /// </summary>
+    public List<string> NotRestored { get; init; } = [];
 
     /// <summary>The ticket opened for this isolation (the Jira issue key), when a notifier opened one.</summary>
     public string? TicketKey { get; set; }
@@ -114,6 +129,13 @@ public sealed class OriginalConfiguration
     public bool IsSpot { get; init; }
 
     /// <summary>
+    /// True when the record was written for an instance already in isolation groups without any record of it (an
+    /// attacker or a person may have moved it there; a lost record): <see cref="NetworkInterfaces"/> then holds the
+    /// groups found, not the original ones, and a release asks the analyst which groups to restore.
+    /// </summary>
+    public bool NetworkUnknown { get; init; }
+
+    /// <summary>
     /// Null until recorded. Read right after the network step, so that containment waits for none of it, and recorded
     /// (in one write) before any step changes any of it. Null in a run that stopped in between: nothing in it was
     /// changed, so a release has nothing of it to restore, and the next isolation run records it.
@@ -121,13 +143,36 @@ public sealed class OriginalConfiguration
     public OriginalAttachments? Attachments { get; set; }
 }
 
-/// <summary>The instance's ties beyond its network, as they were before: credentials, protection, scaling and traffic.</summary>
+/// <summary>
+/// The instance's ties beyond its network, as they were before: credentials, protection, scaling and traffic. Each part
+/// is read on its own: a part whose read failed is listed in <see cref="Unread"/>, is never changed, and is read by the
+/// next run; the steps that need only the other parts go on.
+/// </summary>
 public sealed class OriginalAttachments
 {
-    public ProfileAssociation? InstanceProfile { get; init; }
-    public required InstanceProtection Protection { get; init; }
-    public AutoScalingMembership? AutoScaling { get; init; }
-    public required List<TargetRegistration> TargetRegistrations { get; init; }
+    public ProfileAssociation? InstanceProfile { get; set; }
+
+    /// <summary>Null only while unread (records written before parts were read on their own always hold it).</summary>
+    public InstanceProtection? Protection { get; set; }
+
+    public AutoScalingMembership? AutoScaling { get; set; }
+    public List<TargetRegistration> TargetRegistrations { get; set; } = [];
+
+    /// <summary>The parts (<see cref="AttachmentParts"/>) whose read failed: not known, so not changed. Empty in older records: every part read.</summary>
+    public List<string> Unread { get; init; } = [];
+
+    public bool IsRead(string part) => !Unread.Contains(part);
+}
+
+/// <summary>The parts of <see cref="OriginalAttachments"/>, by the names records store.</summary>
+public static class AttachmentParts
+{
+    public const string InstanceProfile = "instance-profile";
+    public const string Protection = "protection";
+    public const string AutoScaling = "auto-scaling";
+    public const string TargetRegistrations = "target-registrations";
+
+    public static IReadOnlyList<string> All { get; } = [InstanceProfile, Protection, AutoScaling, TargetRegistrations];
 }
 
 /// <summary>What the isolation created or needs to undo, filled in step by step.</summary>

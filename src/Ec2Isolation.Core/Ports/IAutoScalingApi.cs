@@ -11,5 +11,6 @@ public interface IAutoScalingApi
     /// <summary>Moves the instance to Standby without lowering the desired capacity, so the group keeps serving.</summary>
     Task EnterStandbyAsync(string groupName, string instanceId, CancellationToken cancellationToken);
 
+    /// <summary>Throws <see cref="ResourceGoneException"/> when the group no longer exists.</summary>
     Task ExitStandbyAsync(string groupName, string instanceId, CancellationToken cancellationToken);
 }

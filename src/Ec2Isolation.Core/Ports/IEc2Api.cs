@@ -31,7 +31,11 @@ public interface IEc2Api
     /// <summary>Removes rules; rules that do not exist are not an error.</summary>
     Task RevokeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken);
 
+    /// <summary>Throws <see cref="SecurityGroupNotFoundException"/> when EC2 does not know a group (deleted, or not yet visible).</summary>
     Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken);
+
+    /// <summary>Those of <paramref name="groupIds"/> that exist in the VPC.</summary>
+    Task<IReadOnlyList<string>> FindExistingSecurityGroupIdsAsync(string vpcId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken);
 
@@ -41,10 +45,10 @@ public interface IEc2Api
     /// </summary>
     Task<BranchInterfaces> FindBranchInterfacesAsync(IReadOnlyList<string> trunkInterfaceIds, CancellationToken cancellationToken);
 
-    /// <summary>Swaps the profile of an association without a gap; returns the new association id.</summary>
+    /// <summary>Swaps the profile of an association without a gap; returns the new association id. <see cref="ResourceGoneException"/> when the profile no longer exists.</summary>
     Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken);
 
-    /// <summary>Associates a profile with an instance that has none; returns the association id.</summary>
+    /// <summary>Associates a profile with an instance that has none; returns the association id. <see cref="ResourceGoneException"/> when the profile no longer exists.</summary>
     Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken);
 
     Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken);

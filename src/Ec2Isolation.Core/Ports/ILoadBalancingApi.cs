@@ -13,5 +13,6 @@ public interface ILoadBalancingApi
 
     Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken);
 
+    /// <summary>Throws <see cref="ResourceGoneException"/> when the target group no longer exists.</summary>
     Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken);
 }

@@ -49,7 +49,10 @@ public sealed class ReplacementService(
             var other => throw new InvalidRequestException($"{instanceId} is {other.Status}, not isolated: only an isolated instance is replaced; nothing was launched."),
         };
 
-        var attachments = record.Original.Attachments ?? throw new InvalidRequestException(
+        // The profile and the group membership decide the launch: both must have been read.
+        var attachments = record.Original.Attachments is { } read && read.IsRead(AttachmentParts.InstanceProfile) && read.IsRead(AttachmentParts.AutoScaling)
+            ? read
+            : throw new InvalidRequestException(
             $"The isolation of {instanceId} stopped before it recorded the instance profile and Auto Scaling membership: "
             + "run isolate again to finish it, then replace; nothing was launched.");
         if (attachments.AutoScaling is { } group)
@@ -74,7 +77,7 @@ public sealed class ReplacementService(
         }
 
         var spec = Spec(record, await run.Ec2.DescribeInstanceAsync(instanceId, cancellationToken), imageId);
-        var lease = await RecordLease.AcquireAsync(run.Records, time, settings.LeaseDuration, record, record, cancellationToken);
+        var lease = await RecordLease.AcquireAsync(run.Records, time, new LeaseTerm(settings.LeaseDuration, Deadline: null), record, record, cancellationToken);
         onLaunch?.Invoke();
         var replacementId = await LaunchAsync(run.Ec2, lease, spec, log, cancellationToken);
         record.ReplacementInstanceIds.Add(replacementId);

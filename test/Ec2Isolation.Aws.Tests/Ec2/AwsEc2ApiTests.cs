@@ -80,6 +80,18 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FindExistingSecurityGroupIdsAsync_OneDeleted_ReturnsOnlyTheOthersOfThisVpc()
+    {
+        var kept = await _account.CreateGroupAsync("kept");
+        var deleted = await _account.CreateGroupAsync("deleted");
+        await _ec2.DeleteSecurityGroupAsync(new Amazon.EC2.Model.DeleteSecurityGroupRequest { GroupId = deleted });
+
+        var found = await _api.FindExistingSecurityGroupIdsAsync(_account.VpcId, [kept, deleted], None);
+
+        Assert.Equal([kept], found);
+    }
+
+    [Fact]
     public async Task CreateSecurityGroupAsync_NameTaken_ThrowsSecurityGroupExists()
     {
         var tags = new Dictionary<string, string> { ["Purpose"] = "isolation" };

@@ -178,7 +178,9 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal("credential-revocation", error.FailedStep);
         Assert.Contains("The network is contained", error.Message, StringComparison.Ordinal);
         var record = await apis.Records.GetAsync(instance.InstanceId, None);
-        Assert.Equal(["network", "instance-profile"], record!.CompletedSteps);
+        // Every other step ran (issue 14: a failed step no longer stops the run once the network is contained).
+        Assert.Equal(["network", "instance-profile", "auto-scaling-standby", "target-deregistration", "protection", "volumes", "snapshots", "status-tags"], record!.CompletedSteps);
+        Assert.Equal(["credential-revocation"], record.FailedSteps.Keys);
         Assert.Equal(("credential-revocation", IsolationStatus.Isolating), (record.FailedStep, record.Status));
         var quarantine = (await _account.GroupAsync(_account.Settings.QuarantineGroupName)).GroupId;
         Assert.All(await _account.EniGroupsAsync(instance), groups => Assert.Equal([quarantine], groups));

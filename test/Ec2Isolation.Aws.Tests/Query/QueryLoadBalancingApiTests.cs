@@ -64,6 +64,15 @@ public sealed class QueryLoadBalancingApiTests(MotoServer moto) : QueryMotoTests
         Assert.Contains(byAddress, await Api.FindRegistrationsAsync(instance, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Register_TargetGroupDeleted_ResourceGone()
+    {
+        var (_, instanceId, registration) = await RegisterInstanceAsync();
+        await SetUpAsync(QueryService.ElasticLoadBalancingV2, "DeleteTargetGroup", [new("TargetGroupArn", registration.TargetGroupArn)]);
+
+        await Assert.ThrowsAsync<Core.Ports.ResourceGoneException>(() => Api.RegisterAsync(instanceId, registration, CancellationToken.None));
+    }
+
     /// <summary>A new instance registered on port 8080 in an instance-type target group of its VPC.</summary>
     private async Task<(string VpcId, string InstanceId, TargetRegistration Registration)> RegisterInstanceAsync()
     {

@@ -81,6 +81,12 @@ public sealed class SecretsTests(MotoServer moto) : ReliabilityTests(moto)
             environment[name] = value;
         }
 
+        // A tag-change event acts only on an instance that carries the trigger tag, as it does when the event arrives.
+        using (var ec2 = Scenario.Account.Clients.CreateEc2())
+        {
+            await ec2.CreateTagsAsync(new() { Resources = [instanceId, failingInstanceId], Tags = [new("ec2-isolation", "isolate")] });
+        }
+
         var function = await BootstrapProcess.StartAsync(_runtime, environment);
         var outcomes = new List<LambdaOutcome>();
         try

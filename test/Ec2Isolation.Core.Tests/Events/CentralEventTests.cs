@@ -26,7 +26,8 @@ public sealed class CentralEventTests
         // The same instance id in every account: ids are unique within an account and region only.
         foreach (var cloud in _clouds.Values)
         {
-            cloud.AddInstance(InstanceId, "vpc-1");
+            // Tagged, as an instance is when its tag-change event arrives.
+            cloud.AddInstance(InstanceId, "vpc-1").Tags["ec2-isolation"] = "isolate";
         }
     }
 

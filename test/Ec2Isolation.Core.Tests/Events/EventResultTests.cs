@@ -29,7 +29,8 @@ public sealed class EventResultTests
         EventKinds = new EventKindSettings(SecurityHubActionId: SampleEvents.SecurityHubActionId),
     };
 
-    public EventResultTests() => _cloud.AddInstance(InstanceId, "vpc-1");
+    /// <summary>The instance carries the trigger tag, as it does when its tag-change event arrives.</summary>
+    public EventResultTests() => _cloud.AddInstance(InstanceId, "vpc-1").Tags["ec2-isolation"] = "isolate";
 
     private IsolationEventProcessor CreateSut() =>
         new(FakeAccounts.Router(FakeAccounts.Services(_cloud, _settings, _time)), _settings, NullLogger<IsolationEventProcessor>.Instance);

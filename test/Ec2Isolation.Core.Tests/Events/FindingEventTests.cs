@@ -203,7 +203,7 @@ public sealed class FindingEventTests
             SampleEvents.AttackSequence([Group[0], "i-00000000000000009"], [], [], [Group[1]]), CancellationToken.None));
 
         Assert.Contains("1 of 3 instances", error.Message, StringComparison.Ordinal);
-        Assert.Contains("123456789012/i-00000000000000009: Isolation of i-00000000000000009 failed at step 'network'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("123456789012/i-00000000000000009: Isolation of i-00000000000000009 failed: 'network' failed", error.Message, StringComparison.Ordinal);
         Assert.Equal(IsolationStatus.Isolated, Home.StoredRecord(Group[0])!.Status);
         Assert.Equal(IsolationStatus.Isolated, Home.StoredRecord(Group[1])!.Status);
     }

@@ -20,7 +20,8 @@ public sealed class IsolationEventProcessorTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
     private IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
 
-    public IsolationEventProcessorTests() => _cloud.AddInstance(InstanceId, "vpc-1");
+    /// <summary>The instance carries the trigger tag, as it does when its tag-change event arrives.</summary>
+    public IsolationEventProcessorTests() => _cloud.AddInstance(InstanceId, "vpc-1").Tags["ec2-isolation"] = "isolate";
 
     private IsolationService Service => FakeAccounts.Service(_cloud, _settings, _time);
 
@@ -57,6 +58,23 @@ public sealed class IsolationEventProcessorTests
 
         Assert.Equal("already-isolated", second.Action);
         Assert.Empty(_cloud.Mutations);
+    }
+
+    [Fact]
+    public async Task HandleAsync_TagEventDeliveredAgainAfterTheRelease_IgnoredSayingWhyAndNothingChanged()
+    {
+        var json = SampleEvents.Load(SampleEvents.TagChange);
+        await CreateSut().HandleAsync(json, CancellationToken.None);
+        await Service.ReleaseAsync(new ReleaseRequest(InstanceId, "analyst"), CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        // Lambda keeps an event for up to 6 hours and may deliver it twice.
+        var replay = await CreateSut().HandleAsync(json, CancellationToken.None);
+
+        Assert.Equal("ignored", replay.Action);
+        Assert.Contains("no longer carries the tag", replay.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.Mutations);
+        Assert.Equal(IsolationStatus.Released, _cloud.StoredRecord(InstanceId)!.Status);
     }
 
     [Fact]
@@ -103,6 +121,7 @@ public sealed class IsolationEventProcessorTests
     public async Task HandleAsync_CustomTriggerTag_OnlyThatTagIsolates()
     {
         _settings = _settings with { TriggerTagKey = "quarantine", TriggerTagValue = "now" };
+        _cloud.Instances[InstanceId].Tags["quarantine"] = "now";
         var json = Edit(SampleEvents.TagChange, e =>
         {
             e["detail"]!["changed-tag-keys"] = new JsonArray("quarantine");
@@ -237,7 +256,7 @@ public sealed class IsolationEventProcessorTests
     }
 
     [Fact]
-    public async Task HandleAsync_FindingRepublishedAfterItsRunFailed_AlreadyHandledAndTheSweepFinishesTheJob()
+    public async Task HandleAsync_FindingRepublishedAfterItsRunFailed_TheRetryResumesTheIsolation()
     {
         var finding = SampleEvents.Load(SampleEvents.GuardDutyFinding);
         _cloud.BeforeCall = call =>
@@ -250,16 +269,16 @@ public sealed class IsolationEventProcessorTests
         await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().HandleAsync(finding, CancellationToken.None));
         _cloud.BeforeCall = null;
         Assert.Equal("isolate", _cloud.Instances[InstanceId].Tags["ec2-isolation"]);
-        var stored = StoredRecordJson();
         _cloud.Calls.Clear();
 
-        var update = await CreateSut().HandleAsync(finding, CancellationToken.None);
-        Assert.Equal("already-handled", update.Action);
-        Assert.Empty(_cloud.Mutations);
-        Assert.Equal(stored, StoredRecordJson());
+        // Lambda's retry (or GuardDuty's re-publication) of a finding whose isolation did not complete finishes it.
+        var retry = await CreateSut().HandleAsync(finding, CancellationToken.None);
 
-        var sweep = await CreateSut().HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), CancellationToken.None);
-        Assert.Equal("isolated", sweep.Instances.Single().Outcome);
+        Assert.Equal("isolated", retry.Action);
+        Assert.Equal(IsolationStatus.Isolated, _cloud.StoredRecord(InstanceId)!.Status);
+        Assert.Contains("CreateSnapshots", _cloud.Mutations);
+        Assert.DoesNotContain(_cloud.Mutations, call => call.StartsWith("ModifyNetworkInterfaceAttribute", StringComparison.Ordinal));
+        Assert.Equal("already-handled", (await CreateSut().HandleAsync(finding, CancellationToken.None)).Action);
     }
 
     [Fact]
@@ -371,6 +390,6 @@ public sealed class IsolationEventProcessorTests
         Assert.Contains("1 of 2", error.Message, StringComparison.Ordinal);
         Assert.Equal(IsolationStatus.Isolated, _cloud.StoredRecord(InstanceId)!.Status);
         Assert.Equal(IsolationStatus.Isolating, _cloud.StoredRecord("i-0fedcba9876543210")!.Status);
-        Assert.Contains("123456789012/i-0fedcba9876543210: Isolation of i-0fedcba9876543210 failed at step 'network'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("123456789012/i-0fedcba9876543210: Isolation of i-0fedcba9876543210 failed: 'network' failed", error.Message, StringComparison.Ordinal);
     }
 }

@@ -193,6 +193,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
         Call("ModifyNetworkInterfaceAttribute:" + string.Join(",", groupIds) + "@" + networkInterfaceId, () =>
         {
+            ThrowIfGroupGone(groupIds);
             lock (_lock)
             {
                 ThrowIfUnknownYet(groupIds);
@@ -218,6 +219,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken) =>
         Call("ReplaceIamInstanceProfileAssociation", () =>
         {
+            ThrowIfProfileGone(instanceProfile);
             var instance = Instances.Values.Single(i => i.Association?.AssociationId == associationId);
             RefuseReplace(instance);
             instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
@@ -227,6 +229,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken) =>
         Call("AssociateIamInstanceProfile", () =>
         {
+            ThrowIfProfileGone(instanceProfile);
             var instance = Instance(instanceId);
             RefuseAssociate(instance);
 
@@ -332,7 +335,11 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         Call("EnterStandby", () => AutoScaling[instanceId] = new AutoScalingMembership(groupName, "Standby"));
 
     public Task ExitStandbyAsync(string groupName, string instanceId, CancellationToken cancellationToken) =>
-        Call("ExitStandby", () => AutoScaling[instanceId] = new AutoScalingMembership(groupName, "InService"));
+        Call("ExitStandby", () =>
+        {
+            ThrowIfAutoScalingGroupGone(groupName);
+            return AutoScaling[instanceId] = new AutoScalingMembership(groupName, "InService");
+        });
 
     // ---- ILoadBalancingApi
 
@@ -351,6 +358,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         Call("RegisterTargets", () =>
         {
+            ThrowIfTargetGroupGone(registration.TargetGroupArn);
             RefuseRegistration(instanceId, registration);
             lock (_lock)
             {

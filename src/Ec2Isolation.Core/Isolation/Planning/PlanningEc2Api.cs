@@ -24,6 +24,9 @@ internal sealed class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : IEc2Api
     public Task<IReadOnlyList<SecurityGroupInfo>> FindSecurityGroupsAsync(string vpcId, IReadOnlyCollection<string> groupNames, CancellationToken cancellationToken) =>
         ec2.FindSecurityGroupsAsync(vpcId, groupNames, cancellationToken);
 
+    public Task<IReadOnlyList<string>> FindExistingSecurityGroupIdsAsync(string vpcId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken) =>
+        ec2.FindExistingSecurityGroupIdsAsync(vpcId, groupIds, cancellationToken);
+
     public Task<IReadOnlyList<string>> FindSnapshotsAsync(string tagKey, string tagValue, CancellationToken cancellationToken) =>
         ec2.FindSnapshotsAsync(tagKey, tagValue, cancellationToken);
 

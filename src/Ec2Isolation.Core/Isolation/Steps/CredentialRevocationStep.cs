@@ -1,3 +1,5 @@
+using Ec2Isolation.Core.Model;
+
 namespace Ec2Isolation.Core.Isolation.Steps;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal sealed class CredentialRevocationStep : IIsolationStep
 
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
     {
-        var original = (await context.RecordedAttachmentsAsync(cancellationToken)).InstanceProfile;
+        var original = (await context.RecordedAttachmentsAsync(AttachmentParts.InstanceProfile, cancellationToken)).InstanceProfile;
         if (original is null)
         {
             return;

@@ -18,12 +18,12 @@ internal sealed class InstanceProfileStep : IIsolationStep
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
     {
         var isolationProfile = context.Settings.RequireIsolationInstanceProfile();
-        var attachments = await context.RecordedAttachmentsAsync(cancellationToken);
+        var attachments = await context.RecordedAttachmentsAsync(AttachmentParts.InstanceProfile, cancellationToken);
         await StateSettling.RetryAsync(context.Time, async attempt =>
         {
             // The first step after the network: attachments read by this run are current, which saves a round trip before
             // the credentials are swapped; recorded by an earlier run, or after a refusal, the association may have changed since.
-            var current = attempt == 1 && context.AttachmentsReadThisRun
+            var current = attempt == 1 && context.ReadThisRun(AttachmentParts.InstanceProfile)
                 ? attachments.InstanceProfile
                 : await context.Apis.Ec2.DescribeProfileAssociationAsync(context.InstanceId, cancellationToken);
             context.Record.Artifacts.IsolationProfileAssociationId = current is not null && ProfilesMatch(current.InstanceProfileArn, isolationProfile)
@@ -34,7 +34,7 @@ internal sealed class InstanceProfileStep : IIsolationStep
 
     public async Task RestoreAsync(RunContext context, CancellationToken cancellationToken)
     {
-        if (context.Record.Original.Attachments is not { } attachments)
+        if (context.Record.Original.Attachments is not { } attachments || !attachments.IsRead(AttachmentParts.InstanceProfile))
         {
             return; // Never recorded, so never changed.
         }
@@ -50,10 +50,32 @@ internal sealed class InstanceProfileStep : IIsolationStep
                     await ec2.DisassociateProfileAsync(current.AssociationId, cancellationToken);
                     return;
                 case (not null, _) when current is null || !ProfilesMatch(current.InstanceProfileArn, original.InstanceProfileArn):
-                    await SwitchAsync(context, attempt, current, original.InstanceProfileArn, cancellationToken);
+                    try
+                    {
+                        await SwitchAsync(context, attempt, current, original.InstanceProfileArn, cancellationToken);
+                    }
+                    catch (ResourceGoneException)
+                    {
+                        await OriginalGoneAsync(context, original, cancellationToken);
+                    }
+
                     return;
             }
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The original profile deleted during the isolation: the isolation profile is taken off all the same (a released
+    /// instance must not keep the deny-all role), leaving the instance without a profile, and the record says so.
+    /// </summary>
+    private static async Task OriginalGoneAsync(RunContext context, ProfileAssociation original, CancellationToken cancellationToken)
+    {
+        if (await context.Apis.Ec2.DescribeProfileAssociationAsync(context.InstanceId, cancellationToken) is { } isolation)
+        {
+            await context.Apis.Ec2.DisassociateProfileAsync(isolation.AssociationId, cancellationToken);
+        }
+
+        context.NotRestored($"Instance profile {original.InstanceProfileArn} no longer exists; the isolation profile was removed and the instance has none.");
     }
 
     /// <summary>The setting may name the profile or give its ARN; EC2 reports ARNs.</summary>

@@ -157,7 +157,19 @@ internal sealed class NetworkStep : IIsolationStep
 
     public Task RestoreAsync(RunContext context, CancellationToken cancellationToken) =>
         Task.WhenAll(context.Record.Original.NetworkInterfaces.Select(eni =>
-            context.Apis.Ec2.SetNetworkInterfaceGroupsAsync(eni.NetworkInterfaceId, eni.GroupIds, cancellationToken)));
+            new NetworkRestore(context).RestoreAsync(eni.NetworkInterfaceId, GroupsToRestore(context, eni), cancellationToken)));
+
+    /// <summary>
+    /// The ENI's original groups; for an ENI found in isolation groups without a record (its original groups unknown),
+    /// the groups the analyst named instead.
+    /// </summary>
+    private static IReadOnlyList<string> GroupsToRestore(RunContext context, NetworkInterfaceGroups eni)
+    {
+        var artifacts = context.Record.Artifacts;
+        var unknown = context.Record.Original.NetworkUnknown
+            && (artifacts.QuarantineGroupId is null || eni.GroupIds.Any(g => g == artifacts.QuarantineGroupId || g == artifacts.AllTrafficGroupId));
+        return unknown ? context.RestoreGroups ?? throw new InvalidOperationException("The groups to restore were not given.") : eni.GroupIds;
+    }
 
     /// <summary>
     /// An ENI attached after the record was written (between a failed run and its rerun), or a branch ENI (never in the

@@ -16,7 +16,7 @@ internal sealed class ProtectionStep : IIsolationStep
 
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
     {
-        await context.RecordedAttachmentsAsync(cancellationToken);
+        await context.RecordedAttachmentsAsync(AttachmentParts.Protection, cancellationToken);
         var attributes = InstanceCapabilities.Of(context.Instance).ProtectionAttributes;
         if (!attributes.HasFlag(ProtectionAttributes.Termination) || !attributes.HasFlag(ProtectionAttributes.Stop))
         {
@@ -28,9 +28,9 @@ internal sealed class ProtectionStep : IIsolationStep
 
     /// <summary>Protection never recorded was never changed: nothing to restore.</summary>
     public Task RestoreAsync(RunContext context, CancellationToken cancellationToken) =>
-        context.Record.Original.Attachments is not { } attachments
+        context.Record.Original.Attachments?.Protection is not { } protection
             ? Task.CompletedTask
-            : SetAsync(context, attachments.Protection, InstanceCapabilities.Of(context.Instance).ProtectionAttributes, cancellationToken);
+            : SetAsync(context, protection, InstanceCapabilities.Of(context.Instance).ProtectionAttributes, cancellationToken);
 
     private static Task SetAsync(RunContext context, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken) =>
         StateSettling.RetryAsync(

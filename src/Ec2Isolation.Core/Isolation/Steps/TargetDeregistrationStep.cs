@@ -1,3 +1,6 @@
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Ports;
+
 namespace Ec2Isolation.Core.Isolation.Steps;
 
 /// <summary>
@@ -9,7 +12,7 @@ internal sealed class TargetDeregistrationStep : IIsolationStep
     public string Name => StepNames.TargetDeregistration;
 
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken) =>
-        await Task.WhenAll((await context.RecordedAttachmentsAsync(cancellationToken)).TargetRegistrations.Select(registration =>
+        await Task.WhenAll((await context.RecordedAttachmentsAsync(AttachmentParts.TargetRegistrations, cancellationToken)).TargetRegistrations.Select(registration =>
             context.Apis.LoadBalancing.DeregisterAsync(context.InstanceId, registration, cancellationToken)));
 
     /// <summary>
@@ -23,8 +26,17 @@ internal sealed class TargetDeregistrationStep : IIsolationStep
         var byInstanceId = InstanceCapabilities.Of(context.Instance).AcceptsInstanceTargetRegistration
             ? []
             : registrations.Where(registration => registration.IpAddress is null).ToList();
-        await Task.WhenAll(registrations.Except(byInstanceId).Select(registration =>
-            context.Apis.LoadBalancing.RegisterAsync(context.InstanceId, registration, cancellationToken)));
+        await Task.WhenAll(registrations.Except(byInstanceId).Select(async registration =>
+        {
+            try
+            {
+                await context.Apis.LoadBalancing.RegisterAsync(context.InstanceId, registration, cancellationToken);
+            }
+            catch (ResourceGoneException)
+            {
+                context.NotRestored($"Target group {registration.TargetGroupArn} no longer exists; the instance was not registered with it again.");
+            }
+        }));
         if (byInstanceId.Count > 0)
         {
             throw new InvalidOperationException(
