@@ -52,14 +52,15 @@ public sealed class CredentialRevocationStepTests
     {
         var ids = Enumerable.Range(0, RevocationBoundary.Capacity).Select(i => $"i-{i:x17}").ToList();
 
-        var (document, named) = RevocationBoundary.Render(new RoleRevocation { RoleName = Role, InstanceIds = ids, RoleWideBefore = _time.GetUtcNow() });
-        var (overflow, namedOfMore) = RevocationBoundary.Render(new RoleRevocation { RoleName = Role, InstanceIds = [.. ids, "i-0ffffffffffffffff"], RoleWideBefore = _time.GetUtcNow() });
+        var (document, named, _) = RevocationBoundary.Render(new RoleRevocation { RoleName = Role, InstanceIds = ids, RoleWideBefore = _time.GetUtcNow() }, "ap-southeast-1", [], _time.GetUtcNow());
+        var (overflow, namedOfMore, _) = RevocationBoundary.Render(
+            new RoleRevocation { RoleName = Role, InstanceIds = [.. ids, "i-0ffffffffffffffff"], RoleWideBefore = _time.GetUtcNow() }, "ap-southeast-1", [], _time.GetUtcNow());
 
         Assert.Equal(RevocationBoundary.Capacity, named);
         Assert.True(RevocationBoundary.Size(document) <= RevocationBoundary.MaxPolicyCharacters);
         Assert.Equal(RevocationBoundary.Capacity, namedOfMore);
         Assert.True(RevocationBoundary.Size(overflow) <= RevocationBoundary.MaxPolicyCharacters);
-        Assert.Equal(236, RevocationBoundary.Capacity);
+        Assert.Equal(234, RevocationBoundary.Capacity);
     }
 
     [Fact]
