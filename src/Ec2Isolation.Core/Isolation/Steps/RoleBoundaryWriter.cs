@@ -154,7 +154,7 @@ internal sealed class RoleBoundaryWriter(AwsApis apis, string roleName, string p
                 // them as another region's, and the boundary goes when no region's statement remains.
                 if (current.Own.Length > 0)
                 {
-                    await WriteDocumentAsync(RevocationBoundary.WithoutRegion(current.Others), cancellationToken);
+                    await WriteDocumentAsync(RevocationBoundary.WithoutRegion(current.Others), parts => RevocationBoundary.WithoutRegion(parts.Others), cancellationToken);
                 }
 
                 if (!keep && _attached is not null)
@@ -165,7 +165,11 @@ internal sealed class RoleBoundaryWriter(AwsApis apis, string roleName, string p
             }
             else if (own != current.Own || !_policyCurrent)
             {
-                await WriteDocumentAsync(document, cancellationToken);
+                await WriteDocumentAsync(document, parts =>
+                {
+                    (document, named, own) = RevocationBoundary.Render(revocation, region, parts.Others, overflowBefore);
+                    return document;
+                }, cancellationToken);
             }
 
             if (keep && _attached is null)
@@ -202,10 +206,13 @@ internal sealed class RoleBoundaryWriter(AwsApis apis, string roleName, string p
 
     /// <summary>
     /// Makes <paramref name="document"/> the policy's default version: creates the policy if it does not exist, else
-    /// adds a version, first deleting the oldest non-default ones so that at most 4 remain (IAM keeps 5 per policy).
+    /// adds a version, first deleting the oldest non-default ones so that at most 4 remain (IAM keeps 5 per policy). A
+    /// current policy is read again right before the version is added and the document rendered anew from it
+    /// (<paramref name="render"/>), so that another region's write is missed only within that one call.
     /// </summary>
-    private async Task WriteDocumentAsync(string document, CancellationToken cancellationToken)
+    private async Task WriteDocumentAsync(string document, Func<BoundaryParts, string> render, CancellationToken cancellationToken)
     {
+        var current = _policyCurrent;
         if (_attached is null && await _iam.CreatePolicyAsync(RevocationBoundary.PolicyPath, RevocationBoundary.PolicyName(roleName), document, cancellationToken))
         {
             _policyCurrent = true;
@@ -220,6 +227,11 @@ internal sealed class RoleBoundaryWriter(AwsApis apis, string roleName, string p
             foreach (var old in versions.Where(v => !v.IsDefault).OrderBy(v => v.CreatedAt).Take(Math.Max(0, versions.Count - 4)))
             {
                 await _iam.DeletePolicyVersionAsync(policyArn, old.VersionId, cancellationToken);
+            }
+
+            if (current)
+            {
+                document = render(await ReadAsync(cancellationToken));
             }
 
             try
