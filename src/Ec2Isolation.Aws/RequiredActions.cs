@@ -14,6 +14,7 @@ public static class RequiredActions
         "ec2:DescribeIamInstanceProfileAssociations",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeTrunkInterfaceAssociations",
         "ec2:DescribeSnapshots",
         "ec2:CreateSecurityGroup",
         "ec2:AuthorizeSecurityGroupIngress",
@@ -23,6 +24,7 @@ public static class RequiredActions
         "ec2:ModifyNetworkInterfaceAttribute",
         "ec2:ReplaceIamInstanceProfileAssociation",
         "ec2:AssociateIamInstanceProfile",
+        "ec2:DisassociateIamInstanceProfile",
         "ec2:ModifyInstanceAttribute",
         "ec2:CreateSnapshots",
         "ec2:CreateTags",
@@ -51,7 +53,6 @@ public static class RequiredActions
     /// </summary>
     public static IReadOnlyList<string> ReleaseAndStatus { get; } =
     [
-        "ec2:DisassociateIamInstanceProfile",
         "ec2:DeleteTags",
         "iam:DeleteRolePermissionsBoundary",
         "iam:DeleteRolePolicy",

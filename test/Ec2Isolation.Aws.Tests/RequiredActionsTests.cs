@@ -27,16 +27,19 @@ public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(mot
         var called = Called(await Moto.StopRecordingAsync());
         Assert.Subset(RequiredActions.Isolate.ToHashSet(), called);
         // Every action listed is one this isolation made, but for those of other paths: PassRole is checked by EC2, not
-        // called; AssociateIamInstanceProfile is for an instance without a profile; RevokeSecurityGroupIngress corrects
+        // called; AssociateIamInstanceProfile is for an instance without a profile, DisassociateIamInstanceProfile (then
+        // AssociateIamInstanceProfile) for a stopped one (docs/instance-states.md); RevokeSecurityGroupIngress corrects
         // a quarantine group someone added ingress to; AuthorizeSecurityGroupEgress gives an all-traffic group ::/0 egress
         // for an instance with IPv6 (moto assigns none); GetItem reads the record of an instance that shows an isolation,
         // or whose new record's claim found one (a first isolation claims without reading); the policy version calls
         // are the next isolations' of the same role (Isolate_SixInstancesOfOneRole_...), GetPolicy and GetPolicyVersion
-        // re-read a role's boundary whose revocation list the record table lost.
+        // re-read a role's boundary whose revocation list the record table lost; DescribeTrunkInterfaceAssociations looks
+        // for the branch ENIs behind a trunk ENI (moto makes none, nor implements the call).
         var otherPaths = new[]
         {
-            "iam:PassRole", "ec2:AssociateIamInstanceProfile", "ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "dynamodb:GetItem",
+            "iam:PassRole", "ec2:AssociateIamInstanceProfile", "ec2:DisassociateIamInstanceProfile", "ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "dynamodb:GetItem",
             "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:GetPolicy", "iam:GetPolicyVersion",
+            "ec2:DescribeTrunkInterfaceAssociations",
         };
         var unused = RequiredActions.Isolate.Except(called).Except(otherPaths).ToList();
         Assert.Empty(unused);

@@ -13,7 +13,7 @@ namespace Ec2Isolation.Aws.Ec2;
 /// nothing that would change the account; calls without a DryRun parameter throw <see cref="DryRunNotSupportedException"/>.
 /// Throttling is retried by the SDK client (standard retry mode).
 /// </summary>
-public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
+public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
 {
     public const string DryRunGroupId = "sg-dryrun";
     public const string DryRunInstanceId = "i-dryrun";
@@ -47,10 +47,11 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
             State = instance.State.Name.Value,
             VpcId = instance.VpcId,
             IsSpot = instance.InstanceLifecycle == InstanceLifecycleType.Spot,
+            HasInstanceStoreRoot = instance.RootDeviceType == DeviceType.InstanceStore,
             NetworkInterfaces = (instance.NetworkInterfaces ?? [])
                 .OrderBy(eni => eni.Attachment?.NetworkCardIndex ?? 0)
                 .ThenBy(eni => eni.Attachment?.DeviceIndex ?? 0)
-                .Select(eni => ToGroups(eni.NetworkInterfaceId, eni.Groups))
+                .Select(eni => ToGroups(eni.NetworkInterfaceId, eni.Groups) with { VpcId = eni.VpcId, IsTrunk = eni.InterfaceType == TrunkInterfaceType })
                 .ToList(),
             Volumes = (instance.BlockDeviceMappings ?? [])
                 .Where(mapping => mapping.Ebs is not null)
@@ -61,6 +62,11 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
             InstanceType = instance.InstanceType?.Value,
             GroupNames = (instance.NetworkInterfaces ?? []).SelectMany(eni => eni.Groups ?? []).DistinctBy(group => group.GroupId)
                 .ToDictionary(group => group.GroupId, group => group.GroupName),
+            PrivateAddresses = [.. (instance.NetworkInterfaces ?? []).Select(eni => new InterfaceAddresses(
+                eni.NetworkInterfaceId,
+                eni.VpcId ?? instance.VpcId,
+                [.. (eni.PrivateIpAddresses ?? []).Select(address => address.PrivateIpAddress)
+                    .Concat((eni.Ipv6Addresses ?? []).Select(address => address.Ipv6Address))]))],
             UsesIpv6 = (instance.NetworkInterfaces ?? []).Exists(eni => eni.Ipv6Addresses is { Count: > 0 } || eni.Ipv6Prefixes is { Count: > 0 }),
         };
     }
@@ -137,20 +143,20 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
 
     /// <remarks>All the rules in one call; an existing rule is not an error here (<see cref="ChangeRulesAsync"/>).</remarks>
     public Task AuthorizeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
-        ChangeRulesAsync(rules, "InvalidPermission.Duplicate", async permissions => direction == RuleDirection.Ingress
+        OnGroupAsync(() => ChangeRulesAsync(rules, "InvalidPermission.Duplicate", async permissions => direction == RuleDirection.Ingress
             ? await ec2.AuthorizeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
-            : (AmazonWebServiceResponse)await ec2.AuthorizeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
+            : (AmazonWebServiceResponse)await ec2.AuthorizeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)));
 
     /// <remarks>All the rules in one call, like <see cref="AuthorizeAsync"/>: a rule that is already gone is not an error.</remarks>
     public Task RevokeAsync(string groupId, RuleDirection direction, IReadOnlyList<SecurityGroupRule> rules, CancellationToken cancellationToken) =>
-        ChangeRulesAsync(rules, "InvalidPermission.NotFound", async permissions => direction == RuleDirection.Ingress
+        OnGroupAsync(() => ChangeRulesAsync(rules, "InvalidPermission.NotFound", async permissions => direction == RuleDirection.Ingress
             ? await ec2.RevokeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
-            : (AmazonWebServiceResponse)await ec2.RevokeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken));
+            : (AmazonWebServiceResponse)await ec2.RevokeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)));
 
     public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
-        MutateAsync(() => ec2.ModifyNetworkInterfaceAttributeAsync(
+        OnGroupAsync(() => MutateAsync(() => ec2.ModifyNetworkInterfaceAttributeAsync(
             new() { NetworkInterfaceId = networkInterfaceId, Groups = [.. groupIds], DryRun = DryRun },
-            cancellationToken));
+            cancellationToken)));
 
     public async Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken)
     {
@@ -160,46 +166,53 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
         }
 
         var response = await ec2.DescribeNetworkInterfacesAsync(new() { NetworkInterfaceIds = [.. networkInterfaceIds] }, cancellationToken);
-        var found = (response.NetworkInterfaces ?? []).ToDictionary(eni => eni.NetworkInterfaceId, eni => ToGroups(eni.NetworkInterfaceId, eni.Groups));
+        var found = (response.NetworkInterfaces ?? []).ToDictionary(eni => eni.NetworkInterfaceId, eni => ToGroups(eni.NetworkInterfaceId, eni.Groups) with { VpcId = eni.VpcId });
         return [.. networkInterfaceIds.Where(found.ContainsKey).Select(id => found[id])];
     }
 
     public async Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("ReplaceIamInstanceProfileAssociation");
-        var response = await ec2.ReplaceIamInstanceProfileAssociationAsync(
+        var response = await StateRefusalsAsync(() => ec2.ReplaceIamInstanceProfileAssociationAsync(
             new() { AssociationId = associationId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
-            cancellationToken);
+            cancellationToken));
         return response.IamInstanceProfileAssociation.AssociationId;
     }
 
     public async Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("AssociateIamInstanceProfile");
-        var response = await ec2.AssociateIamInstanceProfileAsync(
+        var response = await StateRefusalsAsync(() => ec2.AssociateIamInstanceProfileAsync(
             new() { InstanceId = instanceId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
-            cancellationToken);
+            cancellationToken));
         return response.IamInstanceProfileAssociation.AssociationId;
     }
 
     public async Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("DisassociateIamInstanceProfile");
-        await ec2.DisassociateIamInstanceProfileAsync(new() { AssociationId = associationId }, cancellationToken);
+        await StateRefusalsAsync(() => ec2.DisassociateIamInstanceProfileAsync(new() { AssociationId = associationId }, cancellationToken));
     }
 
     /// <remarks>
     /// EC2 takes one attribute per ModifyInstanceAttribute call. The shutdown behaviour uses the
     /// <c>Attribute</c>/<c>Value</c> form, which both EC2 and moto honour.
     /// </remarks>
-    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken)
+    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken)
     {
-        List<ModifyInstanceAttributeRequest> requests =
-        [
-            new() { DisableApiStop = protection.DisableApiStop },
-            new() { Attribute = InstanceAttributeName.InstanceInitiatedShutdownBehavior, Value = protection.ShutdownBehavior },
-        ];
-        if (includeTermination)
+        ArgumentNullException.ThrowIfNull(protection);
+        List<ModifyInstanceAttributeRequest> requests = [];
+        if (attributes.HasFlag(ProtectionAttributes.Stop))
+        {
+            requests.Add(new() { DisableApiStop = protection.DisableApiStop });
+        }
+
+        if (attributes.HasFlag(ProtectionAttributes.ShutdownBehavior))
+        {
+            requests.Add(new() { Attribute = InstanceAttributeName.InstanceInitiatedShutdownBehavior, Value = protection.ShutdownBehavior });
+        }
+
+        if (attributes.HasFlag(ProtectionAttributes.Termination))
         {
             requests.Add(new() { DisableApiTermination = protection.DisableApiTermination });
         }
@@ -366,7 +379,24 @@ public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
     {
         request.InstanceId = instanceId;
         request.DryRun = DryRun;
-        await MutateAsync(() => ec2.ModifyInstanceAttributeAsync(request, cancellationToken));
+        await StateRefusalsAsync(() => MutateAsync(() => ec2.ModifyInstanceAttributeAsync(request, cancellationToken)));
+    }
+
+    /// <summary>
+    /// EC2's refusals for a state that may settle (an association still associating or disassociating, a pending or
+    /// stopping instance: IncorrectState, IncorrectInstanceState) become <see cref="IncorrectStateException"/>, which the
+    /// engine retries with backoff. https://docs.aws.amazon.com/ec2/latest/devguide/errors-overview.html
+    /// </summary>
+    private static async Task<T> StateRefusalsAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AmazonEC2Exception e) when (e.ErrorCode is "IncorrectState" or "IncorrectInstanceState")
+        {
+            throw new IncorrectStateException($"{e.ErrorCode}: {e.Message}", e);
+        }
     }
 
     private async Task<bool> TemplateHasNetworkInterfacesAsync(LaunchTemplateReference template, CancellationToken cancellationToken)

@@ -155,7 +155,8 @@ public sealed class IsolationService(
         return new IsolationResult(IsolationOutcome.Isolated, record, $"{instanceId} is isolated (incident {record.IncidentId})."
             + (record.Artifacts.RoleWideRevocation
                 ? " Its role held more isolated instances than one boundary can name: the credential revocation is role-wide (every instance session of the role issued before now is denied)."
-                : string.Empty));
+                : string.Empty)
+            + NetworkGapsNote(record));
     }
 
     private async Task<IsolationResult> ReleaseAsync(Run run, ReleaseRequest request, CancellationToken cancellationToken)
@@ -417,6 +418,10 @@ public sealed class IsolationService(
         context.Notices?.Notify(outcome, context.Record);
     }
 
+    /// <summary>What the network step could not contain, said in the result (it is in the record too), or nothing.</summary>
+    private static string NetworkGapsNote(IsolationRecord record) =>
+        record.Artifacts.NetworkGaps.Count == 0 ? string.Empty : " But its network may not be wholly contained: " + string.Join("; ", record.Artifacts.NetworkGaps);
+
     private static InstanceDescription RequireLiveInstance(InstanceDescription? instance, string instanceId) => instance switch
     {
         null => throw new InvalidRequestException($"Instance {instanceId} was not found in this account and region; nothing was changed."),
@@ -443,13 +448,13 @@ public sealed class IsolationService(
     }
 
     /// <summary>
-    /// True when an ENI of an instance whose network step completed is not in the quarantine group alone: one was
-    /// attached, or its groups changed, since. The network step must then run again.
+    /// True when an ENI of an instance whose network step completed is not in its own VPC's quarantine group alone: one
+    /// was attached, or its groups changed, since. The network step must then run again.
     /// </summary>
     private static bool NetworkDrifted(IsolationRecord record, InstanceDescription? instance) =>
         instance is { IsGone: false }
         && record.CompletedSteps.Contains(StepNames.Network)
-        && instance.NetworkInterfaces.Any(eni => eni.GroupIds.Count != 1 || eni.GroupIds[0] != record.Artifacts.QuarantineGroupId);
+        && !instance.NetworkInterfaces.All(record.IsQuarantinedOnly);
 
     /// <summary>Finishes an isolation a failed run left, or re-contains an isolated instance whose network drifted.</summary>
     private static IsolationRecord Resume(IsolationRecord record, InstanceDescription instance, ILogger log)

@@ -47,8 +47,8 @@ internal static partial class Log
     [LoggerMessage(1013, LogLevel.Warning, "{InstanceId} is held by another run until {LeaseExpiresAt}; this run changed nothing")]
     public static partial void Busy(ILogger logger, string instanceId, DateTimeOffset leaseExpiresAt);
 
-    [LoggerMessage(1014, LogLevel.Warning, "Spot instance {InstanceId} cannot have termination protection; stop protection and shutdown behaviour are set")]
-    public static partial void SpotWithoutTerminationProtection(ILogger logger, string instanceId);
+    [LoggerMessage(1014, LogLevel.Warning, "EC2 accepts only part of the protection on {InstanceId} (a Spot instance or an instance store root): {Attributes} are set")]
+    public static partial void ProtectionNotAccepted(ILogger logger, string instanceId, string attributes);
 
     [LoggerMessage(1016, LogLevel.Warning, "An ENI of {InstanceId} is no longer in the quarantine group alone; containing the network again")]
     public static partial void NetworkDrifted(ILogger logger, string instanceId);

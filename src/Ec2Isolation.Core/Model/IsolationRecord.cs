@@ -73,6 +73,34 @@ public sealed class IsolationRecord
 
     /// <summary>Earlier isolations of the same instance, oldest first (their own history emptied).</summary>
     public List<IsolationRecord> History { get; init; } = [];
+
+    /// <summary>The isolation groups recorded for <paramref name="vpcId"/>; null until the network step recorded them.</summary>
+    public VpcIsolationGroups? IsolationGroupsIn(string vpcId) =>
+        vpcId == VpcId
+            ? Artifacts is { AllTrafficGroupId: { } allTraffic, QuarantineGroupId: { } quarantine } ? new VpcIsolationGroups(VpcId, allTraffic, quarantine) : null
+            : Artifacts.OtherVpcGroups.Find(groups => groups.VpcId == vpcId);
+
+    /// <summary>Records the isolation groups of one VPC: the record's own in the fields records always had, so that older readers still find them.</summary>
+    public void RecordIsolationGroups(VpcIsolationGroups groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        if (groups.VpcId == VpcId)
+        {
+            Artifacts.AllTrafficGroupId = groups.AllTrafficGroupId;
+            Artifacts.QuarantineGroupId = groups.QuarantineGroupId;
+            return;
+        }
+
+        Artifacts.OtherVpcGroups.RemoveAll(recorded => recorded.VpcId == groups.VpcId);
+        Artifacts.OtherVpcGroups.Add(groups);
+    }
+
+    /// <summary>True when <paramref name="eni"/> is in its own VPC's quarantine group alone, as the record knows that group.</summary>
+    public bool IsQuarantinedOnly(NetworkInterfaceGroups eni)
+    {
+        ArgumentNullException.ThrowIfNull(eni);
+        return eni.GroupIds.Count == 1 && eni.GroupIds[0] == IsolationGroupsIn(eni.VpcOr(VpcId))?.QuarantineGroupId;
+    }
 }
 
 /// <summary>
@@ -105,8 +133,20 @@ public sealed class OriginalAttachments
 /// <summary>What the isolation created or needs to undo, filled in step by step.</summary>
 public sealed class IsolationArtifacts
 {
+    /// <summary>The all-traffic group of the record's VPC (that of the instance's primary ENI).</summary>
     public string? AllTrafficGroupId { get; set; }
+
+    /// <summary>The quarantine group of the record's VPC (that of the instance's primary ENI).</summary>
     public string? QuarantineGroupId { get; set; }
+
+    /// <summary>The isolation groups of the other VPCs the instance's ENIs come from (multi-VPC ENI attachments).</summary>
+    public List<VpcIsolationGroups> OtherVpcGroups { get; set; } = [];
+
+    /// <summary>
+    /// What the network step could not contain or could not even find, worded for people (branch ENIs whose trunk
+    /// could not be read, say); empty when every interface is contained.
+    /// </summary>
+    public List<string> NetworkGaps { get; set; } = [];
     public string? IsolationProfileAssociationId { get; set; }
     public List<string> OriginalRoleNames { get; set; } = [];
 
@@ -121,3 +161,6 @@ public sealed class IsolationArtifacts
 
     public List<string> SnapshotIds { get; set; } = [];
 }
+
+/// <summary>The isolation groups of one VPC.</summary>
+public sealed record VpcIsolationGroups(string VpcId, string AllTrafficGroupId, string QuarantineGroupId);

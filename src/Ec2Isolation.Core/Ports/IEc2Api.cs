@@ -2,7 +2,10 @@ using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.Core.Ports;
 
-/// <summary>The EC2 calls the engine makes. Implementations retry throttling; they never swallow other errors.</summary>
+/// <summary>
+/// The EC2 calls the engine makes. Implementations retry throttling; they never swallow other errors. A refusal for the
+/// state of the instance or of its profile association is thrown as <see cref="IncorrectStateException"/>.
+/// </summary>
 public interface IEc2Api
 {
     /// <summary>The instance, or null when EC2 does not know it.</summary>
@@ -32,6 +35,12 @@ public interface IEc2Api
 
     Task<IReadOnlyList<NetworkInterfaceGroups>> DescribeNetworkInterfaceGroupsAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The branch ENIs behind these trunk ENIs (EKS security groups for pods, ECS ENI trunking), with their groups and
+    /// VPC: DescribeInstances does not list them. Says what could not be searched rather than failing.
+    /// </summary>
+    Task<BranchInterfaces> FindBranchInterfacesAsync(IReadOnlyList<string> trunkInterfaceIds, CancellationToken cancellationToken);
+
     /// <summary>Swaps the profile of an association without a gap; returns the new association id.</summary>
     Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken);
 
@@ -40,7 +49,8 @@ public interface IEc2Api
 
     Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken);
 
-    Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken);
+    /// <summary>Sets the <paramref name="attributes"/> of <paramref name="protection"/>, one call each; the others are not sent.</summary>
+    Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken);
 
     Task SetDeleteOnTerminationAsync(string instanceId, IReadOnlyList<VolumeAttachment> volumes, CancellationToken cancellationToken);
 
@@ -63,6 +73,16 @@ public enum RuleDirection
     Ingress,
     Egress,
 }
+
+/// <summary>Branch ENIs found behind trunk ENIs, and why the search may have missed some (empty when it cannot have).</summary>
+public sealed record BranchInterfaces(IReadOnlyList<NetworkInterfaceGroups> Found, IReadOnlyList<string> Gaps);
+
+/// <summary>
+/// EC2 does not know a security group (<c>InvalidGroup.NotFound</c>): right after <c>CreateSecurityGroup</c> this is
+/// eventual consistency and passes (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+/// </summary>
+public sealed class SecurityGroupNotFoundException(string message, Exception? innerException = null)
+    : Exception(message, innerException);
 
 /// <summary>Thrown when a security group name is already taken in the VPC (another run created it first).</summary>
 public sealed class SecurityGroupExistsException(string message, Exception? innerException = null)

@@ -132,6 +132,11 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
+                if (TakeLaggingGroupRead())
+                {
+                    return (IReadOnlyList<SecurityGroupInfo>)[];
+                }
+
                 return (IReadOnlyList<SecurityGroupInfo>)[.. Groups.Where(g => g.VpcId == vpcId && groupNames.Contains(g.Name)).Select(g => g.ToInfo())];
             }
         });
@@ -149,12 +154,13 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
 
                 var group = new FakeGroup { GroupId = "sg-" + NextId(), Name = groupName, VpcId = vpcId };
                 group.Egress.Add(SecurityGroupRule.AllTraffic("0.0.0.0/0"));
-                if (Instances.Values.Any(i => i.VpcId == vpcId && i.DualStack))
+                if (NewGroupsGetIpv6Egress && Instances.Values.Any(i => i.VpcId == vpcId && i.DualStack))
                 {
                     group.Egress.Add(SecurityGroupRule.AllTraffic("::/0"));
                 }
 
                 Groups.Add(group);
+                OnGroupCreated(group.GroupId);
                 return group.GroupId;
             }
         });
@@ -164,6 +170,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
+                ThrowIfUnknownYet([groupId]);
                 var list = Group(groupId).Rules(direction);
                 list.AddRange(rules.Where(rule => !list.Contains(rule)));
             }
@@ -176,6 +183,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
+                ThrowIfUnknownYet([groupId]);
                 Group(groupId).Rules(direction).RemoveAll(rules.Contains);
             }
 
@@ -187,6 +195,9 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
+                ThrowIfUnknownYet(groupIds);
+                ThrowIfOfAnotherVpc(networkInterfaceId, groupIds);
+                RememberBeforeChange(networkInterfaceId);
                 EniGroups[networkInterfaceId] = [.. groupIds];
             }
 
@@ -199,7 +210,8 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         {
             lock (_lock)
             {
-                return (IReadOnlyList<NetworkInterfaceGroups>)[.. networkInterfaceIds.Select(id => new NetworkInterfaceGroups(id, [.. EniGroups[id]]))];
+                var stale = TakeStaleRead();
+                return (IReadOnlyList<NetworkInterfaceGroups>)[.. networkInterfaceIds.Select(id => new NetworkInterfaceGroups(id, [.. ReadGroups(id, stale)]) { VpcId = VpcOfEni(id) })];
             }
         });
 
@@ -207,6 +219,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         Call("ReplaceIamInstanceProfileAssociation", () =>
         {
             var instance = Instances.Values.Single(i => i.Association?.AssociationId == associationId);
+            RefuseReplace(instance);
             instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
             return instance.Association.AssociationId;
         });
@@ -215,10 +228,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         Call("AssociateIamInstanceProfile", () =>
         {
             var instance = Instance(instanceId);
-            if (instance.Association is not null)
-            {
-                throw new InvalidOperationException("IncorrectState: already associated");
-            }
+            RefuseAssociate(instance);
 
             instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
             return instance.Association.AssociationId;
@@ -231,11 +241,15 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
             return true;
         });
 
-    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken) =>
+    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken) =>
         Call("ModifyInstanceAttribute:protection", () =>
         {
             var instance = Instance(instanceId);
-            instance.Protection = includeTermination ? protection : protection with { DisableApiTermination = instance.Protection.DisableApiTermination };
+            RefuseProtection(instance, attributes);
+            instance.Protection = new InstanceProtection(
+                attributes.HasFlag(ProtectionAttributes.Termination) ? protection.DisableApiTermination : instance.Protection.DisableApiTermination,
+                attributes.HasFlag(ProtectionAttributes.Stop) ? protection.DisableApiStop : instance.Protection.DisableApiStop,
+                attributes.HasFlag(ProtectionAttributes.ShutdownBehavior) ? protection.ShutdownBehavior : instance.Protection.ShutdownBehavior);
             return true;
         });
 
@@ -243,6 +257,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         Call("ModifyInstanceAttribute:volumes", () =>
         {
             var instance = Instance(instanceId);
+            RefuseAttributeChange(instance);
             instance.Volumes = [.. instance.Volumes.Select(v => volumes.FirstOrDefault(c => c.DeviceName == v.DeviceName) ?? v)];
             return true;
         });
@@ -321,8 +336,8 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
 
     // ---- ILoadBalancingApi
 
-    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(string vpcId, string instanceId, CancellationToken cancellationToken) =>
-        Call("DescribeTargetHealth", () => (IReadOnlyList<TargetRegistration>)[.. Targets.Where(t => t.InstanceId == instanceId).Select(t => t.Registration)]);
+    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken) =>
+        Call("DescribeTargetHealth", () => (IReadOnlyList<TargetRegistration>)[.. Targets.Where(t => t.InstanceId == instance.InstanceId).Select(t => t.Registration)]);
 
     public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         Call("DeregisterTargets", () =>
@@ -336,6 +351,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         Call("RegisterTargets", () =>
         {
+            RefuseRegistration(instanceId, registration);
             lock (_lock)
             {
                 if (!Targets.Contains((instanceId, registration)))
@@ -373,7 +389,8 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
                 State = instance.State,
                 VpcId = instance.VpcId,
                 IsSpot = instance.IsSpot,
-                NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]))],
+                HasInstanceStoreRoot = instance.InstanceStoreRoot,
+                NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]) { VpcId = VpcOfEni(eni), IsTrunk = TrunkEnis.Contains(eni) })],
                 Volumes = instance.Volumes,
                 Tags = new Dictionary<string, string>(instance.Tags),
                 SubnetId = instance.SubnetId,
@@ -402,6 +419,7 @@ internal sealed class FakeInstance
     public string SubnetId { get; set; } = "subnet-1";
     public string InstanceType { get; set; } = "t3.micro";
     public bool IsSpot { get; set; }
+    public bool InstanceStoreRoot { get; set; }
     public bool DualStack { get; init; }
     public required IReadOnlyList<VolumeAttachment> Volumes { get; set; }
     public required InstanceProtection Protection { get; set; }

@@ -103,10 +103,13 @@ public sealed class IsolationServiceTests
 
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
-        // The new groups' default egress (0.0.0.0/0, and ::/0 in a VPC with IPv6) is what the all-traffic group needs:
-        // one authorize for its ingress, one revoke for the quarantine group's egress, nothing else.
+        // The new groups' default egress to 0.0.0.0/0 is what the all-traffic group needs for IPv4: one authorize for its
+        // ingress, one revoke for the quarantine group's egress; ::/0 egress, which EC2 may or may not have added, is
+        // authorized for an instance with IPv6 (in the same round).
         string[] ruleCalls = ["AuthorizeIngress", "AuthorizeEgress", "RevokeIngress", "RevokeEgress"];
-        Assert.Equal(["AuthorizeIngress", "RevokeEgress"], _cloud.Calls.Where(ruleCalls.Contains).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            dualStack ? ["AuthorizeEgress", "AuthorizeIngress", "RevokeEgress"] : ["AuthorizeIngress", "RevokeEgress"],
+            _cloud.Calls.Where(ruleCalls.Contains).Order(StringComparer.Ordinal));
         Assert.Equal(2, _cloud.Calls.Count(call => call == "CreateSecurityGroup"));
         Assert.Empty(_cloud.Groups.Single(g => g.Name == _settings.QuarantineGroupName).Egress);
     }
@@ -437,13 +440,13 @@ public sealed class IsolationServiceTests
     }
 
     [Fact]
-    public async Task IsolateAsync_SpotInstance_NoTerminationProtectionButStopProtection()
+    public async Task IsolateAsync_SpotInstance_NoTerminationNorStopProtection()
     {
         _cloud.AddInstance(InstanceId, VpcId).IsSpot = true;
 
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
-        Assert.Equal(new InstanceProtection(false, true, "stop"), _cloud.Instances[InstanceId].Protection);
+        Assert.Equal(new InstanceProtection(false, false, "stop"), _cloud.Instances[InstanceId].Protection);
     }
 
     [Fact]

@@ -35,6 +35,9 @@ internal sealed class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : IEc2Api
         return [.. actual.Select(eni => _plannedGroups.TryGetValue(eni.NetworkInterfaceId, out var groups) ? eni with { GroupIds = groups } : eni)];
     }
 
+    public Task<BranchInterfaces> FindBranchInterfacesAsync(IReadOnlyList<string> trunkInterfaceIds, CancellationToken cancellationToken) =>
+        ec2.FindBranchInterfacesAsync(trunkInterfaceIds, cancellationToken);
+
     public async Task<string> CreateSecurityGroupAsync(
         string vpcId, string groupName, string description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
     {
@@ -76,11 +79,15 @@ internal sealed class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : IEc2Api
         plan.Ec2Async("DisassociateIamInstanceProfile", associationId, string.Empty,
             () => plan.Probe.DisassociateProfileAsync(associationId, cancellationToken));
 
-    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken) =>
+    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken) =>
         plan.Ec2Async("ModifyInstanceAttribute", instanceId,
-            (includeTermination ? $"disableApiTermination={protection.DisableApiTermination}, " : string.Empty)
-            + $"disableApiStop={protection.DisableApiStop}, instanceInitiatedShutdownBehavior={protection.ShutdownBehavior}",
-            () => plan.Probe.SetProtectionAsync(instanceId, protection, includeTermination, cancellationToken));
+            string.Join(", ", new[]
+            {
+                attributes.HasFlag(ProtectionAttributes.Termination) ? $"disableApiTermination={protection.DisableApiTermination}" : null,
+                attributes.HasFlag(ProtectionAttributes.Stop) ? $"disableApiStop={protection.DisableApiStop}" : null,
+                attributes.HasFlag(ProtectionAttributes.ShutdownBehavior) ? $"instanceInitiatedShutdownBehavior={protection.ShutdownBehavior}" : null,
+            }.OfType<string>()),
+            () => plan.Probe.SetProtectionAsync(instanceId, protection, attributes, cancellationToken));
 
     public Task SetDeleteOnTerminationAsync(string instanceId, IReadOnlyList<VolumeAttachment> volumes, CancellationToken cancellationToken) =>
         plan.Ec2Async("ModifyInstanceAttribute", instanceId,

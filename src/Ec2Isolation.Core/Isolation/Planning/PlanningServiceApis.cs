@@ -95,8 +95,8 @@ internal sealed class PlanningAutoScalingApi(IAutoScalingApi autoScaling, PlanRe
 /// <summary>ELBv2 for a dry run: reads go through, changes are recorded.</summary>
 internal sealed class PlanningLoadBalancingApi(ILoadBalancingApi loadBalancing, PlanRecorder plan) : ILoadBalancingApi
 {
-    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(string vpcId, string instanceId, CancellationToken cancellationToken) =>
-        loadBalancing.FindRegistrationsAsync(vpcId, instanceId, cancellationToken);
+    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken) =>
+        loadBalancing.FindRegistrationsAsync(instance, cancellationToken);
 
     public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         plan.UncheckedAsync("elasticloadbalancing:DeregisterTargets", registration.TargetGroupArn, Describe(instanceId, registration));

@@ -1,5 +1,6 @@
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
+using Ec2Isolation.Core.Retries;
 
 namespace Ec2Isolation.Core.Isolation.Steps;
 
@@ -8,7 +9,10 @@ namespace Ec2Isolation.Core.Isolation.Steps;
 /// and the quarantine group (no egress, no ingress but the configured forensic access). EC2 refuses a second group of
 /// the same name in a VPC, so two runs racing in a new VPC end with one group each; both then reconcile the rules.
 /// Each group's rules are set with at most one call per direction, all at once, so that a new VPC costs one round of
-/// creation and one of rules before the first ENI moves.
+/// creation and one of rules before the first ENI moves. A group belongs to one VPC, and EC2 refuses it on an ENI of
+/// another (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/scenarios-enis.html), so an instance with ENIs from
+/// several VPCs gets the groups of each. A group created a moment ago may be unknown to the next call for a while
+/// (EC2's eventual consistency): those calls are retried.
 /// </summary>
 internal sealed class QuarantineGroups(RunContext context)
 {
@@ -18,34 +22,39 @@ internal sealed class QuarantineGroups(RunContext context)
     private static readonly SecurityGroupRule[] Everything = [SecurityGroupRule.AllTraffic(AnyIpv4), SecurityGroupRule.AllTraffic(AnyIpv6)];
     private static readonly SecurityGroupRule[] EverythingIpv4 = [SecurityGroupRule.AllTraffic(AnyIpv4)];
 
-    /// <returns>The ids of the all-traffic and the quarantine group.</returns>
-    public async Task<(string AllTraffic, string Quarantine)> EnsureAsync(CancellationToken cancellationToken)
+    /// <summary>The groups of <paramref name="vpcId"/>, found (for the instance's VPC, by the look-up beside the record's claim) or created.</summary>
+    public async Task<VpcIsolationGroups> EnsureAsync(string vpcId, CancellationToken cancellationToken)
     {
         var settings = context.Settings;
-        // Egress to ::/0 matters only to an instance with an IPv6 address; its VPC then has an IPv6 block, in which EC2
-        // gives every new group that rule itself.
-        var allTraffic = EnsureAsync(settings.AllTrafficGroupName, "all-traffic",
+        var existing = vpcId == context.Instance.VpcId
+            ? context.IsolationGroups
+            : context.Apis.Ec2.FindSecurityGroupsAsync(vpcId, [settings.AllTrafficGroupName, settings.QuarantineGroupName], cancellationToken);
+        // Egress to ::/0 matters only to an instance with an IPv6 address. EC2 may or may not give a new group that rule
+        // in a VPC with an IPv6 block (public sources disagree), so it is never assumed: the all-traffic group is given it.
+        var allTraffic = EnsureAsync(vpcId, existing, settings.AllTrafficGroupName, "all-traffic",
             "Ec2Isolation: all traffic, so that tracked connections become untracked before quarantine",
             ingress: Everything, egress: context.Instance.UsesIpv6 ? Everything : EverythingIpv4, exact: false, cancellationToken);
-        var quarantine = EnsureAsync(settings.QuarantineGroupName, "quarantine",
+        var quarantine = EnsureAsync(vpcId, existing, settings.QuarantineGroupName, "quarantine",
             "Ec2Isolation: quarantine, no egress and no ingress but forensic access",
             ingress: settings.ForensicIngress, egress: [], exact: true, cancellationToken);
-        return (await allTraffic, await quarantine);
+        return new VpcIsolationGroups(vpcId, await allTraffic, await quarantine);
     }
 
     private async Task<string> EnsureAsync(
-        string name, string role, string description, IReadOnlyList<SecurityGroupRule> ingress, IReadOnlyList<SecurityGroupRule> egress,
-        bool exact, CancellationToken cancellationToken)
+        string vpcId, Task<IReadOnlyList<SecurityGroupInfo>> existing, string name, string role, string description,
+        IReadOnlyList<SecurityGroupRule> ingress, IReadOnlyList<SecurityGroupRule> egress, bool exact, CancellationToken cancellationToken)
     {
-        var found = (await context.IsolationGroups).FirstOrDefault(g => g.GroupName == name);
-        var group = found ?? await CreateAsync(context.Record.VpcId, name, role, description, cancellationToken);
+        var found = (await existing).FirstOrDefault(g => g.GroupName == name);
+        var (group, created) = found is not null ? (found, false) : await CreateAsync(vpcId, name, role, description, cancellationToken);
         await Task.WhenAll(
-            ReconcileAsync(group, RuleDirection.Ingress, ingress, exact, found is not null, cancellationToken),
-            ReconcileAsync(group, RuleDirection.Egress, egress, exact, found is not null, cancellationToken));
+            ReconcileAsync(group, RuleDirection.Ingress, ingress, exact, created, cancellationToken),
+            ReconcileAsync(group, RuleDirection.Egress, egress, exact, created, cancellationToken));
         return group.GroupId;
     }
 
-    private async Task<SecurityGroupInfo> CreateAsync(string vpcId, string name, string role, string description, CancellationToken cancellationToken)
+    /// <returns>The group, and whether this run created it (its rules are then EC2's defaults, not read).</returns>
+    private async Task<(SecurityGroupInfo Group, bool Created)> CreateAsync(
+        string vpcId, string name, string role, string description, CancellationToken cancellationToken)
     {
         var ec2 = context.Apis.Ec2;
         var tags = new Dictionary<string, string> { ["Name"] = name, [context.StatusTag("role")] = role };
@@ -53,31 +62,38 @@ internal sealed class QuarantineGroups(RunContext context)
         {
             var groupId = await ec2.CreateSecurityGroupAsync(vpcId, name, description, tags, cancellationToken);
             Log.GroupCreated(context.Logger, groupId, name, vpcId);
-            // A new group allows all egress to 0.0.0.0/0, and to ::/0 in a VPC with an IPv6 block: both count as present.
-            // Revoking a rule that is not there is no error, so the quarantine group's one revoke removes whichever exist.
-            return new SecurityGroupInfo { GroupId = groupId, GroupName = name, VpcId = vpcId, Egress = Everything };
+            return (new SecurityGroupInfo { GroupId = groupId, GroupName = name, VpcId = vpcId }, true);
         }
         catch (SecurityGroupExistsException)
         {
             Log.GroupCreatedConcurrently(context.Logger, name, vpcId);
-            var found = await ec2.FindSecurityGroupsAsync(vpcId, [name], cancellationToken);
+            // The other run's group may not show in a read yet (eventual consistency): read again while it does not.
+            var found = await Retry.WhileAsync(
+                token => ec2.FindSecurityGroupsAsync(vpcId, [name], token), static groups => groups.Count == 0, static _ => false,
+                Backoff.EventualConsistency, context.Time, cancellationToken);
             return found.Count > 0
-                ? found[0]
+                ? (found[0], false)
                 : throw new InvalidOperationException($"Security group {name} exists in {vpcId} but cannot be read");
         }
     }
 
     private async Task ReconcileAsync(
-        SecurityGroupInfo group, RuleDirection direction, IReadOnlyList<SecurityGroupRule> desired, bool exact, bool existed, CancellationToken cancellationToken)
+        SecurityGroupInfo group, RuleDirection direction, IReadOnlyList<SecurityGroupRule> desired, bool exact, bool created, CancellationToken cancellationToken)
     {
         var ec2 = context.Apis.Ec2;
+        // A new group allows all egress to 0.0.0.0/0 and perhaps to ::/0: the first counts as present, so that the
+        // all-traffic group needs no call for it; both count as possibly present, so that the quarantine group's one
+        // revoke removes whichever exist (revoking a rule that is not there is no error). Authorizing ::/0 where EC2 did
+        // put it answers InvalidPermission.Duplicate, which is no error either.
         var actual = direction == RuleDirection.Ingress ? group.Ingress : group.Egress;
-        var missing = desired.Except(actual).ToList();
-        var extra = exact ? actual.Except(desired).ToList() : [];
+        IReadOnlyList<SecurityGroupRule> present = created && direction == RuleDirection.Egress ? EverythingIpv4 : actual;
+        IReadOnlyList<SecurityGroupRule> possiblyPresent = created && direction == RuleDirection.Egress ? Everything : actual;
+        var missing = desired.Except(present).ToList();
+        var extra = exact ? possiblyPresent.Except(desired).ToList() : [];
         if (extra.Count > 0)
         {
-            await ec2.RevokeAsync(group.GroupId, direction, extra, cancellationToken);
-            if (existed)
+            await RetryWhileGroupUnknownAsync(token => ec2.RevokeAsync(group.GroupId, direction, extra, token), cancellationToken);
+            if (!created)
             {
                 Log.GroupCorrected(context.Logger, group.GroupId, string.Join(", ", extra));
             }
@@ -85,7 +101,17 @@ internal sealed class QuarantineGroups(RunContext context)
 
         if (missing.Count > 0)
         {
-            await ec2.AuthorizeAsync(group.GroupId, direction, missing, cancellationToken);
+            await RetryWhileGroupUnknownAsync(token => ec2.AuthorizeAsync(group.GroupId, direction, missing, token), cancellationToken);
         }
     }
+
+    private Task RetryWhileGroupUnknownAsync(Func<CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        RetryWhileGroupUnknownAsync(context, call, cancellationToken);
+
+    /// <summary>
+    /// Retries <paramref name="call"/> while EC2 answers that a group does not exist: right after CreateSecurityGroup it
+    /// may (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+    /// </summary>
+    public static Task RetryWhileGroupUnknownAsync(RunContext context, Func<CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        Retry.OnErrorAsync(call, static e => e is SecurityGroupNotFoundException, Backoff.EventualConsistency, context.Time, cancellationToken);
 }
