@@ -14,10 +14,10 @@ namespace Ec2Isolation.Core.Tests.Isolation.Steps;
 /// </summary>
 public sealed class CredentialRevocationRegionsTests
 {
-    private const string VpcId = "vpc-1";
-    private const string ProfileArn = "arn:aws:iam::123456789012:instance-profile/asg-profile";
-    private const string Role = "app-role";
-    private const string BoundaryArn = "arn:aws:iam::123456789012:policy/ec2-isolation/ec2-isolation-revoke-app-role";
+    private const string VpcId = CredentialRevocationStepTests.VpcId;
+    private const string ProfileArn = CredentialRevocationStepTests.ProfileArn;
+    private const string Role = CredentialRevocationStepTests.Role;
+    private const string BoundaryArn = CredentialRevocationStepTests.BoundaryArn;
     private const string Us = "us-east-1";
     private const string Eu = "eu-west-1";
 

@@ -13,10 +13,10 @@ namespace Ec2Isolation.Core.Tests.Isolation.Steps;
 /// </summary>
 public sealed class CredentialRevocationStepTests
 {
-    private const string VpcId = "vpc-1";
-    private const string ProfileArn = "arn:aws:iam::123456789012:instance-profile/asg-profile";
-    private const string Role = "app-role";
-    private const string BoundaryArn = "arn:aws:iam::123456789012:policy/ec2-isolation/ec2-isolation-revoke-app-role";
+    internal const string VpcId = "vpc-1";
+    internal const string ProfileArn = "arn:aws:iam::123456789012:instance-profile/asg-profile";
+    internal const string Role = "app-role";
+    internal const string BoundaryArn = "arn:aws:iam::123456789012:policy/ec2-isolation/ec2-isolation-revoke-app-role";
 
     private readonly FakeCloud _cloud = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
