@@ -110,6 +110,15 @@ public sealed partial record DeploymentSettings
     /// </summary>
     public IReadOnlyList<string> AnalystPrincipalArns { get; init; } = [];
 
+    /// <summary>`attackSequences`, default true: GuardDuty's AttackSequence:EC2/CompromisedInstanceGroup findings isolate every instance they name (EC2ISOLATION_ATTACK_SEQUENCES).</summary>
+    public bool AttackSequences { get; init; } = true;
+
+    /// <summary>
+    /// `securityHubActionId`, default "Ec2Isolate", or none: the Security Hub custom action the stack creates, whose
+    /// findings isolate their EC2 instances (EC2ISOLATION_SECURITYHUB_ACTION_ID). Creating it needs Security Hub enabled.
+    /// </summary>
+    public string? SecurityHubActionId { get; init; } = EventKindContext.DefaultSecurityHubActionId;
+
     public bool CentralMode => AllowedAccounts.Count > 0;
 
     /// <summary>The defaults alone: what a deployment without context gets.</summary>
@@ -208,6 +217,7 @@ public sealed partial record DeploymentSettings
         }
 
         settings = OrganizationSettings.Read(settings, Read, List, problems);
+        settings = EventKindContext.Read(settings, Read, problems);
 
         return problems.Count == 0
             ? settings
@@ -257,7 +267,7 @@ public sealed partial record DeploymentSettings
             }
         }
 
-        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region))
+        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(EventKindContext.Environment(this)))
         {
             environment[name] = value;
         }

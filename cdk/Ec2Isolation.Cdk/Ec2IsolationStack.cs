@@ -32,7 +32,7 @@ public sealed class Ec2IsolationStackProps : StackProps
 /// EventBridge rules that invoke it (tag change, GuardDuty finding, scheduled sweep), the bus its results go to
 /// (docs/result-events.md), dead-letter queues and alarms.
 /// </summary>
-public sealed class Ec2IsolationStack : Stack
+public sealed partial class Ec2IsolationStack : Stack
 {
     /// <summary>Every role of the stack is under this path, so that one ARN pattern denies the function writing onto any.</summary>
     public const string RolePath = "/ec2-isolation/";
@@ -160,6 +160,7 @@ public sealed class Ec2IsolationStack : Stack
                 Detail = GuardDutyDetail(settings),
             },
         });
+        AddFindingTriggers(function, settings);
         AddTrigger("Sweep", function, new RuleProps
         {
             Description = "Isolates tagged instances whose tag event was lost",
@@ -289,26 +290,12 @@ public sealed class Ec2IsolationStack : Stack
             $"Events of the {id} rule that EventBridge could not deliver to the isolation function");
     }
 
-    /// <summary>A standard queue (EventBridge refuses FIFO dead-letter queues), SQS-encrypted, refusing requests without TLS.</summary>
-    private Queue EncryptedQueue(string id) => new(this, id, new QueueProps
-    {
-        Encryption = QueueEncryption.SQS_MANAGED,
-        EnforceSSL = true,
-        RetentionPeriod = Duration.Days(14),
-    });
+    private Queue EncryptedQueue(string id) => DeadLetters.EncryptedQueue(this, id);
 
     /// <summary>An alarm as soon as the metric is above zero, notifying the topic when there is one.</summary>
     private void AddAlarm(string id, IMetric metric, string description)
     {
-        var alarm = new Alarm(this, id, new AlarmProps
-        {
-            AlarmDescription = description,
-            Metric = metric,
-            Threshold = 0,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-            EvaluationPeriods = 1,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        });
+        var alarm = DeadLetters.Alarm(this, id, metric, description);
         if (_notifications is not null)
         {
             alarm.AddAlarmAction(new SnsAction(_notifications));

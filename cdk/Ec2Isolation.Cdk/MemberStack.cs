@@ -2,6 +2,8 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
+using Amazon.CDK.AWS.CloudWatch.Actions;
+using Amazon.CDK.AWS.SNS;
 using EventBusProps = Amazon.CDK.AWS.Events.Targets.EventBusProps;
 using EventBusTarget = Amazon.CDK.AWS.Events.Targets.EventBus;
 
@@ -17,7 +19,8 @@ public sealed class MemberStackProps : StackProps
 /// isolation role and profile, the execution role only the central function may assume (and only from within the
 /// organization), with exactly the function's isolating permissions but the table, optionally an analyst role for the
 /// CLI's --account (the analysts' roles of the security account alone may assume it; isolate, release, status, replace),
-/// and a rule forwarding the account's trigger-tag changes to the central bus. Made for a StackSet: no assets, no lookups, no bootstrap stack; the names
+/// and a rule forwarding the account's trigger-tag changes to the central bus, with a dead-letter queue and an alarm on it
+/// (notifying `notificationTopicArn` when given). Made for a StackSet: no assets, no lookups, no bootstrap stack; the names
 /// derive from the region, as the central stack's do (<see cref="OrganizationNames"/>).
 /// </summary>
 public sealed class MemberStack : Stack
@@ -80,6 +83,9 @@ public sealed class MemberStack : Stack
             Resource = "event-bus",
             ResourceName = OrganizationNames.BusName,
         }));
+        // A delivery to the central bus that fails after EventBridge's retries lands in the queue, and the alarm fires:
+        // with allowedAccounts=* the central sweep does not cover members, so nothing else would notice it.
+        var deadLetters = DeadLetters.EncryptedQueue(this, "ForwardTagChangeDeadLetters");
         new Rule(this, "ForwardTagChange", new RuleProps
         {
             Description = "Forwards the trigger tag on this account's instances to the central isolation bus",
@@ -92,7 +98,14 @@ public sealed class MemberStack : Stack
                 AssumedBy = new ServicePrincipal("events.amazonaws.com"),
                 Path = Ec2IsolationStack.RolePath,
             }),
+            DeadLetterQueue = deadLetters,
         }));
+        var alarm = DeadLetters.Alarm(this, "ForwardTagChangeDeadLettersAlarm", deadLetters.MetricApproximateNumberOfMessagesVisible(),
+            "Trigger-tag changes of this account that EventBridge could not forward to the central isolation bus");
+        if (settings.NotificationTopicArn is { } topic)
+        {
+            alarm.AddAlarmAction(new SnsAction(Topic.FromTopicArn(this, "Notifications", topic)));
+        }
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ public sealed class AlarmTests(SynthesizedStacks stacks)
     public void Alarms_FireOnFunctionErrorsUndeliveredRecordsAndAnyMessageInTheQueues()
     {
         var template = stacks.Defaults.Template;
-        template.ResourceCountIs("AWS::CloudWatch::Alarm", 6);
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", 9);
         template.AllResourcesProperties("AWS::CloudWatch::Alarm", new Props
         {
             ["ComparisonOperator"] = "GreaterThanThreshold",

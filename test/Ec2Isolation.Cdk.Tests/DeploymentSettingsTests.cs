@@ -41,6 +41,8 @@ public sealed class DeploymentSettingsTests
             ["jiraTokenParameter"] = SynthesizedStacks.JiraTokenParameterArn,
             ["jiraIssueType"] = "Incident",
             ["secretsKeyArn"] = SynthesizedStacks.SecretsKeyArn,
+            ["attackSequences"] = "false",
+            ["securityHubActionId"] = "SocIsolate",
         });
 
         Assert.Equal(SynthesizedStacks.ConfiguredSettings with { Regions = settings.Regions, GuardDutyTypePrefixes = settings.GuardDutyTypePrefixes }, settings);

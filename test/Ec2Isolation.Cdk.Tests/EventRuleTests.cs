@@ -59,7 +59,7 @@ public sealed class EventRuleTests(SynthesizedStacks stacks)
             deadLetterQueues.Add((string)target["DeadLetterConfig"]!["Arn"]!["Fn::GetAtt"]![0]!);
         }
 
-        Assert.Equal(3, deadLetterQueues.Count);
+        Assert.Equal(6, deadLetterQueues.Count);
         Assert.All(deadLetterQueues, queue => Assert.Contains(queue, stacks.Defaults.Resources("AWS::SQS::Queue").Keys));
     }
 

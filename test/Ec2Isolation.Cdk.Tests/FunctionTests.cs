@@ -59,6 +59,9 @@ public sealed class FunctionTests(SynthesizedStacks stacks)
                     ["EC2ISOLATION_SNAPSHOTS"] = "true",
                     ["EC2ISOLATION_LEASE_SECONDS"] = "120",
                     ["EC2ISOLATION_GUARDDUTY_MIN_SEVERITY"] = "7",
+                    ["EC2ISOLATION_ATTACK_SEQUENCES"] = "true",
+                    ["EC2ISOLATION_SECURITYHUB_ACTION_ID"] = "Ec2Isolate",
+                    ["EC2ISOLATION_FUNCTION_ROLE_ARN"] = new Props { ["Fn::GetAtt"] = new[] { Single(stacks.Defaults.Template, "AWS::IAM::Role", "FunctionRole"), "Arn" } },
                 }),
             },
         });

@@ -238,7 +238,7 @@ public sealed class OrganizationTests(SynthesizedStacks stacks)
         stack.Resources("AWS::IAM::Role").Values.Single(r => Joined(r["Properties"]!["RoleName"]).StartsWith(namePrefix, StringComparison.Ordinal))["Properties"]!;
 
     /// <summary>A string, or an Fn::Join of strings and references flattened to one string (references as their JSON).</summary>
-    private static string Joined(JsonNode? node) => node switch
+    internal static string Joined(JsonNode? node) => node switch
     {
         null => string.Empty,
         JsonValue value => (string?)value ?? string.Empty,

@@ -35,6 +35,8 @@ public sealed class SynthesizedStacks : IDisposable
         JiraTokenParameter = JiraTokenParameterArn,
         JiraIssueType = "Incident",
         SecretsKeyArn = SecretsKeyArn,
+        AttackSequences = false,
+        SecurityHubActionId = "SocIsolate",
     };
 
     /// <summary>The Jira token's parameter, given as an ARN (the Slack one as a name).</summary>

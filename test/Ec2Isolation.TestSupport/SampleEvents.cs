@@ -4,7 +4,7 @@ namespace Ec2Isolation.TestSupport;
 /// Sample EventBridge events (the files in Events/, as AWS delivers them) with their placeholders filled in:
 /// {{instanceId}} and {{findingId}}.
 /// </summary>
-public static class SampleEvents
+public static partial class SampleEvents
 {
     public const string TagChange = "tag-change.json";
     public const string GuardDutyFinding = "guardduty-finding.json";

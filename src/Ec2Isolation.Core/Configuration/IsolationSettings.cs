@@ -46,6 +46,9 @@ public sealed record IsolationSettings
     /// <summary>Central mode: the member accounts it may act in and the role it assumes there (EC2ISOLATION_MEMBER_ROLE_NAME, ...); null: its own account only.</summary>
     public AccountSettings? Accounts { get; init; }
 
+    /// <summary>Attack sequences and the Security Hub custom action (EC2ISOLATION_ATTACK_SEQUENCES, EC2ISOLATION_SECURITYHUB_ACTION_ID).</summary>
+    public EventKindSettings EventKinds { get; init; } = new();
+
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
 
@@ -128,6 +131,7 @@ public sealed record IsolationSettings
 
         settings = NotificationSettingsReader.Read(settings, Read, problems);
         settings = AccountSettingsReader.Read(settings, Read, problems);
+        settings = EventKindSettingsReader.Read(settings, Read, problems);
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("Configuration is incomplete: " + string.Join("; ", problems) + ".");

@@ -11,7 +11,7 @@ namespace Ec2Isolation.Core.Events;
 /// docs/result-events.md and docs/result-event.v1.schema.json describe it; a change that renames, removes or changes the
 /// meaning of a field is a new <see cref="SchemaVersion"/>.
 /// </summary>
-/// <param name="EventKind">tag-change, guardduty-finding or sweep.</param>
+/// <param name="EventKind">tag-change, guardduty-finding, securityhub-action, tamper or sweep.</param>
 /// <param name="SourceEventId">The id of the EventBridge event handled.</param>
 /// <param name="Account">The account of the event; each instance's own is <see cref="InstanceOutcome.Account"/> (a central sweep's are in member accounts too).</param>
 /// <param name="Region">The region of the event, and of every instance in it.</param>
@@ -30,8 +30,17 @@ public sealed record EventResult(
     [JsonPropertyOrder(-1)]
     public string SchemaVersion { get; } = CurrentSchemaVersion;
 
+    /// <summary>For a tamper event: the call that tried to undo an isolation, who made it, and whether EC2 refused it.</summary>
+    public TamperingCall? Tampering { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, EventJsonContext.Default.EventResult);
 }
+
+/// <summary>A CloudTrail-recorded call on an isolated instance's resources.</summary>
+/// <param name="EventName">The EC2 API call, e.g. ModifyNetworkInterfaceAttribute.</param>
+/// <param name="Caller">Who made it: the userIdentity's ARN.</param>
+/// <param name="ErrorCode">Why EC2 refused it; absent when it succeeded.</param>
+public sealed record TamperingCall(string EventName, string Caller, string? ErrorCode);
 
 /// <summary>What happened to one instance; the record's facts when there is a record.</summary>
 /// <param name="InstanceId">The instance.</param>

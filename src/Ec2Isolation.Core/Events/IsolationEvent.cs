@@ -6,7 +6,7 @@ using Ec2Isolation.Core.Isolation;
 namespace Ec2Isolation.Core.Events;
 
 /// <summary>An EventBridge event this service understands, parsed and checked before anything is called.</summary>
-internal abstract record IsolationEvent(string EventId, string Account, string Region)
+internal abstract partial record IsolationEvent(string EventId, string Account, string Region)
 {
     /// <summary>EventBridge refuses events over 256 KB; anything larger did not come from it.</summary>
     public const int MaxEventBytes = 256 * 1024;
@@ -54,10 +54,12 @@ internal abstract record IsolationEvent(string EventId, string Account, string R
             {
                 ("aws.tag", "Tag Change on Resource") => TagChange.From(id, account, region, root),
                 ("aws.guardduty", "GuardDuty Finding") => Finding.From(id, account, region, root),
+                ("aws.securityhub", "Security Hub Findings - Custom Action") => SecurityHubAction.From(id, account, region, root),
+                ("aws.ec2", "AWS API Call via CloudTrail") => ApiCall.From(id, account, region, root),
                 ("aws.events", "Scheduled Event") => new Sweep(id, account, region),
                 _ => throw new InvalidEventException(
                     $"Unsupported event: source '{InstanceIds.Printable(source)}', detail-type '{InstanceIds.Printable(detailType)}'. "
-                    + "Expected a Tag Change on Resource (aws.tag), a GuardDuty Finding (aws.guardduty) or a Scheduled Event (aws.events)."),
+                    + "Expected a Tag Change on Resource (aws.tag), a GuardDuty Finding (aws.guardduty), a Security Hub Findings - Custom Action (aws.securityhub), an AWS API Call via CloudTrail (aws.ec2) or a Scheduled Event (aws.events)."),
             };
 
     /// <summary>A tag change on an EC2 instance.</summary>
@@ -80,43 +82,31 @@ internal abstract record IsolationEvent(string EventId, string Account, string R
             var tags = Object(detail, "tags").EnumerateObject().ToDictionary(tag => tag.Name, tag => Text(tag.Value, "tags." + tag.Name), StringComparer.Ordinal);
             return new TagChange(id, account, region, instanceId, changed, tags);
         }
-    }
 
-    /// <summary>A GuardDuty finding.</summary>
-    /// <param name="InstanceId">Null when the finding's resource is not an EC2 instance.</param>
-    internal sealed record Finding(
-        string EventId, string Account, string Region, string FindingId, string Type, double Severity, string? InstanceId)
-        : IsolationEvent(EventId, Account, Region)
-    {
-        public static Finding From(string id, string account, string region, JsonElement root)
-        {
-            var detail = Object(root, "detail");
-            var severity = Member(detail, "severity");
-            if (severity.ValueKind != JsonValueKind.Number || !double.IsFinite(severity.GetDouble()) || severity.GetDouble() is < 0 or > 10)
-            {
-                throw new InvalidEventException("detail.severity must be a number from 0 to 10.");
-            }
-
-            var findingAccount = String(detail, "accountId");
-            if (findingAccount != account || String(detail, "region") != region)
-            {
-                throw new InvalidEventException(
-                    $"The finding belongs to account {InstanceIds.Printable(findingAccount)} in {InstanceIds.Printable(String(detail, "region"))}, not to the event's {account} in {region}.");
-            }
-
-            var resource = Object(detail, "resource");
-            var instanceId = String(resource, "resourceType") == "Instance"
-                ? InstanceIds.Validate(String(Object(resource, "instanceDetails"), "instanceId"))
-                : null;
-            return new Finding(id, account, region, String(detail, "id"), String(detail, "type"), severity.GetDouble(), instanceId);
-        }
+        public override string Kind => "tag-change";
     }
 
     /// <summary>The scheduled sweep for tagged instances a lost event left open.</summary>
-    internal sealed record Sweep(string EventId, string Account, string Region) : IsolationEvent(EventId, Account, Region);
+    internal sealed record Sweep(string EventId, string Account, string Region) : IsolationEvent(EventId, Account, Region)
+    {
+        public override string Kind => "sweep";
+    }
 
     /// <summary>The instance id in an instance ARN of the event's own account and region; anything else is refused.</summary>
     private static string InstanceArn(string arn, string account, string region)
+    {
+        var (arnAccount, arnRegion, instanceId) = ParseInstanceArn(arn);
+        if (arnAccount != account || arnRegion != region)
+        {
+            throw new InvalidEventException(
+                $"{InstanceIds.Printable(arn)} belongs to account {InstanceIds.Printable(arnAccount)} in {InstanceIds.Printable(arnRegion)}, not to the event's {account} in {region}.");
+        }
+
+        return instanceId;
+    }
+
+    /// <summary>The account, region and instance id of an EC2 instance ARN; anything else is refused.</summary>
+    private static (string Account, string Region, string InstanceId) ParseInstanceArn(string arn)
     {
         var parts = arn.Split(':');
         if (parts is not ["arn", "aws" or "aws-cn" or "aws-us-gov", "ec2", var arnRegion, var arnAccount, var resource]
@@ -125,42 +115,38 @@ internal abstract record IsolationEvent(string EventId, string Account, string R
             throw new InvalidEventException($"'{InstanceIds.Printable(arn)}' is not an EC2 instance ARN.");
         }
 
-        if (arnAccount != account || arnRegion != region)
-        {
-            throw new InvalidEventException(
-                $"{InstanceIds.Printable(arn)} belongs to account {InstanceIds.Printable(arnAccount)} in {InstanceIds.Printable(arnRegion)}, not to the event's {account} in {region}.");
-        }
-
-        return InstanceIds.Validate(resource["instance/".Length..]);
+        return (arnAccount, arnRegion, InstanceIds.Validate(resource["instance/".Length..]));
     }
+
+    /// <summary>An instance named by its id, or by its ARN, which must then be of <paramref name="account"/> in <paramref name="region"/>.</summary>
+    private static string InstanceReference(string uid, string account, string region) =>
+        uid.StartsWith("arn:", StringComparison.Ordinal) ? InstanceArn(uid, account, region) : InstanceIds.Validate(uid);
+
+    /// <summary>An optional member: absent or null is none.</summary>
+    private static JsonElement? Optional(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
 
     private static JsonElement Member(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value : throw new InvalidEventException($"The event has no '{name}'.");
 
-    private static JsonElement Object(JsonElement element, string name)
-    {
-        var value = name == "the event" ? element : Member(element, name);
-        return value.ValueKind == JsonValueKind.Object ? value : throw new InvalidEventException($"'{name}' must be a JSON object.");
-    }
+    private static JsonElement Object(JsonElement element, string name) =>
+        ObjectValue(name == "the event" ? element : Member(element, name), name);
 
-    private static JsonElement Array(JsonElement element, string name)
-    {
-        var value = Member(element, name);
-        return value.ValueKind == JsonValueKind.Array ? value : throw new InvalidEventException($"'{name}' must be a JSON array.");
-    }
+    private static JsonElement ObjectValue(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.Object ? value : throw new InvalidEventException($"'{name}' must be a JSON object.");
+
+    private static JsonElement Array(JsonElement element, string name) => ArrayValue(Member(element, name), name);
+
+    private static JsonElement ArrayValue(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.Array ? value : throw new InvalidEventException($"'{name}' must be a JSON array.");
 
     private static string String(JsonElement element, string name) => Text(Member(element, name), name);
 
     private static string Text(JsonElement value, string name) =>
         value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new InvalidEventException($"'{name}' must be a string.");
 
-    /// <summary>tag-change, guardduty-finding or sweep: the result's event kind.</summary>
-    public string Kind => this switch
-    {
-        TagChange => "tag-change",
-        Finding => "guardduty-finding",
-        _ => "sweep",
-    };
+    /// <summary>tag-change, guardduty-finding, securityhub-action, tamper or sweep: the result's event kind.</summary>
+    public abstract string Kind { get; }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} {EventId}");
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
@@ -27,6 +26,15 @@ public sealed partial class IsolationEventProcessor(
         ArgumentNullException.ThrowIfNull(eventJson);
         var received = IsolationEvent.Parse(eventJson);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SourceEventId"] = received.EventId, ["AccountId"] = received.Account });
+        switch (received)
+        {
+            // Findings name their instances' accounts themselves: each instance is routed on its own.
+            case IsolationEvent.Finding finding:
+                return await OnFindingAsync(finding, cancellationToken);
+            case IsolationEvent.SecurityHubAction action:
+                return await OnSecurityHubActionAsync(action, cancellationToken);
+        }
+
         AccountServices services;
         try
         {
@@ -34,12 +42,7 @@ public sealed partial class IsolationEventProcessor(
         }
         catch (AccountRefusedException e)
         {
-            var instanceId = received switch
-            {
-                IsolationEvent.TagChange change => change.InstanceId,
-                IsolationEvent.Finding finding => finding.InstanceId,
-                _ => null,
-            };
+            var instanceId = (received as IsolationEvent.TagChange)?.InstanceId;
             return Result(received, received.Kind, Outcomes.Refused, e.Message,
                 instanceId is null ? [] : [new InstanceOutcome(instanceId, Outcomes.Refused, e.Message) { Error = e.Message }]);
         }
@@ -47,7 +50,7 @@ public sealed partial class IsolationEventProcessor(
         return received switch
         {
             IsolationEvent.TagChange change => await OnTagChangeAsync(services, change, cancellationToken),
-            IsolationEvent.Finding finding => await OnFindingAsync(services, finding, cancellationToken),
+            IsolationEvent.ApiCall call => await OnApiCallAsync(services, call, cancellationToken),
             _ => await SweepAsync(services, received, cancellationToken),
         };
     }
@@ -69,39 +72,6 @@ public sealed partial class IsolationEventProcessor(
             new IsolationRequest(change.InstanceId, $"Tag {key}={settings.TriggerTagValue} applied", RequestedBy: "tag-change event " + change.EventId),
             cancellationToken);
         return Single(change, kind, outcome);
-    }
-
-    private async Task<EventResult> OnFindingAsync(AccountServices services, IsolationEvent.Finding finding, CancellationToken cancellationToken)
-    {
-        var kind = finding.Kind;
-        if (finding.InstanceId is not { } instanceId)
-        {
-            LogIgnored(logger, kind, "the finding's resource is not an EC2 instance");
-            return Ignored(finding, kind, null, $"Finding {finding.FindingId} is not about an EC2 instance; nothing to do.");
-        }
-
-        if (finding.Severity < settings.GuardDutyMinSeverity
-            || (settings.GuardDutyTypePrefixes.Count > 0 && !settings.GuardDutyTypePrefixes.Any(p => finding.Type.StartsWith(p, StringComparison.Ordinal))))
-        {
-            LogIgnored(logger, kind, "below the severity threshold or not an isolating finding type");
-            return Ignored(finding, kind, instanceId, string.Create(CultureInfo.InvariantCulture,
-                $"Finding {finding.Type} (severity {finding.Severity}) does not meet the isolation policy (severity >= {settings.GuardDutyMinSeverity}{PrefixPolicy()}); nothing to do."));
-        }
-
-        // The trigger tag shows responders in the console why the instance is isolated, as an analyst's tag would, and
-        // lets the sweep retry if this run fails. The engine puts it on only once it has claimed the record: never on an
-        // instance whose finding was handled before (on a released one it would isolate it again through the Tag Change rule).
-        var reason = string.Create(CultureInfo.InvariantCulture, $"GuardDuty {finding.Type} severity {finding.Severity} finding {finding.FindingId}");
-        var tags = new Dictionary<string, string>
-        {
-            [settings.TriggerTagKey] = settings.TriggerTagValue,
-            [settings.StatusTagPrefix + "reason"] = TagValue(reason),
-        };
-        var outcome = await IsolateAsync(
-            services.Isolation,
-            new IsolationRequest(instanceId, reason, RequestedBy: "guardduty event " + finding.EventId, FindingId: finding.FindingId, TagsOnceClaimed: tags),
-            cancellationToken);
-        return Single(finding, kind, outcome);
     }
 
     /// <summary>

@@ -40,9 +40,13 @@ public interface IIsolationService
 /// returns. Their failure fails a run that isolated the instance (an <see cref="InvalidOperationException"/> that says
 /// so, the record written); a run that failed itself throws its own failure.
 /// </param>
+/// <param name="Redo">
+/// Steps to apply again on an instance already isolated (re-containment after someone undid them): its record is resumed
+/// with these steps run again, as a record whose network drifted is; none: an isolated instance is left as it is.
+/// </param>
 public sealed record IsolationRequest(
     string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null, string? FindingId = null,
-    IReadOnlyDictionary<string, string>? TagsOnceClaimed = null);
+    IReadOnlyDictionary<string, string>? TagsOnceClaimed = null, IReadOnlyCollection<string>? Redo = null);
 
 public sealed record ReleaseRequest(string InstanceId, string? RequestedBy = null);
 

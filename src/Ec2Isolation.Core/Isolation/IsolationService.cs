@@ -103,7 +103,7 @@ public sealed class IsolationService(
             return new IsolationResult(IsolationOutcome.FindingHandledBefore, read, $"This finding was handled before for {instanceId}; nothing changed.");
         }
 
-        if (state.Record is { Status: IsolationStatus.Isolated } isolated && !NetworkDrifted(isolated, state.Instance))
+        if (state.Record is { Status: IsolationStatus.Isolated } isolated && !NetworkDrifted(isolated, state.Instance) && request.Redo is not { Count: > 0 })
         {
             Log.AlreadyIsolated(run.Logger, instanceId);
             return new IsolationResult(IsolationOutcome.AlreadyIsolated, isolated, $"{instanceId} is already isolated (incident {isolated.IncidentId}); nothing changed.");
@@ -217,7 +217,7 @@ public sealed class IsolationService(
     {
         var record = current switch
         {
-            { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Resume(resumed, instance, run.Logger),
+            { Status: IsolationStatus.Isolating or IsolationStatus.Isolated } resumed => Redo(Resume(resumed, instance, run.Logger), request.Redo),
             { Status: IsolationStatus.Releasing } releasing => Reisolate(releasing),
             _ => NewRecord(request, RequireNoIsolationWithoutRecord(instance), current, await requestedBy),
         };
@@ -466,6 +466,13 @@ public sealed class IsolationService(
         }
 
         record.Status = IsolationStatus.Isolating;
+        return record;
+    }
+
+    /// <summary>The request's steps to run again (re-containment after tampering): they are no longer counted as completed.</summary>
+    private static IsolationRecord Redo(IsolationRecord record, IReadOnlyCollection<string>? steps)
+    {
+        record.CompletedSteps.RemoveAll(step => steps?.Contains(step) == true);
         return record;
     }
 

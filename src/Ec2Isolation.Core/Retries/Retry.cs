@@ -14,6 +14,12 @@ public sealed record Backoff(TimeSpan First, TimeSpan Longest, int Attempts)
     /// </summary>
     public static Backoff EventualConsistency { get; } = new(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5), Attempts: 8);
 
+    /// <summary>
+    /// For a refusal of a state that settles by itself (an association still being made, a pending or stopping
+    /// instance): seconds rather than milliseconds, 7 attempts and at most about 31 s of waiting in all.
+    /// </summary>
+    public static Backoff StateSettling { get; } = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(16), Attempts: 7);
+
     /// <summary>The wait before attempt <paramref name="attempt"/> + 1.</summary>
     public TimeSpan DelayAfter(int attempt)
     {

@@ -14,13 +14,20 @@ public sealed class EventResultTests
 {
     private const string InstanceId = "i-0123456789abcdef0";
     private const string Other = "i-0fedcba9876543210";
+    private const string Grouped = "i-00000000000000071";
+    private const string Chosen = "i-00000000000000072";
 
     private static readonly string SchemaPath = Path.Combine(BootstrapProcess.RepositoryRoot, "docs", "result-event.v1.schema.json");
     private static readonly string DocumentPath = Path.Combine(BootstrapProcess.RepositoryRoot, "docs", "result-events.md");
 
     private readonly FakeCloud _cloud = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
-    private readonly IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
+    private readonly IsolationSettings _settings = new()
+    {
+        TableName = "records",
+        IsolationInstanceProfile = FakeCloud.IsolationProfileArn,
+        EventKinds = new EventKindSettings(SecurityHubActionId: SampleEvents.SecurityHubActionId),
+    };
 
     public EventResultTests() => _cloud.AddInstance(InstanceId, "vpc-1");
 
@@ -122,6 +129,8 @@ public sealed class EventResultTests
     public async Task Schema_ResultsOfEveryKindAndTheDocumentedExample_Validate()
     {
         _cloud.AddInstance(Other, "vpc-1");
+        _cloud.AddInstance(Grouped, "vpc-1");
+        _cloud.AddInstance(Chosen, "vpc-1");
         var ticket = SampleRecords.Record();
         ticket.TicketKey = "SEC-7";
         JsonNode[] samples =
@@ -135,9 +144,12 @@ public sealed class EventResultTests
             await HandleEventAsync(SampleEvents.Load(SampleEvents.TagChange).Replace("\"isolate\"", "\"no\"", StringComparison.Ordinal)),
             Result("tag-change", InstanceOutcome.FromRecord(Outcomes.AlreadyHandled, ticket, "handled before")),
             Result("tag-change", new InstanceOutcome(InstanceId, Outcomes.Busy, "busy") { Error = "another run" }),
+            await HandleEventAsync(SampleEvents.AttackSequence([InstanceId], [Grouped], [], [])),
+            await HandleEventAsync(SampleEvents.SecurityHubAction([SampleEvents.InstanceArn(Chosen), $"arn:aws:ec2:eu-west-1:{FakeCloud.AccountId}:instance/{Other}"])),
+            await HandleEventAsync(SampleEvents.InstancesCall("TerminateInstances", [Chosen], errorCode: "Client.OperationNotPermitted")),
         ];
         Assert.Equal(
-            ["isolated", "already-isolated", "isolated", "already-handled", "swept", "refused", "ignored", "already-handled", "busy"],
+            ["isolated", "already-isolated", "isolated", "already-handled", "swept", "refused", "ignored", "already-handled", "busy", "isolated", "isolated", "isolated"],
             samples.Select(s => (string?)s["action"]));
         var folder = Directory.CreateTempSubdirectory("ec2-isolation-schema-").FullName;
         try
@@ -148,7 +160,7 @@ public sealed class EventResultTests
             var (exitCode, output) = await BootstrapProcess.RunAsync("python3", ["-c", ValidateScript, SchemaPath, samplesPath, DocumentPath], TimeSpan.FromMinutes(1));
 
             Assert.True(exitCode == 0, output);
-            Assert.Contains("10 valid", output, StringComparison.Ordinal);
+            Assert.Contains("13 valid", output, StringComparison.Ordinal);
         }
         finally
         {

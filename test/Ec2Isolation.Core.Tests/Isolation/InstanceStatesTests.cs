@@ -3,6 +3,7 @@ using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Isolation.Steps;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
+using Ec2Isolation.Core.Retries;
 using Ec2Isolation.Core.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
@@ -100,7 +101,7 @@ public sealed class InstanceStatesTests
         Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
         Assert.Equal(FakeCloud.IsolationProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
         Assert.Equal(3, ProfileChanges().Count(call => call == "ReplaceIamInstanceProfileAssociation"));
-        Assert.Equal([TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)], _time.Waits);
+        AssertSettlingWaits(2);
     }
 
     [Fact]
@@ -135,8 +136,8 @@ public sealed class InstanceStatesTests
 
         Assert.Equal(StepNames.InstanceProfile, error.FailedStep);
         Assert.IsType<IncorrectStateException>(error.InnerException);
-        Assert.Equal(StateSettling.MaxAttempts, ProfileChanges().Count);
-        Assert.Equal(TimeSpan.FromSeconds(31.5), _time.Waits.Aggregate(TimeSpan.Zero, (sum, wait) => sum + wait));
+        Assert.Equal(Backoff.StateSettling.Attempts, ProfileChanges().Count);
+        AssertSettlingWaits(Backoff.StateSettling.Attempts - 1);
     }
 
     [Fact]
@@ -151,7 +152,7 @@ public sealed class InstanceStatesTests
         Assert.Equal(FakeCloud.IsolationProfileArn, instance.Association!.InstanceProfileArn);
         Assert.Equal(["DisassociateIamInstanceProfile", "AssociateIamInstanceProfile"], ProfileChanges());
         Assert.Equal(new InstanceProtection(true, true, "stop"), instance.Protection);
-        Assert.Equal([TimeSpan.FromMilliseconds(500)], _time.Waits);
+        AssertSettlingWaits(1);
     }
 
     [Fact]
@@ -164,7 +165,7 @@ public sealed class InstanceStatesTests
 
         Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
         Assert.Equal(["AssociateIamInstanceProfile"], ProfileChanges());
-        Assert.Equal([TimeSpan.FromMilliseconds(500)], _time.Waits);
+        AssertSettlingWaits(1);
     }
 
     [Fact]
@@ -214,6 +215,18 @@ public sealed class InstanceStatesTests
         Assert.Equal(protection, capabilities.ProtectionAttributes);
         Assert.Equal(replacesInPlace, capabilities.ReplacesProfileInPlace);
         Assert.Equal(replacesInPlace, capabilities.AcceptsInstanceTargetRegistration);
+    }
+
+    /// <summary>The run waited <paramref name="count"/> times, each within the settling backoff's jittered band (half to all of its doubling delay).</summary>
+    private void AssertSettlingWaits(int count)
+    {
+        Assert.Equal(count, _time.Waits.Count);
+        for (var attempt = 1; attempt <= count; attempt++)
+        {
+            var full = Math.Min(
+                Backoff.StateSettling.First.TotalMilliseconds * Math.Pow(2, attempt - 1), Backoff.StateSettling.Longest.TotalMilliseconds);
+            Assert.InRange(_time.Waits[attempt - 1].TotalMilliseconds, full / 2, full);
+        }
     }
 
     /// <summary>The instance is <paramref name="from"/> when the run reads it, and <paramref name="to"/> when it reads it again after a refusal.</summary>

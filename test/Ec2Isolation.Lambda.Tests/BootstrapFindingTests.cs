@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Ec2Isolation.Core.Model;
+using Ec2Isolation.TestSupport;
+
+namespace Ec2Isolation.Lambda.Tests;
+
+/// <summary>
+/// The real Native AOT bootstrap on findings naming several instances or another account: a member's GuardDuty finding
+/// at the delegated administrator (central mode), an attack sequence, the Security Hub custom action, and a CloudTrail
+/// record of tampering with an isolated instance. The emulator's
+/// default account is the deployment's own (the administrator's).
+/// </summary>
+[Collection(MotoTests.Collection)]
+[Trait("Category", MotoTests.Integration)]
+[Trait("Category", "Aot")]
+public sealed class BootstrapFindingTests(MotoServer moto) : IAsyncLifetime
+{
+    private const string Member = "111111111111";
+
+    private readonly LambdaRuntimeStandIn _runtime = LambdaRuntimeStandIn.Start();
+    private BootstrapProcess? _function;
+    private MotoAccount _account = null!;
+
+    public async Task InitializeAsync()
+    {
+        _account = await MotoAccount.CreateAsync(moto);
+        var environment = MotoEnvironment.For(moto.EndpointUrl);
+        environment["EC2ISOLATION_MEMBER_ROLE_NAME"] = MotoAccount.MemberRole;
+        environment["EC2ISOLATION_ALLOWED_ACCOUNTS"] = Member;
+        environment["EC2ISOLATION_SECURITYHUB_ACTION_ID"] = SampleEvents.SecurityHubActionId;
+        _function = await BootstrapProcess.StartAsync(_runtime, environment);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_function is not null)
+        {
+            await _function.DisposeAsync();
+        }
+
+        await _runtime.DisposeAsync();
+        _account.Dispose();
+    }
+
+    [Fact]
+    public async Task GuardDutyFindingOfAMember_AtTheDelegatedAdministrator_IsolatedInTheMemberAccount()
+    {
+        var member = await MotoAccount.CreateMemberAsync(moto, Member);
+        var instance = await member.Network.RunInstanceAsync([await member.Network.CreateGroupAsync("app")]);
+
+        var result = await InvokeAsync(SampleEvents.MemberFinding(instance.InstanceId, Member));
+
+        Assert.Equal("isolated", result.GetProperty("action").GetString());
+        Assert.Equal(Member, result.GetProperty("instances")[0].GetProperty("account").GetString());
+        var quarantine = await member.GroupAsync(_account.Settings.QuarantineGroupName);
+        Assert.All(await member.EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
+        Assert.Equal(IsolationStatus.Isolated, (await _account.ReadRecordAsync(instance.InstanceId, Member))!.Status);
+    }
+
+    [Fact]
+    public async Task AttackSequence_EveryNamedInstanceQuarantinedEachWithItsRecordAndARepublicationChangesNothing()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var launched = new List<TestInstance>();
+        for (var i = 0; i < 3; i++)
+        {
+            launched.Add(await _account.Network.RunInstanceAsync([app]));
+        }
+
+        var instances = launched.Select(i => i.InstanceId).ToList();
+        var sequence = SampleEvents.AttackSequence([instances[0]], [instances[0], instances[1]], [instances[2]], []);
+        var result = await InvokeAsync(sequence);
+        var again = await InvokeAsync(sequence);
+
+        Assert.Equal(("guardduty-finding", "isolated"), (result.GetProperty("eventKind").GetString(), result.GetProperty("action").GetString()));
+        Assert.Equal(instances.Order(StringComparer.Ordinal), result.GetProperty("instances").EnumerateArray().Select(i => i.GetProperty("instanceId").GetString()));
+        Assert.Equal("already-handled", again.GetProperty("action").GetString());
+        var quarantine = await _account.GroupAsync(_account.Settings.QuarantineGroupName);
+        var incidents = new HashSet<string>();
+        foreach (var instance in launched)
+        {
+            Assert.All(await _account.EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
+            var record = (await _account.ReadRecordAsync(instance.InstanceId))!;
+            Assert.Equal((IsolationStatus.Isolated, SampleEvents.AttackSequenceFindingId), (record.Status, Assert.Single(record.FindingIds)));
+            incidents.Add(record.IncidentId);
+        }
+
+        Assert.Equal(3, incidents.Count);
+    }
+
+    [Fact]
+    public async Task SecurityHubCustomAction_InstanceIsolatedAndAnotherActionIgnored()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var chosen = await _account.Network.RunInstanceAsync([app]);
+        var other = await _account.Network.RunInstanceAsync([app]);
+
+        var isolated = await InvokeAsync(SampleEvents.SecurityHubAction([SampleEvents.InstanceArn(chosen.InstanceId)]));
+        var ignored = await InvokeAsync(SampleEvents.SecurityHubAction([SampleEvents.InstanceArn(other.InstanceId)], actionId: "SendToTicketing"));
+
+        Assert.Equal(("securityhub-action", "isolated"), (isolated.GetProperty("eventKind").GetString(), isolated.GetProperty("action").GetString()));
+        Assert.Equal("ignored", ignored.GetProperty("action").GetString());
+        var quarantine = await _account.GroupAsync(_account.Settings.QuarantineGroupName);
+        Assert.All(await _account.EniGroupsAsync(chosen), groups => Assert.Equal([quarantine.GroupId], groups));
+        Assert.All(await _account.EniGroupsAsync(other), groups => Assert.Equal([app], groups));
+        Assert.Equal([SampleEvents.SecurityHubFindingId], (await _account.ReadRecordAsync(chosen.InstanceId))!.FindingIds);
+    }
+
+    [Fact]
+    public async Task Tampering_NetworkInterfaceMovedBackToItsGroup_ReContainedAndTheCallerNamed()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var instance = await _account.Network.RunInstanceAsync([app]);
+        Assert.Equal("isolated", (await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId))).GetProperty("action").GetString());
+        var eni = instance.NetworkInterfaceIds[0];
+        await _account.Ec2.ModifyNetworkInterfaceAttributeAsync(new() { NetworkInterfaceId = eni, Groups = [app] });
+
+        var result = await InvokeAsync(SampleEvents.NetworkInterfaceCall(eni, app));
+
+        Assert.Equal(("tamper", "isolated"), (result.GetProperty("eventKind").GetString(), result.GetProperty("action").GetString()));
+        Assert.Equal(SampleEvents.AttackerArn, result.GetProperty("tampering").GetProperty("caller").GetString());
+        var quarantine = await _account.GroupAsync(_account.Settings.QuarantineGroupName);
+        Assert.All(await _account.EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
+    }
+
+    private async Task<JsonElement> InvokeAsync(string eventJson)
+    {
+        var outcome = await _runtime.WaitForOutcomeAsync(_runtime.Enqueue(eventJson), TimeSpan.FromMinutes(1));
+        Assert.False(outcome.IsError, outcome.Body);
+        return JsonDocument.Parse(outcome.Body).RootElement;
+    }
+}
