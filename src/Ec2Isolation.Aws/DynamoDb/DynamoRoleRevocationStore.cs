@@ -8,7 +8,8 @@ namespace Ec2Isolation.Aws.DynamoDb;
 
 /// <summary>
 /// <see cref="IRoleRevocationStore"/> in the record table: one item per account and role, keyed
-/// <c>"{account}/iam-role/{role}"</c> (no region: a role is global, and every region's instances share its boundary),
+/// <c>"{account}/iam-role/{role}"</c> (no region in the key: the table is the region's own, so the item lists that
+/// region's instances, which the role's one boundary names in the region's own statements beside the other regions'),
 /// with <c>ItemType</c> = <see cref="ItemType"/>, the instance ids as a list and no <c>Record</c> attribute, so that the
 /// record listing and the migration, which read only items with a <c>Record</c>, never see it. Writes are conditional on
 /// <c>Version</c>.

@@ -71,6 +71,6 @@ internal static partial class Log
     [LoggerMessage(1018, LogLevel.Warning, "Tagging {InstanceId} once its record was claimed failed too; the isolation's own failure is the one reported")]
     public static partial void TagsNotWritten(ILogger logger, Exception exception, string instanceId);
 
-    [LoggerMessage(1040, LogLevel.Warning, "A role of {InstanceId} holds more isolated instances than its boundary can name ({Capacity}): the revocation is role-wide (every instance session of the role issued before now is denied)")]
+    [LoggerMessage(1040, LogLevel.Warning, "A role of {InstanceId} holds more isolated instances than its boundary can name ({Capacity} with one region, fewer beside other regions' statements): the revocation is role-wide in this region (every session of the role that an instance of this region obtained before now is denied)")]
     public static partial void RoleWideRevocation(ILogger logger, string instanceId, int capacity);
 }

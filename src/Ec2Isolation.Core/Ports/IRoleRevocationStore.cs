@@ -25,8 +25,8 @@ public sealed class RoleRevocation
     public long Version { get; set; }
 
     /// <summary>
-    /// The ids of the isolated instances of this role, oldest first. Ids, not ARNs: the role serves every region, and
-    /// the boundary names each instance as <c>*/ID</c> (see <c>RevocationBoundary</c>).
+    /// The ids of this region's isolated instances of this role, oldest first. Ids, not ARNs: the boundary names each
+    /// instance as <c>*/ID</c> in the region's own statement (see <c>RevocationBoundary</c>).
     /// </summary>
     public List<string> InstanceIds { get; init; } = [];
 

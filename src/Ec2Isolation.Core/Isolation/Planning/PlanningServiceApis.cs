@@ -3,17 +3,23 @@ using Ec2Isolation.Core.Ports;
 
 namespace Ec2Isolation.Core.Isolation.Planning;
 
-/// <summary>IAM for a dry run: reads go to IAM, changes are recorded (IAM has no DryRun).</summary>
+/// <summary>
+/// IAM for a dry run: reads go to IAM, changes are recorded (IAM has no DryRun). The boundary documents and
+/// attachments the plan writes are kept in memory and read back, as the boundary writer reads back what it wrote.
+/// </summary>
 internal sealed class PlanningIamApi(IIamApi iam, PlanRecorder plan) : IIamApi
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _documents = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> _boundaries = new();
+
     public Task<IReadOnlyList<string>> GetInstanceProfileRolesAsync(string instanceProfile, CancellationToken cancellationToken) =>
         iam.GetInstanceProfileRolesAsync(instanceProfile, cancellationToken);
 
-    public Task<string?> GetRolePermissionsBoundaryAsync(string roleName, CancellationToken cancellationToken) =>
-        iam.GetRolePermissionsBoundaryAsync(roleName, cancellationToken);
+    public async Task<string?> GetRolePermissionsBoundaryAsync(string roleName, CancellationToken cancellationToken) =>
+        _boundaries.TryGetValue(roleName, out var planned) ? planned : await iam.GetRolePermissionsBoundaryAsync(roleName, cancellationToken);
 
-    public Task<string> GetDefaultPolicyDocumentAsync(string policyArn, CancellationToken cancellationToken) =>
-        iam.GetDefaultPolicyDocumentAsync(policyArn, cancellationToken);
+    public async Task<string> GetDefaultPolicyDocumentAsync(string policyArn, CancellationToken cancellationToken) =>
+        _documents.TryGetValue(PathAndName(policyArn), out var planned) ? planned : await iam.GetDefaultPolicyDocumentAsync(policyArn, cancellationToken);
 
     public Task<IReadOnlyList<PolicyVersion>> ListPolicyVersionsAsync(string policyArn, CancellationToken cancellationToken) =>
         iam.ListPolicyVersionsAsync(policyArn, cancellationToken);
@@ -21,24 +27,37 @@ internal sealed class PlanningIamApi(IIamApi iam, PlanRecorder plan) : IIamApi
     /// <summary>Recorded as created: the plan then writes its document as the policy's first version, as the run would.</summary>
     public async Task<bool> CreatePolicyAsync(string path, string policyName, string policyDocument, CancellationToken cancellationToken)
     {
+        _documents[path + policyName] = policyDocument;
         await plan.UncheckedAsync("iam:CreatePolicy", path + policyName, policyDocument);
         return true;
     }
 
-    public Task CreatePolicyVersionAsync(string policyArn, string policyDocument, CancellationToken cancellationToken) =>
-        plan.UncheckedAsync("iam:CreatePolicyVersion", policyArn, policyDocument);
+    public Task CreatePolicyVersionAsync(string policyArn, string policyDocument, CancellationToken cancellationToken)
+    {
+        _documents[PathAndName(policyArn)] = policyDocument;
+        return plan.UncheckedAsync("iam:CreatePolicyVersion", policyArn, policyDocument);
+    }
 
     public Task DeletePolicyVersionAsync(string policyArn, string versionId, CancellationToken cancellationToken) =>
         plan.UncheckedAsync("iam:DeletePolicyVersion", policyArn, versionId);
 
-    public Task PutRolePermissionsBoundaryAsync(string roleName, string policyArn, CancellationToken cancellationToken) =>
-        plan.UncheckedAsync("iam:PutRolePermissionsBoundary", roleName, policyArn);
+    public Task PutRolePermissionsBoundaryAsync(string roleName, string policyArn, CancellationToken cancellationToken)
+    {
+        _boundaries[roleName] = policyArn;
+        return plan.UncheckedAsync("iam:PutRolePermissionsBoundary", roleName, policyArn);
+    }
 
-    public Task DeleteRolePermissionsBoundaryAsync(string roleName, CancellationToken cancellationToken) =>
-        plan.UncheckedAsync("iam:DeleteRolePermissionsBoundary", roleName, "the revocation boundary");
+    public Task DeleteRolePermissionsBoundaryAsync(string roleName, CancellationToken cancellationToken)
+    {
+        _boundaries[roleName] = null;
+        return plan.UncheckedAsync("iam:DeleteRolePermissionsBoundary", roleName, "the revocation boundary");
+    }
 
     public Task DeleteRolePolicyAsync(string roleName, string policyName, CancellationToken cancellationToken) =>
         plan.UncheckedAsync("iam:DeleteRolePolicy", roleName, policyName);
+
+    /// <summary>The path and name of a policy ARN (<c>arn:PARTITION:iam::ACCOUNT:policy/PATH/NAME</c>), as CreatePolicy takes them.</summary>
+    private static string PathAndName(string policyArn) => policyArn[(policyArn.IndexOf(":policy/", StringComparison.Ordinal) + ":policy".Length)..];
 }
 
 /// <summary>

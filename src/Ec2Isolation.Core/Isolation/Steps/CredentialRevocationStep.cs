@@ -56,7 +56,7 @@ internal sealed class CredentialRevocationStep : IIsolationStep
     }
 
     private static RoleBoundaryWriter Writer(RunContext context, string role) =>
-        new(context.Apis, role, BoundaryArn(context, role), context.Time);
+        new(context.Apis, role, BoundaryArn(context, role), context.Record.Region, context.Time);
 
     /// <summary>The boundary of <paramref name="role"/> in the instance's account and partition (from the record's instance ARN).</summary>
     private static string BoundaryArn(RunContext context, string role) =>

@@ -13,10 +13,10 @@ namespace Ec2Isolation.Core.Tests.Isolation.Steps;
 /// </summary>
 public sealed class CredentialRevocationStepTests
 {
-    private const string VpcId = "vpc-1";
-    private const string ProfileArn = "arn:aws:iam::123456789012:instance-profile/asg-profile";
-    private const string Role = "app-role";
-    private const string BoundaryArn = "arn:aws:iam::123456789012:policy/ec2-isolation/ec2-isolation-revoke-app-role";
+    internal const string VpcId = "vpc-1";
+    internal const string ProfileArn = "arn:aws:iam::123456789012:instance-profile/asg-profile";
+    internal const string Role = "app-role";
+    internal const string BoundaryArn = "arn:aws:iam::123456789012:policy/ec2-isolation/ec2-isolation-revoke-app-role";
 
     private readonly FakeCloud _cloud = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
@@ -52,14 +52,15 @@ public sealed class CredentialRevocationStepTests
     {
         var ids = Enumerable.Range(0, RevocationBoundary.Capacity).Select(i => $"i-{i:x17}").ToList();
 
-        var (document, named) = RevocationBoundary.Render(new RoleRevocation { RoleName = Role, InstanceIds = ids, RoleWideBefore = _time.GetUtcNow() });
-        var (overflow, namedOfMore) = RevocationBoundary.Render(new RoleRevocation { RoleName = Role, InstanceIds = [.. ids, "i-0ffffffffffffffff"], RoleWideBefore = _time.GetUtcNow() });
+        var (document, named, _) = RevocationBoundary.Render(new RoleRevocation { RoleName = Role, InstanceIds = ids, RoleWideBefore = _time.GetUtcNow() }, "ap-southeast-1", [], _time.GetUtcNow());
+        var (overflow, namedOfMore, _) = RevocationBoundary.Render(
+            new RoleRevocation { RoleName = Role, InstanceIds = [.. ids, "i-0ffffffffffffffff"], RoleWideBefore = _time.GetUtcNow() }, "ap-southeast-1", [], _time.GetUtcNow());
 
         Assert.Equal(RevocationBoundary.Capacity, named);
         Assert.True(RevocationBoundary.Size(document) <= RevocationBoundary.MaxPolicyCharacters);
         Assert.Equal(RevocationBoundary.Capacity, namedOfMore);
         Assert.True(RevocationBoundary.Size(overflow) <= RevocationBoundary.MaxPolicyCharacters);
-        Assert.Equal(236, RevocationBoundary.Capacity);
+        Assert.Equal(234, RevocationBoundary.Capacity);
     }
 
     [Fact]
