@@ -13,7 +13,7 @@ namespace Ec2Isolation.Aws.Ec2;
 /// nothing that would change the account; calls without a DryRun parameter throw <see cref="DryRunNotSupportedException"/>.
 /// Throttling is retried by the SDK client (standard retry mode).
 /// </summary>
-public sealed class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
+public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc2Api
 {
     public const string DryRunGroupId = "sg-dryrun";
     public const string DryRunInstanceId = "i-dryrun";

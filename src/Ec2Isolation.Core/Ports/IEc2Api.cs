@@ -3,7 +3,7 @@ using Ec2Isolation.Core.Model;
 namespace Ec2Isolation.Core.Ports;
 
 /// <summary>The EC2 calls the engine makes. Implementations retry throttling; they never swallow other errors.</summary>
-public interface IEc2Api
+public partial interface IEc2Api
 {
     /// <summary>The instance, or null when EC2 does not know it.</summary>
     Task<InstanceDescription?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken);
