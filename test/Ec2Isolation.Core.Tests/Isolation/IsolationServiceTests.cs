@@ -373,7 +373,8 @@ public sealed class IsolationServiceTests
 
         var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
 
-        Assert.Equal(StepNames.InstanceProfile, error.FailedStep);
+        // The attachments are read by the first step after the network (the ACL cut looks for load balancer targets).
+        Assert.Equal(StepNames.NetworkAclCut, error.FailedStep);
         AssertQuarantined();
         Assert.Equal([StepNames.Network], _cloud.StoredRecord(InstanceId)!.CompletedSteps);
         Assert.Equal(ProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
@@ -586,6 +587,7 @@ public sealed class IsolationServiceTests
         _cloud.AddInstance(InstanceId, VpcId, enis: 2, profileArn: ProfileArn);
         _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
         _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+        _settings = _settings with { DisableMetadata = true };
         FailOn(FirstMutationsOf(failingStep));
 
         var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
@@ -1200,6 +1202,8 @@ public sealed class IsolationServiceTests
     private static string[] FirstMutationsOf(string step) => step switch
     {
         StepNames.Network => ["CreateSecurityGroup"],
+        StepNames.NetworkAclCut => ["DescribeRouteTables"],
+        StepNames.MetadataAndTracking => ["ModifyInstanceMetadataOptions"],
         StepNames.InstanceProfile => ["ReplaceIamInstanceProfileAssociation", "AssociateIamInstanceProfile"],
         StepNames.CredentialRevocation => ["PutRolePolicy"],
         StepNames.AutoScalingStandby => ["EnterStandby"],
