@@ -208,6 +208,7 @@ public sealed partial record DeploymentSettings
         }
 
         settings = OrganizationSettings.Read(settings, Read, List, problems);
+        settings = TrackedPathContext.Read(settings, Read, problems);
 
         return problems.Count == 0
             ? settings
@@ -257,7 +258,7 @@ public sealed partial record DeploymentSettings
             }
         }
 
-        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region))
+        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(TrackedPathContext.Environment(this)))
         {
             environment[name] = value;
         }

@@ -30,10 +30,12 @@ public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(mot
         // called; AssociateIamInstanceProfile is for an instance without a profile; RevokeSecurityGroupIngress corrects
         // a quarantine group someone added ingress to; AuthorizeSecurityGroupEgress gives an all-traffic group ::/0 egress
         // for an instance with IPv6 (moto assigns none); GetItem reads the record of an instance that shows an isolation,
-        // or whose new record's claim found one (a first isolation claims without reading).
+        // or whose new record's claim found one (a first isolation claims without reading). CreateNetworkAclEntry cuts an
+        // always-tracked path (a NAT gateway: NetworkAclCutTests); ModifyInstanceMetadataOptions is the optional metadata step.
         var otherPaths = new[]
         {
             "iam:PassRole", "ec2:AssociateIamInstanceProfile", "ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "dynamodb:GetItem",
+            "ec2:CreateNetworkAclEntry", "ec2:ModifyInstanceMetadataOptions",
         };
         var unused = RequiredActions.Isolate.Except(called).Except(otherPaths).ToList();
         Assert.Empty(unused);
