@@ -137,6 +137,19 @@ public sealed class NetworkAclCutTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal(before[_natAclId], (await AclsAsync())[_natAclId]);
     }
 
+    [Fact]
+    public async Task IsolateThenRelease_MetadataAndTrackingSteps_MetadataOffWhileIsolatedAndOnAfter()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var service = _account.CreateService(settings => settings with { DisableMetadata = true, ShortenConnectionTracking = true });
+
+        await service.IsolateAsync(Request(instance.InstanceId), None);
+        Assert.Equal("disabled", await MetadataEndpointAsync(instance.InstanceId));
+
+        await service.ReleaseAsync(new ReleaseRequest(instance.InstanceId, "tester"), None);
+        Assert.Equal("enabled", await MetadataEndpointAsync(instance.InstanceId));
+    }
+
     /// <summary>A public subnet with its own ACL (allow all at 100, both ways) and a NAT gateway, the private subnet's default route to it.</summary>
     /// <returns>The public subnet's ACL.</returns>
     private async Task<string> CreateNatGatewayInPublicSubnetAsync()
@@ -162,6 +175,9 @@ public sealed class NetworkAclCutTests(MotoServer moto) : IAsyncLifetime
         await Ec2.AssociateRouteTableAsync(new() { RouteTableId = routeTable, SubnetId = _account.Network.SubnetId });
         return acl;
     }
+
+    private async Task<string> MetadataEndpointAsync(string instanceId) =>
+        (await Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] })).Reservations[0].Instances[0].MetadataOptions.HttpEndpoint.Value;
 
     private async Task<string> PrivateAddressAsync(string networkInterfaceId) =>
         (await Ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [networkInterfaceId] })).NetworkInterfaces[0].PrivateIpAddress;
