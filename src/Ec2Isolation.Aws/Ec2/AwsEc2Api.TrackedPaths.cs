@@ -55,7 +55,7 @@ public sealed partial class AwsEc2Api
     /// description filter is the one both EC2 and moto honour.
     /// </remarks>
     public async Task<IReadOnlyList<TrackedPathResource>> DescribeTrackedPathResourcesAsync(
-        string vpcId, bool includeNetworkLoadBalancers, CancellationToken cancellationToken)
+        string vpcId, CancellationToken cancellationToken)
     {
         List<Filter> inVpc = [new("vpc-id", [vpcId])];
         var natGateways = CollectAsync(
@@ -76,13 +76,11 @@ public sealed partial class AwsEc2Api
                 : TrackedPathKind.GatewayLoadBalancerEndpoint,
                 endpoint.VpcEndpointId, vpcId, endpoint.SubnetIds ?? [], ServiceName: endpoint.ServiceName, EndpointType: endpoint.VpcEndpointType?.Value),
             cancellationToken);
-        var loadBalancers = includeNetworkLoadBalancers
-            ? CollectAsync(
-                ec2.Paginators.DescribeNetworkInterfaces(new() { Filters = [.. inVpc, new("description", ["ELB net/*"])] }).NetworkInterfaces,
-                _ => true,
-                eni => new TrackedPathResource(TrackedPathKind.NetworkLoadBalancer, eni.NetworkInterfaceId, vpcId, [eni.SubnetId], Via: eni.Description),
-                cancellationToken)
-            : Task.FromResult(new List<TrackedPathResource>());
+        var loadBalancers = CollectAsync(
+            ec2.Paginators.DescribeNetworkInterfaces(new() { Filters = [.. inVpc, new("description", ["ELB net/*"])] }).NetworkInterfaces,
+            _ => true,
+            eni => new TrackedPathResource(TrackedPathKind.NetworkLoadBalancer, eni.NetworkInterfaceId, vpcId, [eni.SubnetId], Via: eni.Description),
+            cancellationToken);
         await Task.WhenAll(natGateways, attachments, endpoints, loadBalancers);
         return [.. await natGateways, .. await attachments, .. await endpoints, .. await loadBalancers];
     }

@@ -10,11 +10,8 @@ public partial interface IEc2Api
 
     Task<IReadOnlyList<RouteTableInfo>> DescribeRouteTablesAsync(string vpcId, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// The VPC's NAT gateways, transit gateway attachments and VPC endpoints, and, when <paramref name="includeNetworkLoadBalancers"/>,
-    /// the network interfaces of its Network Load Balancers.
-    /// </summary>
-    Task<IReadOnlyList<TrackedPathResource>> DescribeTrackedPathResourcesAsync(string vpcId, bool includeNetworkLoadBalancers, CancellationToken cancellationToken);
+    /// <summary>The VPC's NAT gateways, transit gateway attachments, VPC endpoints and the network interfaces of its Network Load Balancers.</summary>
+    Task<IReadOnlyList<TrackedPathResource>> DescribeTrackedPathResourcesAsync(string vpcId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<NetworkAclInfo>> DescribeNetworkAclsAsync(IReadOnlyList<string> vpcIds, CancellationToken cancellationToken);
 

@@ -54,9 +54,8 @@ internal sealed partial class FakeCloud
     public Task<IReadOnlyList<RouteTableInfo>> DescribeRouteTablesAsync(string vpcId, CancellationToken cancellationToken) =>
         Call("DescribeRouteTables", () => (IReadOnlyList<RouteTableInfo>)[.. RouteTables.Where(t => t.VpcId == vpcId)]);
 
-    public Task<IReadOnlyList<TrackedPathResource>> DescribeTrackedPathResourcesAsync(string vpcId, bool includeNetworkLoadBalancers, CancellationToken cancellationToken) =>
-        Call("DescribeTrackedPathResources", () => (IReadOnlyList<TrackedPathResource>)[.. PathResources
-            .Where(r => r.VpcId == vpcId && (includeNetworkLoadBalancers || r.Kind != TrackedPathKind.NetworkLoadBalancer))]);
+    public Task<IReadOnlyList<TrackedPathResource>> DescribeTrackedPathResourcesAsync(string vpcId, CancellationToken cancellationToken) =>
+        Call("DescribeTrackedPathResources", () => (IReadOnlyList<TrackedPathResource>)[.. PathResources.Where(r => r.VpcId == vpcId)]);
 
     public Task<IReadOnlyList<NetworkAclInfo>> DescribeNetworkAclsAsync(IReadOnlyList<string> vpcIds, CancellationToken cancellationToken) =>
         Call("DescribeNetworkAcls", () =>

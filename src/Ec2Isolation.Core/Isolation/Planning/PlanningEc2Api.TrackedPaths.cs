@@ -11,8 +11,8 @@ internal sealed partial class PlanningEc2Api
     public Task<IReadOnlyList<RouteTableInfo>> DescribeRouteTablesAsync(string vpcId, CancellationToken cancellationToken) =>
         ec2.DescribeRouteTablesAsync(vpcId, cancellationToken);
 
-    public Task<IReadOnlyList<TrackedPathResource>> DescribeTrackedPathResourcesAsync(string vpcId, bool includeNetworkLoadBalancers, CancellationToken cancellationToken) =>
-        ec2.DescribeTrackedPathResourcesAsync(vpcId, includeNetworkLoadBalancers, cancellationToken);
+    public Task<IReadOnlyList<TrackedPathResource>> DescribeTrackedPathResourcesAsync(string vpcId, CancellationToken cancellationToken) =>
+        ec2.DescribeTrackedPathResourcesAsync(vpcId, cancellationToken);
 
     public Task<IReadOnlyList<NetworkAclInfo>> DescribeNetworkAclsAsync(IReadOnlyList<string> vpcIds, CancellationToken cancellationToken) =>
         ec2.DescribeNetworkAclsAsync(vpcIds, cancellationToken);

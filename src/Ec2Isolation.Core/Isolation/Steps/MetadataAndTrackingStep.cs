@@ -31,18 +31,19 @@ internal sealed class MetadataAndTrackingStep : IIsolationStep
             await RecordTrackingAsync(context, cancellationToken);
         }
 
-        var changes = new List<Task>();
-        if (context.Settings.DisableMetadata)
-        {
-            changes.Add(ec2.SetMetadataEndpointAsync(context.InstanceId, Disabled, cancellationToken));
-        }
+        var metadata = context.Settings.DisableMetadata
+            ? ec2.SetMetadataEndpointAsync(context.InstanceId, Disabled, cancellationToken)
+            : Task.CompletedTask;
+        var originals = context.Settings.ShortenConnectionTracking ? artifacts.OriginalConnectionTracking.ToList() : [];
+        var shortened = Task.WhenAll(originals.Select(original => SetIfSupportedAsync(context, ConnectionTracking.Shortest(original.NetworkInterfaceId), cancellationToken)));
+        await Task.WhenAll(metadata, shortened);
 
-        if (context.Settings.ShortenConnectionTracking)
+        // Nothing changed on an ENI that refused: nothing of it to restore.
+        var unchanged = originals.Where((_, index) => !shortened.Result[index]).ToList();
+        if (unchanged.Count > 0)
         {
-            changes.AddRange(artifacts.OriginalConnectionTracking.Select(original => ShortenAsync(context, original, cancellationToken)));
+            artifacts.OriginalConnectionTracking.RemoveAll(unchanged.Contains);
         }
-
-        await Task.WhenAll(changes);
     }
 
     public async Task RestoreAsync(RunContext context, CancellationToken cancellationToken)
@@ -73,18 +74,6 @@ internal sealed class MetadataAndTrackingStep : IIsolationStep
 
         recorded.AddRange(await context.Apis.Ec2.DescribeConnectionTrackingAsync(unknown, cancellationToken));
         await context.SaveAsync(cancellationToken);
-    }
-
-    private static async Task ShortenAsync(RunContext context, ConnectionTracking original, CancellationToken cancellationToken)
-    {
-        if (!await SetIfSupportedAsync(context, ConnectionTracking.Shortest(original.NetworkInterfaceId), cancellationToken))
-        {
-            // Nothing changed on it: nothing to restore.
-            lock (context.Record.Artifacts.OriginalConnectionTracking)
-            {
-                context.Record.Artifacts.OriginalConnectionTracking.Remove(original);
-            }
-        }
     }
 
     private static async Task<bool> SetIfSupportedAsync(RunContext context, ConnectionTracking tracking, CancellationToken cancellationToken)

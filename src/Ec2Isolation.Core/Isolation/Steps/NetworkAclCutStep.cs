@@ -25,15 +25,21 @@ internal sealed class NetworkAclCutStep : IIsolationStep
             return;
         }
 
+        // Two rounds of reads, the attachments' (recorded here, for the steps after) beside them: the load balancers
+        // matter only to a target, but are read at once rather than a round later.
         var ec2 = context.Apis.Ec2;
         var attachments = context.RecordedAttachmentsAsync(cancellationToken);
         var enis = await ec2.DescribeNetworkInterfaceAddressesAsync([.. context.Instance.NetworkInterfaces.Select(eni => eni.NetworkInterfaceId)], cancellationToken);
         var vpcIds = enis.Select(eni => eni.VpcId).Distinct().ToList();
-        var isTarget = (await attachments).TargetRegistrations.Count > 0;
         var routeTables = Task.WhenAll(vpcIds.Select(vpc => ec2.DescribeRouteTablesAsync(vpc, cancellationToken)));
-        var resources = Task.WhenAll(vpcIds.Select(vpc => ec2.DescribeTrackedPathResourcesAsync(vpc, isTarget, cancellationToken)));
+        var resources = Task.WhenAll(vpcIds.Select(vpc => ec2.DescribeTrackedPathResourcesAsync(vpc, cancellationToken)));
         var acls = ec2.DescribeNetworkAclsAsync(vpcIds, cancellationToken);
-        var plan = TrackedPathPlan.Build(enis, [.. (await routeTables).SelectMany(t => t)], [.. (await resources).SelectMany(r => r)], await acls);
+        var isTarget = (await attachments).TargetRegistrations.Count > 0;
+        var plan = TrackedPathPlan.Build(
+            enis,
+            [.. (await routeTables).SelectMany(t => t)],
+            [.. (await resources).SelectMany(r => r).Where(r => isTarget || r.Kind != TrackedPathKind.NetworkLoadBalancer)],
+            await acls);
 
         var open = new List<OpenPath>(plan.Open);
         var created = await new AclWriter(context).WriteAsync(plan.Denies, open, cancellationToken);

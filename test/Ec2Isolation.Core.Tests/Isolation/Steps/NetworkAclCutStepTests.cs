@@ -94,6 +94,25 @@ public sealed class NetworkAclCutStepTests
     }
 
     [Theory]
+    [InlineData(true, 2)]
+    [InlineData(false, 0)]
+    public async Task IsolateAsync_NetworkLoadBalancerInTheVpc_CutOnlyWhenTheInstanceIsATarget(bool target, int denies)
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        if (target)
+        {
+            _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 443, null)));
+        }
+
+        var nlbAcl = _cloud.AddAcl("acl-nlb", VpcId, "subnet-nlb");
+        _cloud.PathResources.Add(new(TrackedPathKind.NetworkLoadBalancer, "eni-nlb", VpcId, ["subnet-nlb"], Via: "ELB net/web/50dc6c495c0c9188"));
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(denies, nlbAcl.Denies.Count());
+    }
+
+    [Theory]
     [InlineData("10.0.0.0/31")]
     [InlineData("10.0.0.0/8")]
     [InlineData("0.0.0.0/0")]
