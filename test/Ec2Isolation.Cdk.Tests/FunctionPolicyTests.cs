@@ -141,6 +141,14 @@ public sealed class FunctionPolicyTests(SynthesizedStacks stacks)
         });
     }
 
+    [Fact]
+    public void NetworkAclEntries_GrantedOnNetworkAclsAlone()
+    {
+        var statement = Assert.Single(InlineStatements(stacks.Defaults, "isolate"), s => (string?)s["Sid"] == "CutTrackedPaths");
+        Assert.Equal(["ec2:CreateNetworkAclEntry"], Strings(statement["Action"]));
+        Assert.EndsWith(":network-acl/*", JoinedArn(statement["Resource"]), StringComparison.Ordinal);
+    }
+
     private static JsonNode PutRolePolicy(StackTemplate stack) =>
         Assert.Single(Allows(Statements(stack)), s => Strings(s["Action"]).Contains("iam:PutRolePolicy"));
 
