@@ -11,15 +11,8 @@ namespace Ec2Isolation.Aws.Ec2;
 public sealed partial class AwsEc2Api
 {
     public async Task<IReadOnlyList<NetworkInterfaceAddresses>> DescribeNetworkInterfaceAddressesAsync(
-        IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken)
-    {
-        if (networkInterfaceIds.Count == 0)
-        {
-            return [];
-        }
-
-        var response = await ec2.DescribeNetworkInterfacesAsync(new() { NetworkInterfaceIds = [.. networkInterfaceIds] }, cancellationToken);
-        return [.. (response.NetworkInterfaces ?? []).Select(eni => new NetworkInterfaceAddresses(
+        IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken) =>
+        [.. (await DescribeInterfacesAsync(networkInterfaceIds, cancellationToken)).Select(eni => new NetworkInterfaceAddresses(
             eni.NetworkInterfaceId,
             eni.VpcId,
             eni.SubnetId,
@@ -29,7 +22,6 @@ public sealed partial class AwsEc2Api
                 .OfType<string>()
                 .Distinct()],
             HasPrefixes: eni.Ipv4Prefixes is { Count: > 0 } || eni.Ipv6Prefixes is { Count: > 0 }))];
-    }
 
     public async Task<IReadOnlyList<RouteTableInfo>> DescribeRouteTablesAsync(string vpcId, CancellationToken cancellationToken)
     {
@@ -174,20 +166,12 @@ public sealed partial class AwsEc2Api
             new() { InstanceId = instanceId, HttpEndpoint = InstanceMetadataEndpointState.FindValue(state), DryRun = DryRun }, cancellationToken));
 
     public async Task<IReadOnlyList<ConnectionTracking>> DescribeConnectionTrackingAsync(
-        IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken)
-    {
-        if (networkInterfaceIds.Count == 0)
-        {
-            return [];
-        }
-
-        var response = await ec2.DescribeNetworkInterfacesAsync(new() { NetworkInterfaceIds = [.. networkInterfaceIds] }, cancellationToken);
-        return [.. (response.NetworkInterfaces ?? []).Select(eni => new ConnectionTracking(
+        IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken) =>
+        [.. (await DescribeInterfacesAsync(networkInterfaceIds, cancellationToken)).Select(eni => new ConnectionTracking(
             eni.NetworkInterfaceId,
             eni.ConnectionTrackingConfiguration?.TcpEstablishedTimeout,
             eni.ConnectionTrackingConfiguration?.UdpStreamTimeout,
             eni.ConnectionTrackingConfiguration?.UdpTimeout))];
-    }
 
     /// <remarks>
     /// Nitro instances only (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts);
@@ -217,6 +201,11 @@ public sealed partial class AwsEc2Api
             throw new ConnectionTrackingUnsupportedException($"{tracking.NetworkInterfaceId} does not support connection tracking timeouts: {e.Message}", e);
         }
     }
+
+    private async Task<List<NetworkInterface>> DescribeInterfacesAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken) =>
+        networkInterfaceIds.Count == 0
+            ? []
+            : (await ec2.DescribeNetworkInterfacesAsync(new() { NetworkInterfaceIds = [.. networkInterfaceIds] }, cancellationToken)).NetworkInterfaces ?? [];
 
     private static string Direction(bool egress) => egress ? "egress" : "ingress";
 

@@ -181,7 +181,7 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal("credential-revocation", error.FailedStep);
         Assert.Contains("The network is contained", error.Message, StringComparison.Ordinal);
         var record = await apis.Records.GetAsync(instance.InstanceId, None);
-        Assert.Equal(["network", "instance-profile"], record!.CompletedSteps);
+        Assert.Equal(["network", "network-acl-cut", "metadata-and-tracking", "instance-profile"], record!.CompletedSteps);
         Assert.Equal(("credential-revocation", IsolationStatus.Isolating), (record.FailedStep, record.Status));
         var quarantine = (await _account.GroupAsync(_account.Settings.QuarantineGroupName)).GroupId;
         Assert.All(await _account.EniGroupsAsync(instance), groups => Assert.Equal([quarantine], groups));
@@ -189,7 +189,7 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         var rerun = await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
 
         Assert.Equal(IsolationOutcome.Isolated, rerun.Outcome);
-        Assert.Equal(9, rerun.Record.CompletedSteps.Count);
+        Assert.Equal(11, rerun.Record.CompletedSteps.Count);
     }
 
     [Fact]
