@@ -82,17 +82,15 @@ internal sealed class NetworkAclCutStep : IIsolationStep
                 var numbers = new FreeNumbers(acl, group.Key.Egress);
                 foreach (var deny in group)
                 {
-                    var kept = _recorded.Find(r => r.NetworkAclId == acl.NetworkAclId && r.Egress == deny.Egress && r.Cidr == deny.Cidr);
-                    if (kept is not null && kept.IsIn(acl) && kept.RuleNumber < numbers.FirstAllow)
+                    var mine = _recorded.FindAll(r => r.NetworkAclId == acl.NetworkAclId && r.Egress == deny.Egress && r.Cidr == deny.Cidr);
+                    if (mine.Exists(r => r.IsIn(acl) && r.RuleNumber < numbers.FirstAllow))
                     {
                         continue;
                     }
 
-                    if (kept is not null)
-                    {
-                        // Removed by someone else (or overtaken by a new allow entry): put back, ahead of the allows.
-                        _recorded.Remove(kept);
-                    }
+                    // One removed by someone else leaves the record; one an allow entry added since now follows stays
+                    // recorded (release removes it). Either way a new one goes ahead of the allows.
+                    _recorded.RemoveAll(r => mine.Contains(r) && !r.IsIn(acl));
 
                     if (numbers.Next() is not { } number)
                     {

@@ -214,6 +214,26 @@ public sealed class NetworkAclCutStepTests
     }
 
     [Fact]
+    public async Task IsolateAsync_RerunAfterAnAllowWasAddedAheadOfTheDeny_NewDenyAheadAndBothRemovedOnRelease()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        var (_, publicAcl) = _cloud.AddNatVpc(VpcId);
+        var endpointAcl = _cloud.AddAcl("acl-endpoints", VpcId, "subnet-endpoints");
+        var blocker = new NetworkAclRule(1, Egress: true, Allow: true, "6", "10.0.0.0/16");
+        endpointAcl.Entries.Add(blocker);
+        _cloud.PathResources.Add(new(TrackedPathKind.InterfaceEndpoint, "vpce-ssm", VpcId, ["subnet-endpoints"], ServiceName: "com.amazonaws.us-east-1.ssm"));
+        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+        publicAcl.Entries.Add(new NetworkAclRule(50, Egress: false, Allow: true, "6", "10.0.0.0/16"));
+        endpointAcl.Entries.Remove(blocker);
+
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+
+        Assert.Equal([49, 99], publicAcl.Denies.Where(e => !e.Egress).Select(e => e.RuleNumber).Order());
+        await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+        Assert.Empty(publicAcl.Denies);
+    }
+
+    [Fact]
     public async Task RemoveAsync_InstanceTerminatedWhileIsolated_ItsEntriesRemovedAndAnEntryReplacedBySomeoneElseLeftAlone()
     {
         _cloud.AddInstance(InstanceId, VpcId, enis: 2);
