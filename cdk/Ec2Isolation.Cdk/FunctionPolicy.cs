@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.IAM;
 using Ec2Isolation.Aws;
+using Ec2Isolation.Core.Isolation.Steps;
 
 namespace Ec2Isolation.Cdk;
 
@@ -63,11 +64,11 @@ internal static class FunctionPolicy
                 : Array.Empty<PolicyStatement>())
             .Append(new PolicyStatement(new PolicyStatementProps
             {
-                // IAM cannot limit iam:PutRolePolicy by policy name or content: whatever role pattern is allowed, the
-                // function may never write onto a role of this stack (its own, the isolation role), nor delete from one.
+                // Whatever role pattern is allowed, no boundary is ever put on, or taken off, a role of the stacks (the
+                // function's own, the isolation role, the member and tag-forwarding roles), nor an inline policy deleted.
                 Sid = "DenyWritingOntoStackRoles",
                 Effect = Effect.DENY,
-                Actions = ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+                Actions = ["iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy"],
                 Resources = [Arn(targets.Stack, "iam", "role", Ec2IsolationStack.RolePath.TrimStart('/') + "*", region: "")],
             }));
         return new PolicyDocument(new PolicyDocumentProps { Statements = [.. statements] });
@@ -95,8 +96,21 @@ internal static class FunctionPolicy
             new("PassIsolationRoleToEc2", a => a == "iam:PassRole", [t.IsolationRoleArn],
                 new() { ["StringEquals"] = new Dictionary<string, object> { ["iam:PassedToService"] = "ec2.amazonaws.com" } }),
             new("ReadInstanceProfiles", a => a == "iam:GetInstanceProfile", [Arn(stack, "iam", "instance-profile", "*", region: "")]),
-            new("RevokeInstanceCredentials", a => a == "iam:PutRolePolicy", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")]),
-            new("RestoreInstanceCredentials", a => a == "iam:DeleteRolePolicy", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")]),
+            new("ReadRevocableRoles", a => a == "iam:GetRole", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")]),
+
+            // The revocation grants nothing: the function writes only managed policies of its own path and name prefix
+            // (any content: a policy attached as a permissions boundary can only restrict), and may attach no other
+            // policy, to no other role, and as a boundary only (iam:PermissionsBoundary, Service Authorization Reference,
+            // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
+            new("WriteRevocationBoundaries", IsBoundaryPolicyAction, [BoundaryPolicies(stack)]),
+            new("AttachRevocationBoundary", a => a == "iam:PutRolePermissionsBoundary", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")],
+                new() { ["StringLike"] = new Dictionary<string, object> { ["iam:PermissionsBoundary"] = BoundaryPolicies(stack) } }),
+            new("DetachRevocationBoundary", a => a == "iam:DeleteRolePermissionsBoundary", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")],
+                new() { ["StringLike"] = new Dictionary<string, object> { ["iam:PermissionsBoundary"] = BoundaryPolicies(stack) } }),
+
+            // Releasing a record written before revocation boundaries deletes its inline policy. IAM cannot scope
+            // DeleteRolePolicy by policy name; analysts only (the function never releases), on the revocable roles.
+            new("RestoreInlineRevocations", a => a == "iam:DeleteRolePolicy", [Arn(stack, "iam", "role", t.RevocableRoles, region: "")]),
 
             // Release re-associates the original instance profile, and a replacement launches with it: its role is one of
             // the roles isolation revokes, so the same pattern bounds what an analyst may pass.
@@ -117,10 +131,24 @@ internal static class FunctionPolicy
             new("TagOnCreate", a => a == "ec2:CreateTags", [Arn(stack, "ec2", "security-group", "*"), Snapshots(stack)],
                 new() { ["StringEquals"] = new Dictionary<string, object> { ["ec2:CreateAction"] = new[] { "CreateSecurityGroup", "CreateSnapshots" } } }),
 
+            // Rules change only on the tool's own groups, tagged at creation with their role (QuarantineGroups).
+            new("EditIsolationGroups", IsGroupRuleChange, [Arn(stack, "ec2", "security-group", "*")],
+                new() { ["StringEquals"] = new Dictionary<string, object> { [$"aws:ResourceTag/{t.TagKey}:role"] = new[] { "quarantine", "all-traffic" } } }),
+            // Only the attributes the protection and volumes steps set. IfExists: where IAM does not supply ec2:Attribute
+            // for a request (the typed attributes), the call stays allowed, so that no protection step is ever refused.
+            new("ProtectInstances", a => a == "ec2:ModifyInstanceAttribute", [Arn(stack, "ec2", "instance", "*")],
+                new()
+                {
+                    ["StringEqualsIfExists"] = new Dictionary<string, object>
+                    {
+                        ["ec2:Attribute"] = new[] { "disableApiTermination", "disableApiStop", "instanceInitiatedShutdownBehavior", "blockDeviceMapping" },
+                    },
+                }),
+
             // The other EC2 changes touch instances, network interfaces, volumes, security groups and the VPC of this
             // region and account, and snapshots (whose ARNs have no account).
-            new("ContainInstances", a => a.StartsWith("ec2:", StringComparison.Ordinal) && !IsDescribe(a) && a is not ("ec2:CreateTags" or "ec2:DeleteTags" or "ec2:RunInstances")
-                && !IsNetworkAclEntry(a),
+            new("ContainInstances", a => a.StartsWith("ec2:", StringComparison.Ordinal) && !IsDescribe(a) && !IsGroupRuleChange(a) && !IsNetworkAclEntry(a)
+                    && a is not ("ec2:CreateTags" or "ec2:DeleteTags" or "ec2:RunInstances" or "ec2:ModifyInstanceAttribute"),
                 [Arn(stack, "ec2", "*", null), Snapshots(stack)]),
 
             // The deny entries of always-tracked paths: network ACLs of this account and region, nothing else. IAM offers no
@@ -154,6 +182,16 @@ internal static class FunctionPolicy
     private static bool IsNetworkAclEntry(string action) => action is "ec2:CreateNetworkAclEntry" or "ec2:DeleteNetworkAclEntry";
 
     private static bool IsDescribe(string action) => action.Split(':')[1].StartsWith("Describe", StringComparison.Ordinal);
+
+    private static bool IsGroupRuleChange(string action) =>
+        action.StartsWith("ec2:AuthorizeSecurityGroup", StringComparison.Ordinal) || action.StartsWith("ec2:RevokeSecurityGroup", StringComparison.Ordinal);
+
+    private static bool IsBoundaryPolicyAction(string action) =>
+        action is "iam:CreatePolicy" or "iam:CreatePolicyVersion" or "iam:DeletePolicyVersion" or "iam:ListPolicyVersions" or "iam:GetPolicy" or "iam:GetPolicyVersion";
+
+    /// <summary>The tool's revocation boundaries: <c>arn:PARTITION:iam::ACCOUNT:policy/ec2-isolation/ec2-isolation-revoke-*</c>.</summary>
+    private static string BoundaryPolicies(Stack stack) =>
+        Arn(stack, "iam", "policy", RevocationBoundary.PolicyPath.TrimStart('/') + RevocationBoundary.PolicyPrefix + "*", region: "");
 
     private static string Snapshots(Stack stack) => Arn(stack, "ec2", "snapshot", "*", account: "");
 

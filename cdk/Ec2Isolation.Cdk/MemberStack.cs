@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
+using EventBusProps = Amazon.CDK.AWS.Events.Targets.EventBusProps;
 using EventBusTarget = Amazon.CDK.AWS.Events.Targets.EventBus;
 
 namespace Ec2Isolation.Cdk;
@@ -83,7 +84,15 @@ public sealed class MemberStack : Stack
         {
             Description = "Forwards the trigger tag on this account's instances to the central isolation bus",
             EventPattern = Ec2IsolationStack.TagChangePattern(settings),
-        }).AddTarget(new EventBusTarget(centralBus));
+        }).AddTarget(new EventBusTarget(centralBus, new EventBusProps
+        {
+            // Under the stacks' path like every role they create, so that the function's deny covers it too.
+            Role = new Role(this, "ForwardTagChangeRole", new RoleProps
+            {
+                AssumedBy = new ServicePrincipal("events.amazonaws.com"),
+                Path = Ec2IsolationStack.RolePath,
+            }),
+        }));
     }
 
     /// <summary>

@@ -100,7 +100,8 @@ class Account:
         associations = ec2.describe_iam_instance_profile_associations(Filters=[
             {"Name": "instance-id", "Values": [self.instance_id]}, {"Name": "state", "Values": ["associated"]}])["IamInstanceProfileAssociations"]
         rows.append(("instance profile", associations[0]["IamInstanceProfile"]["Arn"].split("/")[-1] if associations else "(none)"))
-        rows.append((f"inline policies of {APP_ROLE}", ", ".join(self.iam.list_role_policies(RoleName=APP_ROLE)["PolicyNames"]) or "(none)"))
+        boundary = self.iam.get_role(RoleName=APP_ROLE)["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+        rows.append((f"boundary of {APP_ROLE}", boundary.split("/")[-1] if boundary else "(none)"))
         attribute = lambda name, key: ec2.describe_instance_attribute(InstanceId=self.instance_id, Attribute=name)[key]["Value"]
         rows.append(("termination protection", str(attribute("disableApiTermination", "DisableApiTermination"))))
         rows.append(("stop protection", str(attribute("disableApiStop", "DisableApiStop"))))

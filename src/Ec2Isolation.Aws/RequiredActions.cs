@@ -29,12 +29,20 @@ public static class RequiredActions
         "ec2:ModifyNetworkInterfaceAttribute",
         "ec2:ReplaceIamInstanceProfileAssociation",
         "ec2:AssociateIamInstanceProfile",
+        "ec2:DisassociateIamInstanceProfile",
         "ec2:ModifyInstanceAttribute",
         "ec2:ModifyInstanceMetadataOptions",
         "ec2:CreateSnapshots",
         "ec2:CreateTags",
         "iam:GetInstanceProfile",
-        "iam:PutRolePolicy",
+        "iam:GetRole",
+        "iam:CreatePolicy",
+        "iam:ListPolicyVersions",
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicyVersion",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:PutRolePermissionsBoundary",
         "iam:PassRole",
         "autoscaling:DescribeAutoScalingInstances",
         "autoscaling:EnterStandby",
@@ -45,12 +53,15 @@ public static class RequiredActions
         "dynamodb:PutItem",
     ];
 
-    /// <summary>What releasing adds (the analyst's CLI only), and what status of every record adds.</summary>
+    /// <summary>
+    /// What releasing adds (the analyst's CLI only), and what status of every record adds. iam:DeleteRolePolicy only
+    /// releases records written before revocation boundaries (one inline policy per instance).
+    /// </summary>
     public static IReadOnlyList<string> ReleaseAndStatus { get; } =
     [
-        "ec2:DisassociateIamInstanceProfile",
         "ec2:DeleteTags",
         "ec2:DeleteNetworkAclEntry",
+        "iam:DeleteRolePermissionsBoundary",
         "iam:DeleteRolePolicy",
         "autoscaling:ExitStandby",
         "elasticloadbalancing:RegisterTargets",

@@ -77,7 +77,8 @@ public static class ServiceCollectionExtensions
             new QueryIamApi(AwsQueryClient.Create(clients, QueryService.Iam, time)),
             new QueryAutoScalingApi(AwsQueryClient.Create(clients, QueryService.AutoScaling, time)),
             new QueryLoadBalancingApi(AwsQueryClient.Create(clients, QueryService.ElasticLoadBalancingV2, time)),
-            new DynamoRecordStore(home.CreateDynamoDb(), provider.GetRequiredService<IsolationSettings>().TableName, account, home.Connection.Region));
+            new DynamoRecordStore(home.CreateDynamoDb(), provider.GetRequiredService<IsolationSettings>().TableName, account, home.Connection.Region),
+            new DynamoRoleRevocationStore(home.CreateDynamoDb(), provider.GetRequiredService<IsolationSettings>().TableName, account));
     }
 
     /// <summary>The services of one account. Who asked (the record's RequestedBy, when a command does not say) is the deployment's own caller.</summary>

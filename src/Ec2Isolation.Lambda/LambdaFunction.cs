@@ -7,7 +7,8 @@ namespace Ec2Isolation.Lambda;
 /// <summary>
 /// The invocation loop: take the next event, hand it to the event processor with a token that cancels
 /// <see cref="DeadlineMargin"/> before the invocation's deadline, post its result or its error, and go on with the
-/// next event whatever happened to this one.
+/// next event whatever happened to this one, unless the Runtime API answered a container error (500): then the loop
+/// ends with that error and the process exits (<see cref="LambdaRuntimeApiException.IsContainerError"/>).
 /// </summary>
 public sealed partial class LambdaFunction(ILambdaRuntimeApi runtime, IIsolationEventProcessor processor, TimeProvider time, ILogger<LambdaFunction> logger)
 {
@@ -33,7 +34,10 @@ public sealed partial class LambdaFunction(ILambdaRuntimeApi runtime, IIsolation
         }
     }
 
-    /// <summary>Handles one invocation; never throws for the function's own failures, only for the caller's cancellation.</summary>
+    /// <summary>
+    /// Handles one invocation; never throws for the function's own failures, only for the caller's cancellation and for
+    /// a container error in answer to the post, after which the Runtime API must not be asked for another event.
+    /// </summary>
     public async Task HandleAsync(LambdaInvocation invocation, CancellationToken stoppingToken)
     {
         ArgumentNullException.ThrowIfNull(invocation);
@@ -71,7 +75,7 @@ public sealed partial class LambdaFunction(ILambdaRuntimeApi runtime, IIsolation
         {
             await posted;
         }
-        catch (Exception e) when (e is HttpRequestException or LambdaRuntimeApiException)
+        catch (Exception e) when (e is HttpRequestException or LambdaRuntimeApiException { IsContainerError: false })
         {
             LogNotPosted(e);
         }

@@ -27,18 +27,48 @@ public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(mot
         var called = Called(await Moto.StopRecordingAsync());
         Assert.Subset(RequiredActions.Isolate.ToHashSet(), called);
         // Every action listed is one this isolation made, but for those of other paths: PassRole is checked by EC2, not
-        // called; AssociateIamInstanceProfile is for an instance without a profile; RevokeSecurityGroupIngress corrects
+        // called; AssociateIamInstanceProfile is for an instance without a profile, DisassociateIamInstanceProfile (then
+        // AssociateIamInstanceProfile) for a stopped one (docs/instance-states.md); RevokeSecurityGroupIngress corrects
         // a quarantine group someone added ingress to; AuthorizeSecurityGroupEgress gives an all-traffic group ::/0 egress
         // for an instance with IPv6 (moto assigns none); GetItem reads the record of an instance that shows an isolation,
-        // or whose new record's claim found one (a first isolation claims without reading). CreateNetworkAclEntry cuts an
-        // always-tracked path (a NAT gateway: NetworkAclCutTests); ModifyInstanceMetadataOptions is the optional metadata step.
+        // or whose new record's claim found one (a first isolation claims without reading); the policy version calls
+        // are the next isolations' of the same role (Isolate_SixInstancesOfOneRole_...), GetPolicy and GetPolicyVersion
+        // re-read a role's boundary whose revocation list the record table lost. CreateNetworkAclEntry cuts an always-tracked
+        // path (a NAT gateway: NetworkAclCutTests); ModifyInstanceMetadataOptions is the optional metadata step.
         var otherPaths = new[]
         {
-            "iam:PassRole", "ec2:AssociateIamInstanceProfile", "ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "dynamodb:GetItem",
+            "iam:PassRole", "ec2:AssociateIamInstanceProfile", "ec2:DisassociateIamInstanceProfile", "ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "dynamodb:GetItem",
+            "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:GetPolicy", "iam:GetPolicyVersion",
             "ec2:CreateNetworkAclEntry", "ec2:ModifyInstanceMetadataOptions",
         };
         var unused = RequiredActions.Isolate.Except(called).Except(otherPaths).ToList();
         Assert.Empty(unused);
+    }
+
+    [Fact]
+    public async Task Isolate_SixInstancesOfOneRole_CallsOnlyListedActionsAndEveryPolicyVersionOne()
+    {
+        var app = await Account.Network.CreateGroupAsync("app");
+        var service = Account.CreateService();
+        var instances = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            instances.Add((await Account.Network.RunInstanceAsync([app])).InstanceId);
+            await Account.AssociateAppProfileAsync(instances[^1]);
+        }
+
+        await service.IsolateAsync(new IsolationRequest(instances[0], RequestedBy: "tester"), CancellationToken.None);
+        await Moto.StartRecordingAsync();
+
+        // Five more versions of the role's boundary: the fifth finds the policy full and deletes its oldest version.
+        foreach (var next in instances.Skip(1))
+        {
+            await service.IsolateAsync(new IsolationRequest(next, RequestedBy: "tester"), CancellationToken.None);
+        }
+
+        var called = Called(await Moto.StopRecordingAsync());
+        Assert.Subset(RequiredActions.Isolate.ToHashSet(), called);
+        Assert.Superset(new HashSet<string> { "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion" }, called);
     }
 
     [Fact]

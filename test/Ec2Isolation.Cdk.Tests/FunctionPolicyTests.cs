@@ -94,10 +94,10 @@ public sealed class FunctionPolicyTests(SynthesizedStacks stacks)
     }
 
     [Fact]
-    public void StackRoles_AreDeniedPolicyWrites()
+    public void StackRoles_AreDeniedBoundaryAndPolicyChanges()
     {
         var deny = Assert.Single(Statements(stacks.Defaults), s => (string?)s["Effect"] == "Deny");
-        Assert.Equal(["iam:DeleteRolePolicy", "iam:PutRolePolicy"], Strings(deny["Action"]).Order());
+        Assert.Equal(["iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"], Strings(deny["Action"]).Order());
         Assert.EndsWith(RolePathPattern, JoinedArn(deny["Resource"]), StringComparison.Ordinal);
         // The pattern covers the function's own role and the isolation role: every role of the stack is under the path.
         stacks.Defaults.Template.ResourceCountIs("AWS::IAM::Role", 2);
@@ -105,10 +105,60 @@ public sealed class FunctionPolicyTests(SynthesizedStacks stacks)
     }
 
     [Fact]
-    public void PutRolePolicy_IsAllowedOnTheConfiguredRolesOnly()
+    public void NoAllowedAction_CanGrantAPermission()
     {
-        Assert.EndsWith(":role/*", JoinedArn(PutRolePolicy(stacks.Defaults)["Resource"]), StringComparison.Ordinal);
-        Assert.EndsWith(":role/workloads/*", JoinedArn(PutRolePolicy(stacks.Configured)["Resource"]), StringComparison.Ordinal);
+        string[] granting =
+        [
+            "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy", "iam:AttachUserPolicy", "iam:PutGroupPolicy", "iam:AttachGroupPolicy",
+            "iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:SetDefaultPolicyVersion", "iam:CreateAccessKey", "iam:AddRoleToInstanceProfile",
+        ];
+        foreach (var stack in new[] { stacks.Defaults, stacks.Configured })
+        {
+            Assert.Empty(Allows(Statements(stack)).SelectMany(s => Strings(s["Action"])).Intersect(granting));
+        }
+    }
+
+    [Fact]
+    public void PutRolePermissionsBoundary_OnTheConfiguredRolesAndOnlyWithTheToolsBoundaries()
+    {
+        foreach (var (stack, roles) in new[] { (stacks.Defaults, ":role/*"), (stacks.Configured, ":role/workloads/*") })
+        {
+            var attach = Assert.Single(Allows(Statements(stack)), s => Strings(s["Action"]).Contains("iam:PutRolePermissionsBoundary"));
+            Assert.Equal(["iam:PutRolePermissionsBoundary"], Strings(attach["Action"]));
+            Assert.EndsWith(roles, JoinedArn(attach["Resource"]), StringComparison.Ordinal);
+            Assert.Equal(
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/ec2-isolation/ec2-isolation-revoke-*",
+                JoinedArn(attach["Condition"]!["StringLike"]!["iam:PermissionsBoundary"]));
+        }
+    }
+
+    [Fact]
+    public void BoundaryPolicyWrites_OnlyOnTheToolsOwnPolicies()
+    {
+        var writes = Assert.Single(Allows(Statements(stacks.Defaults)), s => Strings(s["Action"]).Contains("iam:CreatePolicyVersion"));
+        Assert.Equal(
+            ["iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+            Strings(writes["Action"]).Order());
+        Assert.Equal("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/ec2-isolation/ec2-isolation-revoke-*", JoinedArn(writes["Resource"]));
+    }
+
+    [Fact]
+    public void SecurityGroupRuleChanges_OnlyOnTheToolsTaggedGroups()
+    {
+        var rules = Assert.Single(Allows(Statements(stacks.Defaults)), s => Strings(s["Action"]).Contains("ec2:RevokeSecurityGroupEgress"));
+        Assert.All(Strings(rules["Action"]), action => Assert.Matches("^ec2:(Authorize|Revoke)SecurityGroup(Ingress|Egress)$", action));
+        Assert.EndsWith(":security-group/*", JoinedArn(rules["Resource"]), StringComparison.Ordinal);
+        AssertJson("""{"StringEquals":{"aws:ResourceTag/ec2-isolation:role":["quarantine","all-traffic"]}}""", rules["Condition"]);
+    }
+
+    [Fact]
+    public void ModifyInstanceAttribute_OnlyTheAttributesTheStepsSet()
+    {
+        var modify = Assert.Single(Allows(Statements(stacks.Defaults)), s => Strings(s["Action"]).Contains("ec2:ModifyInstanceAttribute"));
+        Assert.Equal(["ec2:ModifyInstanceAttribute"], Strings(modify["Action"]));
+        AssertJson(
+            """{"StringEqualsIfExists":{"ec2:Attribute":["disableApiTermination","disableApiStop","instanceInitiatedShutdownBehavior","blockDeviceMapping"]}}""",
+            modify["Condition"]);
     }
 
     [Fact]
@@ -148,9 +198,6 @@ public sealed class FunctionPolicyTests(SynthesizedStacks stacks)
         Assert.Equal(["ec2:CreateNetworkAclEntry"], Strings(statement["Action"]));
         Assert.EndsWith(":network-acl/*", JoinedArn(statement["Resource"]), StringComparison.Ordinal);
     }
-
-    private static JsonNode PutRolePolicy(StackTemplate stack) =>
-        Assert.Single(Allows(Statements(stack)), s => Strings(s["Action"]).Contains("iam:PutRolePolicy"));
 
     /// <summary>Every statement of every policy on the function's role: its inline policies and the policies attached to it.</summary>
     private static IReadOnlyList<JsonNode> Statements(StackTemplate stack)

@@ -141,6 +141,15 @@ public sealed class OrganizationTests(SynthesizedStacks stacks)
     }
 
     [Fact]
+    public void MemberStack_EveryRoleUnderTheStacksPath_TheTagForwardingRoleIncluded()
+    {
+        var roles = stacks.Member.Resources("AWS::IAM::Role").Values.ToList();
+
+        Assert.Contains(roles, role => (string?)role["Properties"]!["AssumeRolePolicyDocument"]!["Statement"]![0]!["Principal"]!["Service"] == "events.amazonaws.com");
+        Assert.All(roles, role => Assert.Equal(Ec2IsolationStack.RolePath, (string?)role["Properties"]!["Path"]));
+    }
+
+    [Fact]
     public void MemberStack_UsableAsAStackSet_NoAssetsNoBootstrapCheckNoFunction()
     {
         Assert.Null(stacks.Member.Json["Parameters"]);

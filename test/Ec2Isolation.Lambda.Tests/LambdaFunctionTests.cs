@@ -148,6 +148,20 @@ public sealed class LambdaFunctionTests : IAsyncLifetime, IDisposable
         runtime.Verify(r => r.SendResponseAsync("r-1", It.IsAny<string>(), It.IsAny<CancellationToken>()));
     }
 
+    [Fact]
+    public async Task HandleAsync_RuntimeAnswersContainerError_Throws()
+    {
+        _processor.Setup(p => p.HandleAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(TestData.Isolated());
+        var runtime = new Mock<ILambdaRuntimeApi>();
+        runtime.Setup(r => r.SendResponseAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new LambdaRuntimeApiException("500 InternalServerError", System.Net.HttpStatusCode.InternalServerError));
+
+        var error = await Assert.ThrowsAsync<LambdaRuntimeApiException>(
+            () => CreateSut(runtime.Object, TimeProvider.System).HandleAsync(Invocation(deadline: null), CancellationToken.None));
+
+        Assert.True(error.IsContainerError);
+    }
+
     private LambdaFunction CreateSut(ILambdaRuntimeApi runtime, TimeProvider time) =>
         new(runtime, _processor.Object, time, NullLogger<LambdaFunction>.Instance);
 

@@ -74,6 +74,39 @@ public sealed class LambdaHostTests : IAsyncLifetime, IDisposable
         Assert.All(lines, line => Assert.Equal(requestId, line.GetProperty("requestId").GetString()));
     }
 
+    /// <summary>
+    /// The Runtime API's 500 means "Container error. Non-recoverable state. Runtime should exit promptly."
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html, runtime-api.zip): the host ends with
+    /// <see cref="LambdaHost.RuntimeApiFailed"/> instead of asking for the next event.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RunAsync_ResultAnswered500_ExitsWithoutTakingTheNextEvent(bool processorFails)
+    {
+        var processor = new Mock<IIsolationEventProcessor>();
+        var handling = processor.Setup(p => p.HandleAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()));
+        if (processorFails)
+        {
+            handling.ThrowsAsync(new InvalidOperationException("The step failed"));
+        }
+        else
+        {
+            handling.ReturnsAsync(TestData.Isolated());
+        }
+
+        StandIn.OutcomeStatus = System.Net.HttpStatusCode.InternalServerError;
+        var first = StandIn.Enqueue(TestData.TagEvent);
+        StandIn.Enqueue(TestData.TagEvent);
+
+        var exitCode = await RunAsync(new() { ["AWS_REGION"] = "us-east-1", ["EC2ISOLATION_TABLE"] = "isolation" }, CancellationToken.None, processor.Object)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(LambdaHost.RuntimeApiFailed, exitCode);
+        Assert.Equal(processorFails, (await StandIn.WaitForOutcomeAsync(first)).IsError);
+        Assert.Equal(1, StandIn.DeliveredCount);
+    }
+
     private Task<int> RunAsync(Dictionary<string, string> environment, CancellationToken stoppingToken, IIsolationEventProcessor? processor = null) =>
         LambdaHost.RunAsync(
             _runtime.Client,

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Ec2Isolation.Lambda.Runtime;
 using Ec2Isolation.TestSupport;
@@ -108,6 +109,33 @@ public sealed class RuntimeApiClientTests
 
         await Assert.ThrowsAsync<LambdaRuntimeApiException>(
             () => runtime.Client.SendErrorAsync(requestId, new LambdaError("X", "late"), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PostAsync_RuntimeAnswers500_ThrowsContainerError(bool postError)
+    {
+        await using var runtime = new RuntimeHarness();
+        runtime.StandIn.OutcomeStatus = HttpStatusCode.InternalServerError;
+        var requestId = runtime.StandIn.Enqueue(TestData.TagEvent);
+        await runtime.Client.NextInvocationAsync(CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<LambdaRuntimeApiException>(() => postError
+            ? runtime.Client.SendErrorAsync(requestId, new LambdaError("X", "failed"), CancellationToken.None)
+            : runtime.Client.SendResponseAsync(requestId, "{}", CancellationToken.None));
+
+        Assert.True(error.IsContainerError);
+    }
+
+    [Fact]
+    public async Task SendResponseAsync_RuntimeAnswers400_IsNoContainerError()
+    {
+        await using var runtime = new RuntimeHarness();
+        var error = await Assert.ThrowsAsync<LambdaRuntimeApiException>(
+            () => runtime.Client.SendResponseAsync("not-delivered", "{}", CancellationToken.None));
+
+        Assert.False(error.IsContainerError);
     }
 
     private static void AssertErrorDocument(string body, string errorType, string errorMessage)

@@ -48,6 +48,12 @@ public sealed class LambdaRuntimeStandIn : IAsyncDisposable
     /// <summary>How many events the function has taken with <c>/next</c>.</summary>
     public int DeliveredCount => _delivered.Count;
 
+    /// <summary>
+    /// When set, <c>/response</c> and <c>/error</c> are still recorded but answered with this status: 500 is Lambda's
+    /// "Container error. Non-recoverable state. Runtime should exit promptly."
+    /// </summary>
+    public HttpStatusCode? OutcomeStatus { get; set; }
+
     /// <param name="time">The clock the deadlines are computed with (a fake one in tests of deadline handling).</param>
     public static LambdaRuntimeStandIn Start(TimeProvider? time = null)
     {
@@ -114,10 +120,10 @@ public sealed class LambdaRuntimeStandIn : IAsyncDisposable
                     await DeliverAsync(response);
                     break;
                 case ("POST", ["invocation", var id, "response" or "error"]) when _delivered.ContainsKey(id):
-                    await RecordAsync(request, response, id, isError: parts[2] == "error");
+                    await RecordAsync(request, response, id, isError: parts[2] == "error", OutcomeStatus);
                     break;
                 case ("POST", ["init", "error"]):
-                    await RecordAsync(request, response, InitErrorKey, isError: true);
+                    await RecordAsync(request, response, InitErrorKey, isError: true, answer: null);
                     break;
                 default:
                     await AnswerAsync(response, HttpStatusCode.NotFound, "{\"errorType\":\"NotFound\"}");
@@ -146,7 +152,7 @@ public sealed class LambdaRuntimeStandIn : IAsyncDisposable
         await AnswerAsync(response, HttpStatusCode.OK, next.Body);
     }
 
-    private async Task RecordAsync(HttpListenerRequest request, HttpListenerResponse response, string key, bool isError)
+    private async Task RecordAsync(HttpListenerRequest request, HttpListenerResponse response, string key, bool isError, HttpStatusCode? answer)
     {
         using var reader = new StreamReader(request.InputStream, Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
@@ -154,7 +160,9 @@ public sealed class LambdaRuntimeStandIn : IAsyncDisposable
             .ToDictionary(name => name, name => request.Headers[name] ?? string.Empty, StringComparer.OrdinalIgnoreCase);
         var recorded = Outcome(key).TrySetResult(new LambdaOutcome(key, isError, body, headers));
         // Like Lambda: one outcome per invocation; a second one is refused.
-        await (recorded
+        await (answer is { } status
+            ? AnswerAsync(response, status, "{\"errorType\":\"InjectedByTheTest\"}")
+            : recorded
             ? AnswerAsync(response, HttpStatusCode.Accepted, "{\"status\":\"OK\"}")
             : AnswerAsync(response, HttpStatusCode.BadRequest, "{\"errorType\":\"InvalidStateTransition\"}"));
     }

@@ -111,7 +111,14 @@ public sealed class DynamoRecordStore(IAmazonDynamoDB dynamo, string tableName, 
     internal static async Task<IReadOnlyList<(string InstanceId, string Json)>> ScanAsync(IAmazonDynamoDB dynamo, string tableName, CancellationToken cancellationToken)
     {
         var items = new List<(string, string)>();
-        await foreach (var page in dynamo.Paginators.Scan(new() { TableName = tableName }).Responses.WithCancellation(cancellationToken))
+        // Records only: the table also holds the roles' revocation lists (DynamoRoleRevocationStore), which have no Record.
+        var scan = new ScanRequest
+        {
+            TableName = tableName,
+            FilterExpression = "attribute_exists(#record)",
+            ExpressionAttributeNames = new() { ["#record"] = RecordAttribute },
+        };
+        await foreach (var page in dynamo.Paginators.Scan(scan).Responses.WithCancellation(cancellationToken))
         {
             items.AddRange((page.Items ?? []).Select(item => (item["InstanceId"].S, item[RecordAttribute].S)));
         }

@@ -47,6 +47,7 @@ public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc
             State = instance.State.Name.Value,
             VpcId = instance.VpcId,
             IsSpot = instance.InstanceLifecycle == InstanceLifecycleType.Spot,
+            HasInstanceStoreRoot = instance.RootDeviceType == DeviceType.InstanceStore,
             NetworkInterfaces = (instance.NetworkInterfaces ?? [])
                 .OrderBy(eni => eni.Attachment?.NetworkCardIndex ?? 0)
                 .ThenBy(eni => eni.Attachment?.DeviceIndex ?? 0)
@@ -61,6 +62,11 @@ public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc
             InstanceType = instance.InstanceType?.Value,
             GroupNames = (instance.NetworkInterfaces ?? []).SelectMany(eni => eni.Groups ?? []).DistinctBy(group => group.GroupId)
                 .ToDictionary(group => group.GroupId, group => group.GroupName),
+            PrivateAddresses = [.. (instance.NetworkInterfaces ?? []).Select(eni => new InterfaceAddresses(
+                eni.NetworkInterfaceId,
+                eni.VpcId ?? instance.VpcId,
+                [.. (eni.PrivateIpAddresses ?? []).Select(address => address.PrivateIpAddress)
+                    .Concat((eni.Ipv6Addresses ?? []).Select(address => address.Ipv6Address))]))],
             UsesIpv6 = (instance.NetworkInterfaces ?? []).Exists(eni => eni.Ipv6Addresses is { Count: > 0 } || eni.Ipv6Prefixes is { Count: > 0 }),
         };
     }
@@ -167,39 +173,46 @@ public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc
     public async Task<string> ReplaceProfileAssociationAsync(string associationId, string instanceProfile, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("ReplaceIamInstanceProfileAssociation");
-        var response = await ec2.ReplaceIamInstanceProfileAssociationAsync(
+        var response = await StateRefusalsAsync(() => ec2.ReplaceIamInstanceProfileAssociationAsync(
             new() { AssociationId = associationId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
-            cancellationToken);
+            cancellationToken));
         return response.IamInstanceProfileAssociation.AssociationId;
     }
 
     public async Task<string> AssociateProfileAsync(string instanceId, string instanceProfile, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("AssociateIamInstanceProfile");
-        var response = await ec2.AssociateIamInstanceProfileAsync(
+        var response = await StateRefusalsAsync(() => ec2.AssociateIamInstanceProfileAsync(
             new() { InstanceId = instanceId, IamInstanceProfile = ProfileSpecification(instanceProfile) },
-            cancellationToken);
+            cancellationToken));
         return response.IamInstanceProfileAssociation.AssociationId;
     }
 
     public async Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken)
     {
         ThrowIfDryRun("DisassociateIamInstanceProfile");
-        await ec2.DisassociateIamInstanceProfileAsync(new() { AssociationId = associationId }, cancellationToken);
+        await StateRefusalsAsync(() => ec2.DisassociateIamInstanceProfileAsync(new() { AssociationId = associationId }, cancellationToken));
     }
 
     /// <remarks>
     /// EC2 takes one attribute per ModifyInstanceAttribute call. The shutdown behaviour uses the
     /// <c>Attribute</c>/<c>Value</c> form, which both EC2 and moto honour.
     /// </remarks>
-    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken)
+    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken)
     {
-        List<ModifyInstanceAttributeRequest> requests =
-        [
-            new() { DisableApiStop = protection.DisableApiStop },
-            new() { Attribute = InstanceAttributeName.InstanceInitiatedShutdownBehavior, Value = protection.ShutdownBehavior },
-        ];
-        if (includeTermination)
+        ArgumentNullException.ThrowIfNull(protection);
+        List<ModifyInstanceAttributeRequest> requests = [];
+        if (attributes.HasFlag(ProtectionAttributes.Stop))
+        {
+            requests.Add(new() { DisableApiStop = protection.DisableApiStop });
+        }
+
+        if (attributes.HasFlag(ProtectionAttributes.ShutdownBehavior))
+        {
+            requests.Add(new() { Attribute = InstanceAttributeName.InstanceInitiatedShutdownBehavior, Value = protection.ShutdownBehavior });
+        }
+
+        if (attributes.HasFlag(ProtectionAttributes.Termination))
         {
             requests.Add(new() { DisableApiTermination = protection.DisableApiTermination });
         }
@@ -366,7 +379,24 @@ public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc
     {
         request.InstanceId = instanceId;
         request.DryRun = DryRun;
-        await MutateAsync(() => ec2.ModifyInstanceAttributeAsync(request, cancellationToken));
+        await StateRefusalsAsync(() => MutateAsync(() => ec2.ModifyInstanceAttributeAsync(request, cancellationToken)));
+    }
+
+    /// <summary>
+    /// EC2's refusals for a state that may settle (an association still associating or disassociating, a pending or
+    /// stopping instance: IncorrectState, IncorrectInstanceState) become <see cref="IncorrectStateException"/>, which the
+    /// engine retries with backoff. https://docs.aws.amazon.com/ec2/latest/devguide/errors-overview.html
+    /// </summary>
+    private static async Task<T> StateRefusalsAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AmazonEC2Exception e) when (e.ErrorCode is "IncorrectState" or "IncorrectInstanceState")
+        {
+            throw new IncorrectStateException($"{e.ErrorCode}: {e.Message}", e);
+        }
     }
 
     private async Task<bool> TemplateHasNetworkInterfacesAsync(LaunchTemplateReference template, CancellationToken cancellationToken)

@@ -8,20 +8,50 @@ namespace Ec2Isolation.Aws.Query;
 /// <summary>The engine's ELBv2 calls over the signed Query client.</summary>
 public sealed class QueryLoadBalancingApi(AwsQueryClient client) : ILoadBalancingApi
 {
-    public async Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(string vpcId, string instanceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Target groups read at once: a region can hold thousands, and ELBv2 throttles per account and region; the
+    /// client's own retry absorbs the rest.
+    /// </summary>
+    public const int MaxConcurrentReads = 8;
+
+    /// <remarks>
+    /// DescribeTargetGroups cannot filter by VPC or type (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroups.html):
+    /// every group of the region is listed, 400 (the maximum) a page, and only those that can hold the instance are read
+    /// (DescribeTargetHealth): type instance in its VPC, type ip in the VPC of one of its ENIs, which holds targets by
+    /// address (TargetDescription: "If the target type is ip, specify an IP address":
+    /// https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html).
+    /// </remarks>
+    public async Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken)
     {
-        // DescribeTargetGroups cannot filter by VPC: read every group of the region, 400 (the maximum) a page.
-        var groupArns = new List<string>();
+        ArgumentNullException.ThrowIfNull(instance);
+        var addressesByVpc = instance.PrivateAddresses
+            .GroupBy(eni => eni.VpcId)
+            .ToDictionary(vpc => vpc.Key, vpc => vpc.SelectMany(eni => eni.Addresses).ToHashSet(StringComparer.OrdinalIgnoreCase));
+        var groups = new List<(string Arn, IReadOnlySet<string> TargetIds, bool ByAddress)>();
         await foreach (var page in client.SendPagedAsync(
             "DescribeTargetGroups", [new("PageSize", "400")], QueryPaging.NextMarker, cancellationToken))
         {
-            groupArns.AddRange(page.Members("TargetGroups")
-                .Where(group => group.ChildValue("VpcId") == vpcId && group.ChildValue("TargetType") == "instance")
-                .Select(group => group.RequiredValue("TargetGroupArn")));
+            foreach (var group in page.Members("TargetGroups"))
+            {
+                var vpcId = group.ChildValue("VpcId");
+                switch (group.ChildValue("TargetType"))
+                {
+                    case "instance" when vpcId == instance.VpcId:
+                        groups.Add((group.RequiredValue("TargetGroupArn"), new HashSet<string> { instance.InstanceId }, false));
+                        break;
+                    case "ip" when vpcId is not null && addressesByVpc.TryGetValue(vpcId, out var addresses) && addresses.Count > 0:
+                        groups.Add((group.RequiredValue("TargetGroupArn"), addresses, true));
+                        break;
+                }
+            }
         }
 
-        var perGroup = await Task.WhenAll(groupArns.Select(arn => FindInGroupAsync(arn, instanceId, cancellationToken)));
-        return [.. perGroup.SelectMany(registrations => registrations)];
+        var found = new TargetRegistration[groups.Count][];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, groups.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentReads, CancellationToken = cancellationToken },
+            async (index, token) => found[index] = await FindInGroupAsync(groups[index].Arn, groups[index].TargetIds, groups[index].ByAddress, token));
+        return [.. found.SelectMany(registrations => registrations)];
     }
 
     public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
@@ -30,7 +60,8 @@ public sealed class QueryLoadBalancingApi(AwsQueryClient client) : ILoadBalancin
     public Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         client.SendAsync("RegisterTargets", Target(instanceId, registration), cancellationToken);
 
-    private async Task<TargetRegistration[]> FindInGroupAsync(string targetGroupArn, string instanceId, CancellationToken cancellationToken)
+    private async Task<TargetRegistration[]> FindInGroupAsync(
+        string targetGroupArn, IReadOnlySet<string> targetIds, bool byAddress, CancellationToken cancellationToken)
     {
         try
         {
@@ -42,8 +73,9 @@ public sealed class QueryLoadBalancingApi(AwsQueryClient client) : ILoadBalancin
                     .Where(description => description.Child("TargetHealth")?.ChildValue("State") != "draining")
                     .Select(description => description.Child("Target"))
                     .OfType<XElement>()
-                    .Where(target => target.ChildValue("Id") == instanceId)
-                    .Select(target => new TargetRegistration(targetGroupArn, target.IntValue("Port"), target.ChildValue("AvailabilityZone"))),
+                    .Where(target => target.ChildValue("Id") is { } id && targetIds.Contains(id))
+                    .Select(target => new TargetRegistration(
+                        targetGroupArn, target.IntValue("Port"), target.ChildValue("AvailabilityZone"), byAddress ? target.ChildValue("Id") : null)),
             ];
         }
         catch (AwsQueryException e) when (e.Code == "TargetGroupNotFound")
@@ -53,11 +85,15 @@ public sealed class QueryLoadBalancingApi(AwsQueryClient client) : ILoadBalancin
         }
     }
 
+    /// <summary>
+    /// The target as registered: by address in a group of type ip, by instance id otherwise; the port and zone recorded,
+    /// which DeregisterTargets needs when they were given at registration (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html).
+    /// </summary>
     private static List<KeyValuePair<string, string>> Target(string instanceId, TargetRegistration registration)
     {
         ArgumentNullException.ThrowIfNull(registration);
         List<KeyValuePair<string, string>> parameters =
-            [new("TargetGroupArn", registration.TargetGroupArn), new("Targets.member.1.Id", instanceId)];
+            [new("TargetGroupArn", registration.TargetGroupArn), new("Targets.member.1.Id", registration.IpAddress ?? instanceId)];
         if (registration.Port is { } port)
         {
             parameters.Add(new("Targets.member.1.Port", port.ToString(CultureInfo.InvariantCulture)));

@@ -42,7 +42,8 @@ internal static class RecordFacts
         AddIf(rows, "replacements", record.ReplacementInstanceIds.Count == 0 ? null : List(record.ReplacementInstanceIds));
         AddIf(rows, "auto scaling", attachments?.AutoScaling is { } asg ? $"{asg.GroupName} (was {asg.LifecycleState})" : null);
         rows.AddRange((attachments?.TargetRegistrations ?? []).Select(target =>
-            Fact("target group", target.Port is { } port ? $"{target.TargetGroupArn} port {port}" : target.TargetGroupArn)));
+            Fact("target group", target.TargetGroupArn + (target.IpAddress is { } address ? $" address {address}" : string.Empty)
+                + (target.Port is { } port ? $" port {port}" : string.Empty))));
         AddIf(rows, "last error", record.LastError is null ? null : $"{record.FailedStep}: {record.LastError}");
         rows.AddRange(record.Notifications.Select(notice => Fact("notice", Notice(notice))));
         TextTable.Write(writer, rows);

@@ -152,7 +152,10 @@ public sealed class IsolationService(
                 $"{instanceId} is isolated (incident {record.IncidentId}), but tagging it failed: {e.Message}", e);
         }
 
-        return new IsolationResult(IsolationOutcome.Isolated, record, $"{instanceId} is isolated (incident {record.IncidentId}).");
+        return new IsolationResult(IsolationOutcome.Isolated, record, $"{instanceId} is isolated (incident {record.IncidentId})."
+            + (record.Artifacts.RoleWideRevocation
+                ? " Its role held more isolated instances than one boundary can name: the credential revocation is role-wide (every instance session of the role issued before now is denied)."
+                : string.Empty));
     }
 
     private async Task<IsolationResult> ReleaseAsync(Run run, ReleaseRequest request, CancellationToken cancellationToken)

@@ -47,8 +47,8 @@ internal static partial class Log
     [LoggerMessage(1013, LogLevel.Warning, "{InstanceId} is held by another run until {LeaseExpiresAt}; this run changed nothing")]
     public static partial void Busy(ILogger logger, string instanceId, DateTimeOffset leaseExpiresAt);
 
-    [LoggerMessage(1014, LogLevel.Warning, "Spot instance {InstanceId} cannot have termination protection; stop protection and shutdown behaviour are set")]
-    public static partial void SpotWithoutTerminationProtection(ILogger logger, string instanceId);
+    [LoggerMessage(1014, LogLevel.Warning, "EC2 accepts only part of the protection on {InstanceId} (a Spot instance or an instance store root): {Attributes} are set")]
+    public static partial void ProtectionNotAccepted(ILogger logger, string instanceId, string attributes);
 
     [LoggerMessage(1016, LogLevel.Warning, "An ENI of {InstanceId} is no longer in the quarantine group alone; containing the network again")]
     public static partial void NetworkDrifted(ILogger logger, string instanceId);
@@ -61,4 +61,7 @@ internal static partial class Log
 
     [LoggerMessage(1018, LogLevel.Warning, "Tagging {InstanceId} once its record was claimed failed too; the isolation's own failure is the one reported")]
     public static partial void TagsNotWritten(ILogger logger, Exception exception, string instanceId);
+
+    [LoggerMessage(1040, LogLevel.Warning, "A role of {InstanceId} holds more isolated instances than its boundary can name ({Capacity}): the revocation is role-wide (every instance session of the role issued before now is denied)")]
+    public static partial void RoleWideRevocation(ILogger logger, string instanceId, int capacity);
 }

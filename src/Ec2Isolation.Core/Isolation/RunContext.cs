@@ -56,7 +56,7 @@ internal sealed class RunContext
         var profile = Apis.Ec2.DescribeProfileAssociationAsync(InstanceId, cancellationToken);
         var protection = Apis.Ec2.DescribeProtectionAsync(InstanceId, cancellationToken);
         var autoScaling = Apis.AutoScaling.DescribeMembershipAsync(InstanceId, cancellationToken);
-        var targets = Apis.LoadBalancing.FindRegistrationsAsync(Record.VpcId, InstanceId, cancellationToken);
+        var targets = Apis.LoadBalancing.FindRegistrationsAsync(Instance, cancellationToken);
         await Task.WhenAll(profile, protection, autoScaling, targets);
         Record.Original.Attachments = new OriginalAttachments
         {

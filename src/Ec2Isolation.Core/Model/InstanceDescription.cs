@@ -8,6 +8,9 @@ public sealed record InstanceDescription
     public required string State { get; init; }
     public required string? VpcId { get; init; }
     public bool IsSpot { get; init; }
+
+    /// <summary>True when its root device is an instance store volume (RootDeviceType instance-store): it can never stop.</summary>
+    public bool HasInstanceStoreRoot { get; init; }
     public required IReadOnlyList<NetworkInterfaceGroups> NetworkInterfaces { get; init; }
     public required IReadOnlyList<VolumeAttachment> Volumes { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
@@ -16,6 +19,12 @@ public sealed record InstanceDescription
 
     /// <summary>The names of the security groups on its ENIs, by id (DescribeInstances gives both).</summary>
     public IReadOnlyDictionary<string, string> GroupNames { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The private addresses (IPv4 and IPv6) of each ENI, with the ENI's VPC: what an ELBv2 target group of type ip can
+    /// hold of this instance. Empty when not read.
+    /// </summary>
+    public IReadOnlyList<InterfaceAddresses> PrivateAddresses { get; init; } = [];
 
     /// <summary>True when an ENI of the instance has an IPv6 address or prefix: it may have flows over IPv6.</summary>
     public bool UsesIpv6 { get; init; }
@@ -35,6 +44,9 @@ public sealed record InstanceDescription
 /// <summary>An ENI and the security groups attached to it, in EC2's order.</summary>
 public sealed record NetworkInterfaceGroups(string NetworkInterfaceId, IReadOnlyList<string> GroupIds);
 
+/// <summary>The private addresses of one ENI, and the VPC it lives in (an ENI may come from another VPC of the zone).</summary>
+public sealed record InterfaceAddresses(string NetworkInterfaceId, string VpcId, IReadOnlyList<string> Addresses);
+
 /// <summary>An EBS volume attached to the instance.</summary>
 public sealed record VolumeAttachment(string VolumeId, string DeviceName, bool DeleteOnTermination);
 
@@ -47,8 +59,11 @@ public sealed record ProfileAssociation(string AssociationId, string InstancePro
 /// <summary>The instance's membership of an Auto Scaling group.</summary>
 public sealed record AutoScalingMembership(string GroupName, string LifecycleState);
 
-/// <summary>One registration of the instance in an ELBv2 target group.</summary>
-public sealed record TargetRegistration(string TargetGroupArn, int? Port, string? AvailabilityZone);
+/// <summary>
+/// One registration of the instance in an ELBv2 target group: by instance id (a group of type instance), or by one of
+/// its private addresses, <paramref name="IpAddress"/> (a group of type ip; null in records written before).
+/// </summary>
+public sealed record TargetRegistration(string TargetGroupArn, int? Port, string? AvailabilityZone, string? IpAddress = null);
 
 /// <summary>A security group as found in a VPC.</summary>
 public sealed record SecurityGroupInfo

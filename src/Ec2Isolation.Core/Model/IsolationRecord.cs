@@ -109,8 +109,16 @@ public sealed class IsolationArtifacts
     public string? QuarantineGroupId { get; set; }
     public string? IsolationProfileAssociationId { get; set; }
     public List<string> OriginalRoleNames { get; set; } = [];
+
+    /// <summary>The inline policy per instance of records written before revocation boundaries: a release deletes it.</summary>
     public string? RevocationPolicyName { get; set; }
-    public DateTimeOffset? CredentialsRevokedBefore { get; set; }
+
+    /// <summary>The boundary policies (one per role of the original profile) whose deny holds this instance.</summary>
+    public List<string> RevocationBoundaryArns { get; set; } = [];
+
+    /// <summary>True when a role held more isolated instances than its boundary can name, and the deny became role-wide.</summary>
+    public bool RoleWideRevocation { get; set; }
+
     public List<string> SnapshotIds { get; set; } = [];
 
     /// <summary>Deny entries added to network ACLs to cut always-tracked paths; release removes exactly these.</summary>

@@ -6,4 +6,5 @@ public sealed record AwsApis(
     IIamApi Iam,
     IAutoScalingApi AutoScaling,
     ILoadBalancingApi LoadBalancing,
-    IRecordStore Records);
+    IRecordStore Records,
+    IRoleRevocationStore RoleRevocations);

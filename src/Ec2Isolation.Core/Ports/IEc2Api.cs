@@ -2,7 +2,10 @@ using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.Core.Ports;
 
-/// <summary>The EC2 calls the engine makes. Implementations retry throttling; they never swallow other errors.</summary>
+/// <summary>
+/// The EC2 calls the engine makes. Implementations retry throttling; they never swallow other errors. A refusal for the
+/// state of the instance or of its profile association is thrown as <see cref="IncorrectStateException"/>.
+/// </summary>
 public partial interface IEc2Api
 {
     /// <summary>The instance, or null when EC2 does not know it.</summary>
@@ -40,7 +43,8 @@ public partial interface IEc2Api
 
     Task DisassociateProfileAsync(string associationId, CancellationToken cancellationToken);
 
-    Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken);
+    /// <summary>Sets the <paramref name="attributes"/> of <paramref name="protection"/>, one call each; the others are not sent.</summary>
+    Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken);
 
     Task SetDeleteOnTerminationAsync(string instanceId, IReadOnlyList<VolumeAttachment> volumes, CancellationToken cancellationToken);
 

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Ec2Isolation.Lambda.Runtime;
 
 /// <summary>
@@ -34,4 +36,15 @@ public sealed record LambdaError(string ErrorType, string ErrorMessage)
 }
 
 /// <summary>The Runtime API answered something other than what the protocol promises.</summary>
-public sealed class LambdaRuntimeApiException(string message) : Exception(message);
+/// <param name="status">The HTTP status it answered, when it answered one.</param>
+public sealed class LambdaRuntimeApiException(string message, HttpStatusCode? status = null) : Exception(message)
+{
+    public HttpStatusCode? Status { get; } = status;
+
+    /// <summary>
+    /// A 500: "Container error. Non-recoverable state. Runtime should exit promptly." (the Runtime API's OpenAPI
+    /// specification, for /next, /response, /error and /init/error: https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html,
+    /// runtime-api.zip). The process must end rather than ask for the next event.
+    /// </summary>
+    public bool IsContainerError => Status == HttpStatusCode.InternalServerError;
+}

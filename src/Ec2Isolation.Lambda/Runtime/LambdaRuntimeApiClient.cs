@@ -87,5 +87,5 @@ public sealed class LambdaRuntimeApiClient : ILambdaRuntimeApi, IDisposable
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
     private static LambdaRuntimeApiException Unexpected(string path, HttpStatusCode status, string body) =>
-        new($"The Runtime API answered {(int)status} {status} to {path}: {body}");
+        new($"The Runtime API answered {(int)status} {status} to {path}: {body}", status);
 }

@@ -173,9 +173,55 @@ public sealed class DynamoRecordStoreTests(MotoServer moto) : IAsyncLifetime
         Assert.All(errors, error => Assert.Contains("'no-such-table'", error.Message, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RoleRevocation_NewThenNextVersion_ReadsBackEveryFieldWithoutARecordAttribute()
+    {
+        var before = new DateTimeOffset(2026, 11, 25, 10, 0, 1, TimeSpan.Zero);
+        await RoleStore.PutAsync(new RoleRevocation { RoleName = "app-role", Version = 1, InstanceIds = ["i-0a"] }, expectedVersion: null, None);
+        await RoleStore.PutAsync(new RoleRevocation { RoleName = "app-role", Version = 2, InstanceIds = ["i-0a", "i-0b"], RoleWideBefore = before }, expectedVersion: 1, None);
+
+        var stored = await RoleStore.GetAsync("app-role", None);
+
+        Assert.Equivalent(new RoleRevocation { RoleName = "app-role", Version = 2, InstanceIds = ["i-0a", "i-0b"], RoleWideBefore = before }, stored, strict: true);
+        var item = (await _dynamo.GetItemAsync(TableName, new() { ["RecordKey"] = new() { S = $"{Account}/iam-role/app-role" } })).Item;
+        Assert.Equal(DynamoRoleRevocationStore.ItemType, item["ItemType"].S);
+        Assert.False(item.ContainsKey("Record"));
+    }
+
+    [Fact]
+    public async Task RoleRevocation_StaleVersionOrSecondCreate_ThrowsRecordConflictAndKeepsTheOther()
+    {
+        await RoleStore.PutAsync(new RoleRevocation { RoleName = "app-role", Version = 1, InstanceIds = ["i-0a"] }, expectedVersion: null, None);
+
+        await Assert.ThrowsAsync<RecordConflictException>(() =>
+            RoleStore.PutAsync(new RoleRevocation { RoleName = "app-role", Version = 1, InstanceIds = ["i-0b"] }, expectedVersion: null, None));
+        await Assert.ThrowsAsync<RecordConflictException>(() =>
+            RoleStore.PutAsync(new RoleRevocation { RoleName = "app-role", Version = 3, InstanceIds = ["i-0b"] }, expectedVersion: 2, None));
+
+        Assert.Equal(["i-0a"], (await RoleStore.GetAsync("app-role", None))!.InstanceIds);
+        Assert.Null(await RoleStore.GetAsync("other-role", None));
+    }
+
+    [Fact]
+    public async Task ListAsyncAndMigration_TableHoldsARoleRevocationList_SeeOnlyTheRecords()
+    {
+        await RoleStore.PutAsync(new RoleRevocation { RoleName = "app-role", Version = 1, InstanceIds = ["i-0123456789abcdef0"] }, expectedVersion: null, None);
+        await _store.PutAsync(NewRecord("i-0123456789abcdef0"), expectedVersion: null, None);
+        await MotoAccount.CreateRecordTableAsync(_dynamo, "new-table");
+
+        var listed = await _store.ListAsync(None);
+        var migrated = await new RecordMigration(_dynamo, "new-table").CopyAsync(TableName, None);
+
+        Assert.Equal("i-0123456789abcdef0", Assert.Single(listed).InstanceId);
+        Assert.Equal((1, 0, 0), (migrated.Copied, migrated.AlreadyPresent, migrated.Skipped));
+    }
+
     private static (string, IsolationStatus) Facts(IsolationRecord? record) => (record!.AccountId, record.Status);
 
     private DynamoRecordStore Store(string accountId) => new(_dynamo, TableName, new KnownAccount(accountId), Region);
+
+    /// <summary>The roles' revocation lists, in the same table (IAM is global: no region in their key).</summary>
+    private DynamoRoleRevocationStore RoleStore => new(_dynamo, TableName, new KnownAccount(Account));
 
     private static IsolationRecord NewRecord(string instanceId, string accountId = Account)
     {

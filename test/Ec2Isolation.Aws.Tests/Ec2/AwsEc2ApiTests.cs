@@ -182,10 +182,12 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
         var instanceId = await RunInstanceAsync();
         var original = await _api.DescribeProtectionAsync(instanceId, None);
 
-        await _api.SetProtectionAsync(instanceId, new(true, true, "stop"), includeTermination, None);
+        var attributes = ProtectionAttributes.Stop | ProtectionAttributes.ShutdownBehavior
+            | (includeTermination ? ProtectionAttributes.Termination : ProtectionAttributes.None);
+        await _api.SetProtectionAsync(instanceId, new(true, true, "stop"), attributes, None);
         Assert.Equal(new InstanceProtection(includeTermination, true, "stop"), await _api.DescribeProtectionAsync(instanceId, None));
 
-        await _api.SetProtectionAsync(instanceId, original, includeTermination, None);
+        await _api.SetProtectionAsync(instanceId, original, attributes, None);
         Assert.Equal(original, await _api.DescribeProtectionAsync(instanceId, None));
     }
 
@@ -256,7 +258,8 @@ public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal(AwsEc2Api.DryRunGroupId, await _dryRun.CreateSecurityGroupAsync(_account.VpcId, "quarantine", "isolation", tags, None));
         await _dryRun.AuthorizeAsync(groupId, RuleDirection.Ingress, rules, None);
         await _dryRun.RevokeAsync(groupId, RuleDirection.Egress, [SecurityGroupRule.AllTraffic("0.0.0.0/0")], None);
-        await _dryRun.SetProtectionAsync(instanceId, new(true, true, "stop"), includeTermination: true, None);
+        await _dryRun.SetProtectionAsync(
+            instanceId, new(true, true, "stop"), ProtectionAttributes.Termination | ProtectionAttributes.Stop | ProtectionAttributes.ShutdownBehavior, None);
         await _dryRun.SetDeleteOnTerminationAsync(instanceId, volumes, None);
         Assert.Empty(await _dryRun.CreateSnapshotsAsync(instanceId, tags, None));
         await _dryRun.CreateTagsAsync(instanceId, tags, None);

@@ -49,10 +49,7 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         Assert.Empty(quarantine.IpPermissions ?? []);
         Assert.Empty(quarantine.IpPermissionsEgress ?? []);
         Assert.EndsWith("/" + MotoAccount.IsolationProfile, await _account.ProfileArnAsync(instance.InstanceId), StringComparison.Ordinal);
-        var policy = await _account.QueryAsync(QueryService.Iam, "GetRolePolicy",
-            new("RoleName", MotoAccount.AppRole), new("PolicyName", "ec2-isolation-revoke-" + instance.InstanceId));
-        var document = Uri.UnescapeDataString(policy.RequiredValue("PolicyDocument"));
-        Assert.Contains($"arn:aws:ec2:us-east-1:{MotoServer.AccountId}:instance/{instance.InstanceId}", document, StringComparison.Ordinal);
+        Assert.Contains($"\"*/{instance.InstanceId}\"", await BoundaryDocumentAsync(), StringComparison.Ordinal);
         Assert.Equal((true, true, "stop"), await _account.ProtectionAsync(instance.InstanceId));
         Assert.All(await _account.VolumesAsync(instance.InstanceId), volume => Assert.False(volume.DeleteOnTermination));
         // moto's AMIs come with snapshots of their own: look for the incident's.
@@ -174,7 +171,7 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         await _account.AssociateAppProfileAsync(instance.InstanceId);
         using var provider = _account.BuildProvider();
         var apis = provider.GetRequiredService<AwsApis>();
-        var failing = ServiceWith(provider, apis with { Iam = new FailingIam(apis.Iam) });
+        var failing = ServiceWith(provider, apis with { RoleRevocations = new FailingRoleRevocations(apis.RoleRevocations) });
 
         var error = await Assert.ThrowsAsync<IsolationFailedException>(() => failing.IsolateAsync(Request(instance.InstanceId), None));
 
@@ -209,9 +206,40 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
 
         Assert.Equal(IsolationOutcome.Released, result.Outcome);
         Assert.Equal(before with { Tags = "team=web" }, await _account.SnapshotAsync(instance));
-        var policies = await _account.QueryAsync(QueryService.Iam, "ListRolePolicies", new KeyValuePair<string, string>("RoleName", MotoAccount.AppRole));
-        Assert.Empty(policies.Members("PolicyNames"));
+        var role = await _account.QueryAsync(QueryService.Iam, "GetRole", new KeyValuePair<string, string>("RoleName", MotoAccount.AppRole));
+        Assert.Null(role.Child("Role")!.Child("PermissionsBoundary"));
         Assert.Equal(IsolationStatus.Released, (await service.GetStatusAsync(instance.InstanceId, None))!.Status);
+    }
+
+    [Fact]
+    public async Task IsolateAndRelease_TwoInstancesSharingTheRole_OneBoundaryNamesExactlyTheIsolatedOnes()
+    {
+        var app = await _account.Network.CreateGroupAsync("app");
+        var first = await _account.Network.RunInstanceAsync([app]);
+        var second = await _account.Network.RunInstanceAsync([app]);
+        await _account.AssociateAppProfileAsync(first.InstanceId);
+        await _account.AssociateAppProfileAsync(second.InstanceId);
+        var service = _account.CreateService();
+
+        await Task.WhenAll(service.IsolateAsync(Request(first.InstanceId), None), service.IsolateAsync(Request(second.InstanceId), None));
+
+        var both = await BoundaryDocumentAsync();
+        Assert.Contains($"\"*/{first.InstanceId}\"", both, StringComparison.Ordinal);
+        Assert.Contains($"\"*/{second.InstanceId}\"", both, StringComparison.Ordinal);
+        Assert.DoesNotContain("aws:TokenIssueTime", both, StringComparison.Ordinal);
+        var inline = await _account.QueryAsync(QueryService.Iam, "ListRolePolicies", new KeyValuePair<string, string>("RoleName", MotoAccount.AppRole));
+        Assert.Empty(inline.Members("PolicyNames"));
+
+        await service.ReleaseAsync(new ReleaseRequest(first.InstanceId, "tester"), None);
+
+        var one = await BoundaryDocumentAsync();
+        Assert.DoesNotContain(first.InstanceId, one, StringComparison.Ordinal);
+        Assert.Contains($"\"*/{second.InstanceId}\"", one, StringComparison.Ordinal);
+
+        await service.ReleaseAsync(new ReleaseRequest(second.InstanceId, "tester"), None);
+
+        var role = await _account.QueryAsync(QueryService.Iam, "GetRole", new KeyValuePair<string, string>("RoleName", MotoAccount.AppRole));
+        Assert.Null(role.Child("Role")!.Child("PermissionsBoundary"));
     }
 
     [Fact]
@@ -255,8 +283,17 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         Assert.Null(await _account.CreateService().GetStatusAsync(instance.InstanceId, None));
         Assert.Contains(plan.Calls, call => call.Api == "ec2:CreateSecurityGroup" && call.Permission == PermissionCheck.Allowed);
         Assert.Contains(plan.Calls, call => call.Api == "ec2:CreateSnapshots" && call.Permission == PermissionCheck.Allowed);
-        Assert.Contains(plan.Calls, call => call.Api == "iam:PutRolePolicy" && call.Permission == PermissionCheck.NotCheckable);
+        Assert.Contains(plan.Calls, call => call.Api == "iam:PutRolePermissionsBoundary" && call.Permission == PermissionCheck.NotCheckable);
         Assert.Equal(4, plan.Calls.Count(call => call.Api == "ec2:ModifyNetworkInterfaceAttribute"));
+    }
+
+    /// <summary>The default version of the app role's permissions boundary, which must be the tool's.</summary>
+    private async Task<string> BoundaryDocumentAsync()
+    {
+        var role = await _account.QueryAsync(QueryService.Iam, "GetRole", new KeyValuePair<string, string>("RoleName", MotoAccount.AppRole));
+        var boundary = role.Child("Role")!.Child("PermissionsBoundary")!.RequiredValue("PermissionsBoundaryArn");
+        Assert.Equal($"arn:aws:iam::{MotoServer.AccountId}:policy/ec2-isolation/ec2-isolation-revoke-{MotoAccount.AppRole}", boundary);
+        return await new QueryIamApi(AwsQueryClient.Create(_account.Clients, QueryService.Iam)).GetDefaultPolicyDocumentAsync(boundary, None);
     }
 
     private IsolationService ServiceWith(ServiceProvider provider, AwsApis apis) => new IsolationService(
@@ -268,15 +305,12 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         TimeProvider.System,
         provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<IsolationService>>());
 
-    private sealed class FailingIam(IIamApi inner) : IIamApi
+    /// <summary>The role's revocation list cannot be written: the step fails before any IAM change.</summary>
+    private sealed class FailingRoleRevocations(IRoleRevocationStore inner) : IRoleRevocationStore
     {
-        public Task<IReadOnlyList<string>> GetInstanceProfileRolesAsync(string instanceProfile, CancellationToken cancellationToken) =>
-            inner.GetInstanceProfileRolesAsync(instanceProfile, cancellationToken);
+        public Task<RoleRevocation?> GetAsync(string roleName, CancellationToken cancellationToken) => inner.GetAsync(roleName, cancellationToken);
 
-        public Task PutRolePolicyAsync(string roleName, string policyName, string policyDocument, CancellationToken cancellationToken) =>
-            throw new AwsQueryException("ServiceFailure", "injected", System.Net.HttpStatusCode.InternalServerError);
-
-        public Task DeleteRolePolicyAsync(string roleName, string policyName, CancellationToken cancellationToken) =>
-            inner.DeleteRolePolicyAsync(roleName, policyName, cancellationToken);
+        public Task PutAsync(RoleRevocation revocation, long? expectedVersion, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("injected: the record table answered 500");
     }
 }

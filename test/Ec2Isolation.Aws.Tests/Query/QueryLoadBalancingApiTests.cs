@@ -1,3 +1,4 @@
+using Ec2Isolation.Aws.Ec2;
 using Ec2Isolation.Aws.Query;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.TestSupport;
@@ -20,7 +21,7 @@ public sealed class QueryLoadBalancingApiTests(MotoServer moto) : QueryMotoTests
     {
         var (vpcId, instanceId, registration) = await RegisterInstanceAsync();
 
-        Assert.Equal([registration], await Api.FindRegistrationsAsync(vpcId, instanceId, CancellationToken.None));
+        Assert.Equal([registration], await Api.FindRegistrationsAsync(await DescribeAsync(instanceId), CancellationToken.None));
     }
 
     [Fact]
@@ -29,10 +30,10 @@ public sealed class QueryLoadBalancingApiTests(MotoServer moto) : QueryMotoTests
         var (vpcId, instanceId, registration) = await RegisterInstanceAsync();
 
         await Api.DeregisterAsync(instanceId, registration, CancellationToken.None);
-        Assert.Empty(await Api.FindRegistrationsAsync(vpcId, instanceId, CancellationToken.None));
+        Assert.Empty(await Api.FindRegistrationsAsync(await DescribeAsync(instanceId), CancellationToken.None));
 
         await Api.RegisterAsync(instanceId, registration, CancellationToken.None);
-        Assert.Equal([registration], await Api.FindRegistrationsAsync(vpcId, instanceId, CancellationToken.None));
+        Assert.Equal([registration], await Api.FindRegistrationsAsync(await DescribeAsync(instanceId), CancellationToken.None));
     }
 
     [Fact]
@@ -42,7 +43,25 @@ public sealed class QueryLoadBalancingApiTests(MotoServer moto) : QueryMotoTests
         var (otherVpcId, _) = await CreateSubnetAsync("10.2.0.0/16");
         await Api.RegisterAsync(instanceId, new TargetRegistration(await CreateTargetGroupAsync("other", otherVpcId), 80, null), CancellationToken.None);
 
-        Assert.Equal([registration], await Api.FindRegistrationsAsync(vpcId, instanceId, CancellationToken.None));
+        Assert.Equal([registration], await Api.FindRegistrationsAsync(await DescribeAsync(instanceId), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task FindRegistrations_AddressInIpTargetGroup_FoundByAddressAndDeregisteredThenRegistered()
+    {
+        var (vpcId, instanceId, byId) = await RegisterInstanceAsync();
+        var instance = await DescribeAsync(instanceId);
+        var address = instance.PrivateAddresses.Single().Addresses[0];
+        var byAddress = new TargetRegistration(await CreateTargetGroupAsync("ip-web", vpcId, "ip"), 443, null, address);
+        await Api.RegisterAsync(instanceId, byAddress, CancellationToken.None);
+        await Api.RegisterAsync(instanceId, byAddress with { IpAddress = "10.1.99.99" }, CancellationToken.None);
+
+        Assert.Equal([byId, byAddress], (await Api.FindRegistrationsAsync(instance, CancellationToken.None)).OrderBy(r => r.IpAddress));
+
+        await Api.DeregisterAsync(instanceId, byAddress, CancellationToken.None);
+        Assert.Equal([byId], await Api.FindRegistrationsAsync(instance, CancellationToken.None));
+        await Api.RegisterAsync(instanceId, byAddress, CancellationToken.None);
+        Assert.Contains(byAddress, await Api.FindRegistrationsAsync(instance, CancellationToken.None));
     }
 
     /// <summary>A new instance registered on port 8080 in an instance-type target group of its VPC.</summary>
@@ -55,7 +74,10 @@ public sealed class QueryLoadBalancingApiTests(MotoServer moto) : QueryMotoTests
         return (vpcId, instanceId, registration);
     }
 
-    private async Task<string> CreateTargetGroupAsync(string name, string vpcId)
+    private async Task<InstanceDescription> DescribeAsync(string instanceId) =>
+        (await new AwsEc2Api(Ec2).DescribeInstanceAsync(instanceId, CancellationToken.None))!;
+
+    private async Task<string> CreateTargetGroupAsync(string name, string vpcId, string targetType = "instance")
     {
         var result = await SetUpAsync(
             QueryService.ElasticLoadBalancingV2,
@@ -65,7 +87,7 @@ public sealed class QueryLoadBalancingApiTests(MotoServer moto) : QueryMotoTests
                 new("Protocol", "HTTP"),
                 new("Port", "80"),
                 new("VpcId", vpcId),
-                new("TargetType", "instance"),
+                new("TargetType", targetType),
             ]);
         return Assert.Single(result.Members("TargetGroups")).RequiredValue("TargetGroupArn");
     }

@@ -28,7 +28,7 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
     private const string BeforeAttachmentsRecorded = "instance-profile: before the attachments are recorded";
 
     /// <summary>Inside credential revocation: the policy's name is recorded, the policy not yet written.</summary>
-    private const string BeforeRevocationPolicy = "credential-revocation: before PutRolePolicy";
+    private const string BeforeRevocationPolicy = "credential-revocation: before CreatePolicy";
 
     /// <summary>The shortest lease the settings allow: runs of the program are not held up long if a test changes.</summary>
     private static readonly Dictionary<string, string?> ShortLease = new(StringComparer.Ordinal) { ["EC2ISOLATION_LEASE_SECONDS"] = "30" };
@@ -83,8 +83,8 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
 
         Assert.Equal((0, "Released"), (release.ExitCode, ReliabilityScenario.Json(release).GetProperty("outcome").GetString()));
         Assert.Equal(before, await Scenario.Account.SnapshotAsync(instance));
-        var policies = await Scenario.Account.QueryAsync(QueryService.Iam, "ListRolePolicies", new KeyValuePair<string, string>("RoleName", MotoAccount.AppRole));
-        Assert.Empty(policies.Members("PolicyNames"));
+        var role = await Scenario.Account.QueryAsync(QueryService.Iam, "GetRole", new KeyValuePair<string, string>("RoleName", MotoAccount.AppRole));
+        Assert.Null(role.Child("Role")!.Child("PermissionsBoundary"));
     }
 
     /// <summary>
@@ -124,7 +124,7 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
             case BeforeAttachmentsRecorded:
                 return request => request.IamAction == "ec2:DescribeInstanceAttribute";
             case BeforeRevocationPolicy:
-                return IsolationCalls.Mutation("iam:PutRolePolicy").Matches;
+                return IsolationCalls.Mutation("iam:CreatePolicy").Matches;
             default:
                 return IsolationCalls.StepOpenings.Single(call => call.Step == point).Matches;
         }

@@ -53,7 +53,10 @@ public static class IsolationCalls
         "ec2:DescribeNetworkAcls",
         "ec2:ReplaceIamInstanceProfileAssociation",
         "iam:GetInstanceProfile",
-        "iam:PutRolePolicy",
+        "iam:GetRole",
+        "dynamodb:GetItem",
+        "iam:CreatePolicy",
+        "iam:PutRolePermissionsBoundary",
         "autoscaling:EnterStandby",
         "elasticloadbalancing:DeregisterTargets",
         "ec2:ModifyInstanceAttribute",
@@ -77,7 +80,8 @@ public static class IsolationCalls
         new("ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", StepNames.Network),
         new("ec2:ModifyNetworkInterfaceAttribute", "ec2:ModifyNetworkInterfaceAttribute", StepNames.Network),
         new("ec2:ReplaceIamInstanceProfileAssociation", "ec2:ReplaceIamInstanceProfileAssociation", StepNames.InstanceProfile),
-        new("iam:PutRolePolicy", "iam:PutRolePolicy", StepNames.CredentialRevocation),
+        new("iam:CreatePolicy", "iam:CreatePolicy", StepNames.CredentialRevocation),
+        new("iam:PutRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", StepNames.CredentialRevocation),
         new("autoscaling:EnterStandby", "autoscaling:EnterStandby", StepNames.AutoScalingStandby),
         new("elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:DeregisterTargets", StepNames.TargetDeregistration),
         new("ec2:ModifyInstanceAttribute (protection)", "ec2:ModifyInstanceAttribute", StepNames.Protection, request => !IsVolumeChange(request)),
@@ -88,9 +92,9 @@ public static class IsolationCalls
 
     /// <summary>
     /// The first request only step k makes, for each step in order: where a run is "between step k-1 and step k". Its
-    /// first mutating call, but for credential revocation (GetInstanceProfile, before it records the policy it is about
-    /// to write), snapshots (DescribeSnapshots, which looks for the snapshots of an earlier run first) and the network ACL
-    /// cut (the attachments' reads it starts with: the widest instance has no NAT gateway, so the step makes no change).
+    /// first mutating call, but for credential revocation (GetInstanceProfile, before it records the boundaries it is
+    /// about to write), snapshots (DescribeSnapshots, which looks for the snapshots of an earlier run first) and the network
+    /// ACL cut (the attachments' reads it starts with: the widest instance has no NAT gateway, so the step makes no change).
     /// The metadata and tracking step, off by default, makes no request here and has no opening.
     /// </summary>
     public static IReadOnlyList<IsolationCall> StepOpenings { get; } =
@@ -99,12 +103,12 @@ public static class IsolationCalls
         new("ec2:DescribeInstanceAttribute", "ec2:DescribeInstanceAttribute", StepNames.NetworkAclCut),
         Mutations[4],
         new("iam:GetInstanceProfile", "iam:GetInstanceProfile", StepNames.CredentialRevocation),
-        Mutations[6],
         Mutations[7],
         Mutations[8],
         Mutations[9],
+        Mutations[10],
         new("ec2:DescribeSnapshots", "ec2:DescribeSnapshots", StepNames.Snapshots),
-        Mutations[11],
+        Mutations[12],
     ];
 
     public static IsolationCall Mutation(string name) => Mutations.Single(call => call.Name == name);

@@ -47,7 +47,8 @@ public sealed class SecretsTests(MotoServer moto) : ReliabilityTests(moto)
         Assert.Contains(SessionToken, recording, StringComparison.Ordinal);
         using var dynamo = account.Clients.CreateDynamoDb();
         var items = (await dynamo.ScanAsync(new() { TableName = MotoAccount.TableName })).Items;
-        Assert.Equal(3, items.Count);
+        // Three records; the role's revocation list beside them (no Record attribute) is read for leaks too.
+        Assert.Equal(3, items.Count(item => item.ContainsKey("Record")));
         _written.AddRange(items.SelectMany(item => item.Values).Select(value => value.S ?? value.N));
         Assert.All(_written, text => Assert.False(Leaks(text), text));
     }
@@ -58,7 +59,7 @@ public sealed class SecretsTests(MotoServer moto) : ReliabilityTests(moto)
         var instanceId = Scenario.InstanceId;
         var invalidEvent = Path.GetTempFileName();
         await File.WriteAllTextAsync(invalidEvent, """{"source": "aws.tag", "detail-type": """);
-        Scenario.Proxy.Rule = FaultRules.Always(IsolationCalls.Mutation("iam:PutRolePolicy").Matches, AwsErrors.AccessDenied("iam"));
+        Scenario.Proxy.Rule = FaultRules.Always(IsolationCalls.Mutation("iam:CreatePolicy").Matches, AwsErrors.AccessDenied("iam"));
         var runs = new List<ProgramRun> { await RunCliAsync($"isolate {instanceId}") };
         Scenario.Proxy.Rule = _ => null;
         runs.Add(await RunCliAsync($"isolate {instanceId} -o json"));

@@ -21,7 +21,7 @@ internal static class FakeAccounts
 
     /// <summary>The engine over one fake cloud, the cloud its own dry-run probe and caller.</summary>
     public static IsolationService Service(FakeCloud cloud, IsolationSettings settings, TimeProvider time) =>
-        new(new AwsApis(cloud, cloud, cloud, cloud, cloud), cloud, cloud, settings, Region, time, NullLogger<IsolationService>.Instance);
+        new(new AwsApis(cloud, cloud, cloud, cloud, cloud, cloud), cloud, cloud, settings, Region, time, NullLogger<IsolationService>.Instance);
 
     /// <param name="members">Builds a member's services; none expected when null.</param>
     public static AccountRouter Router(

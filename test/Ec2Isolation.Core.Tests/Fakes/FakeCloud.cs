@@ -24,7 +24,6 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Dictionary<string, List<string>> EniGroups { get; } = [];
     public List<FakeGroup> Groups { get; } = [];
     public Dictionary<string, List<string>> ProfileRoles { get; } = new() { [IsolationProfileArn] = ["ec2-isolation-deny-all"] };
-    public Dictionary<(string Role, string Policy), string> RolePolicies { get; } = [];
     public Dictionary<string, AutoScalingMembership> AutoScaling { get; } = [];
     public List<(string InstanceId, TargetRegistration Registration)> Targets { get; } = [];
     public List<(string SnapshotId, string InstanceId, IReadOnlyDictionary<string, string> Tags)> Snapshots { get; } = [];
@@ -208,6 +207,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         Call("ReplaceIamInstanceProfileAssociation", () =>
         {
             var instance = Instances.Values.Single(i => i.Association?.AssociationId == associationId);
+            RefuseReplace(instance);
             instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
             return instance.Association.AssociationId;
         });
@@ -216,10 +216,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         Call("AssociateIamInstanceProfile", () =>
         {
             var instance = Instance(instanceId);
-            if (instance.Association is not null)
-            {
-                throw new InvalidOperationException("IncorrectState: already associated");
-            }
+            RefuseAssociate(instance);
 
             instance.Association = new ProfileAssociation("iip-assoc-" + NextId(), ToArn(instanceProfile));
             return instance.Association.AssociationId;
@@ -232,11 +229,15 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
             return true;
         });
 
-    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken) =>
+    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken) =>
         Call("ModifyInstanceAttribute:protection", () =>
         {
             var instance = Instance(instanceId);
-            instance.Protection = includeTermination ? protection : protection with { DisableApiTermination = instance.Protection.DisableApiTermination };
+            RefuseProtection(instance, attributes);
+            instance.Protection = new InstanceProtection(
+                attributes.HasFlag(ProtectionAttributes.Termination) ? protection.DisableApiTermination : instance.Protection.DisableApiTermination,
+                attributes.HasFlag(ProtectionAttributes.Stop) ? protection.DisableApiStop : instance.Protection.DisableApiStop,
+                attributes.HasFlag(ProtectionAttributes.ShutdownBehavior) ? protection.ShutdownBehavior : instance.Protection.ShutdownBehavior);
             return true;
         });
 
@@ -244,19 +245,29 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         Call("ModifyInstanceAttribute:volumes", () =>
         {
             var instance = Instance(instanceId);
+            RefuseAttributeChange(instance);
             instance.Volumes = [.. instance.Volumes.Select(v => volumes.FirstOrDefault(c => c.DeviceName == v.DeviceName) ?? v)];
             return true;
         });
 
     public Task<IReadOnlyList<string>> FindSnapshotsAsync(string tagKey, string tagValue, CancellationToken cancellationToken) =>
-        Call("DescribeSnapshots", () => (IReadOnlyList<string>)[.. Snapshots
-            .Where(s => s.Tags.TryGetValue(tagKey, out var value) && value == tagValue).Select(s => s.SnapshotId)]);
+        Call("DescribeSnapshots", () =>
+        {
+            lock (_lock)
+            {
+                return (IReadOnlyList<string>)[.. Snapshots.Where(s => s.Tags.TryGetValue(tagKey, out var value) && value == tagValue).Select(s => s.SnapshotId)];
+            }
+        });
 
     public Task<IReadOnlyList<string>> CreateSnapshotsAsync(string instanceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
         Call("CreateSnapshots", () =>
         {
             var ids = Instance(instanceId).Volumes.Select(_ => "snap-" + NextId()).ToList();
-            Snapshots.AddRange(ids.Select(id => (id, instanceId, tags)));
+            lock (_lock)
+            {
+                Snapshots.AddRange(ids.Select(id => (id, instanceId, tags)));
+            }
+
             return (IReadOnlyList<string>)ids;
         });
 
@@ -300,17 +311,6 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
             return instance.InstanceId;
         });
 
-    // ---- IIamApi
-
-    public Task<IReadOnlyList<string>> GetInstanceProfileRolesAsync(string instanceProfile, CancellationToken cancellationToken) =>
-        Call("GetInstanceProfile", () => (IReadOnlyList<string>)ProfileRoles[ToArn(instanceProfile)]);
-
-    public Task PutRolePolicyAsync(string roleName, string policyName, string policyDocument, CancellationToken cancellationToken) =>
-        Call("PutRolePolicy", () => RolePolicies[(roleName, policyName)] = policyDocument);
-
-    public Task DeleteRolePolicyAsync(string roleName, string policyName, CancellationToken cancellationToken) =>
-        Call("DeleteRolePolicy", () => RolePolicies.Remove((roleName, policyName)));
-
     // ---- IAutoScalingApi
 
     public Task<AutoScalingMembership?> DescribeMembershipAsync(string instanceId, CancellationToken cancellationToken) =>
@@ -324,8 +324,8 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
 
     // ---- ILoadBalancingApi
 
-    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(string vpcId, string instanceId, CancellationToken cancellationToken) =>
-        Call("DescribeTargetHealth", () => (IReadOnlyList<TargetRegistration>)[.. Targets.Where(t => t.InstanceId == instanceId).Select(t => t.Registration)]);
+    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken) =>
+        Call("DescribeTargetHealth", () => (IReadOnlyList<TargetRegistration>)[.. Targets.Where(t => t.InstanceId == instance.InstanceId).Select(t => t.Registration)]);
 
     public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         Call("DeregisterTargets", () =>
@@ -339,6 +339,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Task RegisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         Call("RegisterTargets", () =>
         {
+            RefuseRegistration(instanceId, registration);
             lock (_lock)
             {
                 if (!Targets.Contains((instanceId, registration)))
@@ -376,6 +377,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
                 State = instance.State,
                 VpcId = instance.VpcId,
                 IsSpot = instance.IsSpot,
+                HasInstanceStoreRoot = instance.InstanceStoreRoot,
                 NetworkInterfaces = [.. instance.Enis.Select(eni => new NetworkInterfaceGroups(eni, [.. EniGroups[eni]]))],
                 Volumes = instance.Volumes,
                 Tags = new Dictionary<string, string>(instance.Tags),
@@ -405,6 +407,7 @@ internal sealed class FakeInstance
     public string SubnetId { get; set; } = "subnet-1";
     public string InstanceType { get; set; } = "t3.micro";
     public bool IsSpot { get; set; }
+    public bool InstanceStoreRoot { get; set; }
     public bool DualStack { get; init; }
     public required IReadOnlyList<VolumeAttachment> Volumes { get; set; }
     public required InstanceProtection Protection { get; set; }

@@ -25,7 +25,7 @@ public sealed class IsolationServiceTests
     private readonly Mock<IEc2Api> _dryRunEc2 = new();
 
     private IsolationService CreateSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance);
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance);
 
     /// <summary>The tags a GuardDuty finding's run asks for once it has claimed the record.</summary>
     private static readonly Dictionary<string, string> TriggerTags = new() { ["ec2-isolation"] = "isolate", ["ec2-isolation:reason"] = "GuardDuty finding abc" };
@@ -206,9 +206,9 @@ public sealed class IsolationServiceTests
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
         Assert.Equal(FakeCloud.IsolationProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
-        var policy = _cloud.RolePolicies[("app-role", CredentialRevocationStep.PolicyName(InstanceId))];
-        Assert.Contains($"\"ec2:SourceInstanceARN\":\"arn:aws:ec2:us-east-1:123456789012:instance/{InstanceId}\"", policy, StringComparison.Ordinal);
-        Assert.Contains("\"aws:TokenIssueTime\":\"2026-11-25T10:00:01Z\"", policy, StringComparison.Ordinal);
+        var instanceArn = $"arn:aws:ec2:us-east-1:123456789012:instance/{InstanceId}";
+        Assert.True(_cloud.SessionDenied("app-role", instanceArn, _time.GetUtcNow().AddSeconds(-1)));
+        Assert.False(_cloud.SessionDenied("app-role", "arn:aws:ec2:us-east-1:123456789012:instance/" + OtherInstanceId, _time.GetUtcNow()));
     }
 
     [Fact]
@@ -219,7 +219,8 @@ public sealed class IsolationServiceTests
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
         Assert.Equal(FakeCloud.IsolationProfileArn, _cloud.Instances[InstanceId].Association!.InstanceProfileArn);
-        Assert.Empty(_cloud.RolePolicies);
+        Assert.Empty(_cloud.ManagedPolicies);
+        Assert.Null(_cloud.Role("app-role").Boundary);
     }
 
     [Fact]
@@ -437,13 +438,13 @@ public sealed class IsolationServiceTests
     }
 
     [Fact]
-    public async Task IsolateAsync_SpotInstance_NoTerminationProtectionButStopProtection()
+    public async Task IsolateAsync_SpotInstance_NoTerminationNorStopProtection()
     {
         _cloud.AddInstance(InstanceId, VpcId).IsSpot = true;
 
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
 
-        Assert.Equal(new InstanceProtection(false, true, "stop"), _cloud.Instances[InstanceId].Protection);
+        Assert.Equal(new InstanceProtection(false, false, "stop"), _cloud.Instances[InstanceId].Protection);
     }
 
     [Fact]
@@ -769,7 +770,7 @@ public sealed class IsolationServiceTests
 
         Assert.Equal(IsolationOutcome.Released, result.Outcome);
         Assert.Equal(before with { Tags = "team=web" }, Snapshot());
-        Assert.DoesNotContain(_cloud.RolePolicies.Keys, k => k.Role == "app-role");
+        Assert.Null(_cloud.Role("app-role").Boundary);
         var record = _cloud.StoredRecord(InstanceId)!;
         Assert.Equal(IsolationStatus.Released, record.Status);
         Assert.Equal("releaser", record.ReleasedBy);
@@ -805,7 +806,7 @@ public sealed class IsolationServiceTests
         _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);
         var before = Snapshot();
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
-        FailOn("DeleteRolePolicy");
+        FailOn("DeleteRolePermissionsBoundary");
 
         var error = await Assert.ThrowsAsync<IsolationFailedException>(
             () => CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None));
@@ -1065,7 +1066,8 @@ public sealed class IsolationServiceTests
         var apis = plan.Calls.Select(c => c.Api).ToList();
         Assert.Equal("dynamodb:PutItem", apis[0]);
         Assert.Equal(4, apis.Count(a => a == "ec2:ModifyNetworkInterfaceAttribute"));
-        Assert.Contains("iam:PutRolePolicy", apis);
+        Assert.Contains("iam:CreatePolicy", apis);
+        Assert.Contains("iam:PutRolePermissionsBoundary", apis);
         Assert.Contains("autoscaling:EnterStandby", apis);
         Assert.Contains("elasticloadbalancing:DeregisterTargets", apis);
         Assert.Contains("ec2:CreateSnapshots", apis);
@@ -1147,7 +1149,7 @@ public sealed class IsolationServiceTests
         Assert.Equal(isolated, Snapshot());
         Assert.Equal(IsolationStatus.Isolated, _cloud.StoredRecord(InstanceId)!.Status);
         Assert.Contains(plan.Calls, c => c.Api == "ec2:ModifyNetworkInterfaceAttribute" && c.Detail == "groups [sg-app0, sg-shared]");
-        Assert.Contains(plan.Calls, c => c.Api == "iam:DeleteRolePolicy");
+        Assert.Contains(plan.Calls, c => c.Api == "iam:DeleteRolePermissionsBoundary");
     }
 
     private void FailOn(params string[] calls) => _cloud.BeforeCall = call =>
@@ -1205,7 +1207,7 @@ public sealed class IsolationServiceTests
         StepNames.NetworkAclCut => ["DescribeRouteTables"],
         StepNames.MetadataAndTracking => ["ModifyInstanceMetadataOptions"],
         StepNames.InstanceProfile => ["ReplaceIamInstanceProfileAssociation", "AssociateIamInstanceProfile"],
-        StepNames.CredentialRevocation => ["PutRolePolicy"],
+        StepNames.CredentialRevocation => ["CreatePolicy"],
         StepNames.AutoScalingStandby => ["EnterStandby"],
         StepNames.TargetDeregistration => ["DeregisterTargets"],
         StepNames.Protection => ["ModifyInstanceAttribute:protection"],

@@ -76,11 +76,15 @@ internal sealed partial class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : I
         plan.Ec2Async("DisassociateIamInstanceProfile", associationId, string.Empty,
             () => plan.Probe.DisassociateProfileAsync(associationId, cancellationToken));
 
-    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, bool includeTermination, CancellationToken cancellationToken) =>
+    public Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken) =>
         plan.Ec2Async("ModifyInstanceAttribute", instanceId,
-            (includeTermination ? $"disableApiTermination={protection.DisableApiTermination}, " : string.Empty)
-            + $"disableApiStop={protection.DisableApiStop}, instanceInitiatedShutdownBehavior={protection.ShutdownBehavior}",
-            () => plan.Probe.SetProtectionAsync(instanceId, protection, includeTermination, cancellationToken));
+            string.Join(", ", new[]
+            {
+                attributes.HasFlag(ProtectionAttributes.Termination) ? $"disableApiTermination={protection.DisableApiTermination}" : null,
+                attributes.HasFlag(ProtectionAttributes.Stop) ? $"disableApiStop={protection.DisableApiStop}" : null,
+                attributes.HasFlag(ProtectionAttributes.ShutdownBehavior) ? $"instanceInitiatedShutdownBehavior={protection.ShutdownBehavior}" : null,
+            }.OfType<string>()),
+            () => plan.Probe.SetProtectionAsync(instanceId, protection, attributes, cancellationToken));
 
     public Task SetDeleteOnTerminationAsync(string instanceId, IReadOnlyList<VolumeAttachment> volumes, CancellationToken cancellationToken) =>
         plan.Ec2Async("ModifyInstanceAttribute", instanceId,

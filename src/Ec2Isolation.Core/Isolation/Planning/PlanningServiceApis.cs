@@ -9,11 +9,55 @@ internal sealed class PlanningIamApi(IIamApi iam, PlanRecorder plan) : IIamApi
     public Task<IReadOnlyList<string>> GetInstanceProfileRolesAsync(string instanceProfile, CancellationToken cancellationToken) =>
         iam.GetInstanceProfileRolesAsync(instanceProfile, cancellationToken);
 
-    public Task PutRolePolicyAsync(string roleName, string policyName, string policyDocument, CancellationToken cancellationToken) =>
-        plan.UncheckedAsync("iam:PutRolePolicy", roleName, $"{policyName}: {policyDocument}");
+    public Task<string?> GetRolePermissionsBoundaryAsync(string roleName, CancellationToken cancellationToken) =>
+        iam.GetRolePermissionsBoundaryAsync(roleName, cancellationToken);
+
+    public Task<string> GetDefaultPolicyDocumentAsync(string policyArn, CancellationToken cancellationToken) =>
+        iam.GetDefaultPolicyDocumentAsync(policyArn, cancellationToken);
+
+    public Task<IReadOnlyList<PolicyVersion>> ListPolicyVersionsAsync(string policyArn, CancellationToken cancellationToken) =>
+        iam.ListPolicyVersionsAsync(policyArn, cancellationToken);
+
+    /// <summary>Recorded as created: the plan then writes its document as the policy's first version, as the run would.</summary>
+    public async Task<bool> CreatePolicyAsync(string path, string policyName, string policyDocument, CancellationToken cancellationToken)
+    {
+        await plan.UncheckedAsync("iam:CreatePolicy", path + policyName, policyDocument);
+        return true;
+    }
+
+    public Task CreatePolicyVersionAsync(string policyArn, string policyDocument, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("iam:CreatePolicyVersion", policyArn, policyDocument);
+
+    public Task DeletePolicyVersionAsync(string policyArn, string versionId, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("iam:DeletePolicyVersion", policyArn, versionId);
+
+    public Task PutRolePermissionsBoundaryAsync(string roleName, string policyArn, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("iam:PutRolePermissionsBoundary", roleName, policyArn);
+
+    public Task DeleteRolePermissionsBoundaryAsync(string roleName, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("iam:DeleteRolePermissionsBoundary", roleName, "the revocation boundary");
 
     public Task DeleteRolePolicyAsync(string roleName, string policyName, CancellationToken cancellationToken) =>
         plan.UncheckedAsync("iam:DeleteRolePolicy", roleName, policyName);
+}
+
+/// <summary>
+/// Role revocation lists for a dry run: reads go through until the plan writes one; its writes are recorded and kept
+/// in memory, so that the boundary writer reads back the list it would have written, as in a run.
+/// </summary>
+internal sealed class PlanningRoleRevocationStore(IRoleRevocationStore store, PlanRecorder plan) : IRoleRevocationStore
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RoleRevocation> _planned = new();
+
+    public async Task<RoleRevocation?> GetAsync(string roleName, CancellationToken cancellationToken) =>
+        _planned.TryGetValue(roleName, out var planned) ? planned : await store.GetAsync(roleName, cancellationToken);
+
+    public async Task PutAsync(RoleRevocation revocation, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        _planned[revocation.RoleName] = revocation;
+        await plan.UncheckedAsync("dynamodb:PutItem", "role " + revocation.RoleName,
+            $"revocation list of {revocation.InstanceIds.Count} instance(s), conditional on version {expectedVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(new)"}");
+    }
 }
 
 /// <summary>Auto Scaling for a dry run: reads go through, changes are recorded.</summary>
@@ -32,8 +76,8 @@ internal sealed class PlanningAutoScalingApi(IAutoScalingApi autoScaling, PlanRe
 /// <summary>ELBv2 for a dry run: reads go through, changes are recorded.</summary>
 internal sealed class PlanningLoadBalancingApi(ILoadBalancingApi loadBalancing, PlanRecorder plan) : ILoadBalancingApi
 {
-    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(string vpcId, string instanceId, CancellationToken cancellationToken) =>
-        loadBalancing.FindRegistrationsAsync(vpcId, instanceId, cancellationToken);
+    public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken) =>
+        loadBalancing.FindRegistrationsAsync(instance, cancellationToken);
 
     public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         plan.UncheckedAsync("elasticloadbalancing:DeregisterTargets", registration.TargetGroupArn, Describe(instanceId, registration));

@@ -1,12 +1,10 @@
-using System.Globalization;
-using System.Text.Json;
-
 namespace Ec2Isolation.Core.Isolation.Steps;
 
 /// <summary>
-/// Revokes the credentials the instance already holds (or that were stolen from it): an inline deny on each role of
-/// the original profile, scoped to sessions of this instance (ec2:SourceInstanceARN) issued before now. Other
-/// instances sharing the role keep working.
+/// Revokes the credentials the instance already holds (or that were stolen from it): each role of the original profile
+/// gets the tool's permissions boundary, whose deny names this instance (ec2:SourceInstanceARN), with no time condition:
+/// no session of the role from this instance is legitimate until release. Other instances sharing the role keep
+/// working. The step writes no permission policy: a boundary can only restrict (README, "Trust").
 /// </summary>
 internal sealed class CredentialRevocationStep : IIsolationStep
 {
@@ -21,62 +19,44 @@ internal sealed class CredentialRevocationStep : IIsolationStep
         }
 
         var artifacts = context.Record.Artifacts;
-        if (artifacts.RevocationPolicyName is null)
+        if (artifacts.RevocationBoundaryArns.Count == 0)
         {
-            // Recorded before the policy is written, so that a release after a crash here still removes it.
+            // Recorded before any list or boundary changes, so that a release after a crash here still removes this instance.
             artifacts.OriginalRoleNames = [.. await context.Apis.Iam.GetInstanceProfileRolesAsync(original.InstanceProfileArn, cancellationToken)];
-            artifacts.RevocationPolicyName = PolicyName(context.InstanceId);
-            artifacts.CredentialsRevokedBefore = NextWholeSecond(context.Time.GetUtcNow());
+            artifacts.RevocationBoundaryArns = [.. artifacts.OriginalRoleNames.Select(role => BoundaryArn(context, role))];
             await context.SaveAsync(cancellationToken);
         }
 
-        var document = PolicyDocument(context.Record.InstanceArn, artifacts.CredentialsRevokedBefore!.Value);
-        await Task.WhenAll(artifacts.OriginalRoleNames.Select(role =>
-            context.Apis.Iam.PutRolePolicyAsync(role, artifacts.RevocationPolicyName, document, cancellationToken)));
+        var writers = artifacts.OriginalRoleNames.Select(role => Writer(context, role)).ToList();
+        await Task.WhenAll(writers.Select(writer => writer.RequireOwnOrNoBoundaryAsync(context.Record.InstanceArn, cancellationToken)));
+        var roleWide = await Task.WhenAll(writers.Select(writer => writer.RevokeAsync(context.InstanceId, cancellationToken)));
+        if (roleWide.Any(wide => wide))
+        {
+            artifacts.RoleWideRevocation = true;
+            Log.RoleWideRevocation(context.Logger, context.InstanceId, RevocationBoundary.Capacity);
+        }
     }
 
-    public Task RestoreAsync(RunContext context, CancellationToken cancellationToken)
+    public async Task RestoreAsync(RunContext context, CancellationToken cancellationToken)
     {
         var artifacts = context.Record.Artifacts;
-        return artifacts.RevocationPolicyName is not { } policy
-            ? Task.CompletedTask
-            : Task.WhenAll(artifacts.OriginalRoleNames.Select(role =>
-                context.Apis.Iam.DeleteRolePolicyAsync(role, policy, cancellationToken)));
-    }
-
-    /// <summary>IAM compares whole seconds: round up, so that a session issued in this very second is revoked too.</summary>
-    private static DateTimeOffset NextWholeSecond(DateTimeOffset now) =>
-        now.AddTicks(TimeSpan.TicksPerSecond - (now.UtcTicks % TimeSpan.TicksPerSecond));
-
-    public static string PolicyName(string instanceId) => "ec2-isolation-revoke-" + instanceId;
-
-    /// <summary>Deny everything to sessions of this instance issued before the isolation.</summary>
-    public static string PolicyDocument(string instanceArn, DateTimeOffset issuedBefore)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        if (artifacts.RevocationPolicyName is { } legacyPolicy)
         {
-            json.WriteStartObject();
-            json.WriteString("Version", "2012-10-17");
-            json.WriteStartArray("Statement");
-            json.WriteStartObject();
-            json.WriteString("Sid", "Ec2IsolationRevokeIssuedCredentials");
-            json.WriteString("Effect", "Deny");
-            json.WriteString("Action", "*");
-            json.WriteString("Resource", "*");
-            json.WriteStartObject("Condition");
-            json.WriteStartObject("ArnEquals");
-            json.WriteString("ec2:SourceInstanceARN", instanceArn);
-            json.WriteEndObject();
-            json.WriteStartObject("DateLessThan");
-            json.WriteString("aws:TokenIssueTime", issuedBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-            json.WriteEndObject();
-            json.WriteEndObject();
-            json.WriteEndObject();
-            json.WriteEndArray();
-            json.WriteEndObject();
+            // A record of an earlier release, which revoked with one inline policy per instance.
+            await Task.WhenAll(artifacts.OriginalRoleNames.Select(role =>
+                context.Apis.Iam.DeleteRolePolicyAsync(role, legacyPolicy, cancellationToken)));
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        if (artifacts.RevocationBoundaryArns.Count > 0)
+        {
+            await Task.WhenAll(artifacts.OriginalRoleNames.Select(role => Writer(context, role).ReleaseAsync(context.InstanceId, cancellationToken)));
+        }
     }
+
+    private static RoleBoundaryWriter Writer(RunContext context, string role) =>
+        new(context.Apis, role, BoundaryArn(context, role), context.Time);
+
+    /// <summary>The boundary of <paramref name="role"/> in the instance's account and partition (from the record's instance ARN).</summary>
+    private static string BoundaryArn(RunContext context, string role) =>
+        RevocationBoundary.PolicyArn(context.Record.InstanceArn.Split(':')[1], context.Record.AccountId, role);
 }

@@ -4,7 +4,9 @@ namespace Ec2Isolation.Core.Isolation.Steps;
 
 /// <summary>
 /// Termination and stop protection, and shutdown behaviour "stop", so that nobody (the attacker included) destroys
-/// the evidence by terminating or shutting down the instance. Spot instances cannot have termination protection.
+/// the evidence by terminating or shutting down the instance. Only the attributes EC2 accepts on this instance are set
+/// (<see cref="InstanceCapabilities.ProtectionAttributes"/>: a Spot instance takes neither protection, an instance store
+/// root no stop protection); a pending or stopping instance is waited for (<see cref="StateSettling"/>).
 /// </summary>
 internal sealed class ProtectionStep : IIsolationStep
 {
@@ -15,19 +17,22 @@ internal sealed class ProtectionStep : IIsolationStep
     public async Task ApplyAsync(RunContext context, CancellationToken cancellationToken)
     {
         await context.RecordedAttachmentsAsync(cancellationToken);
-        var isSpot = context.Record.Original.IsSpot;
-        if (isSpot)
+        var attributes = InstanceCapabilities.Of(context.Instance).ProtectionAttributes;
+        if (!attributes.HasFlag(ProtectionAttributes.Termination) || !attributes.HasFlag(ProtectionAttributes.Stop))
         {
-            Log.SpotWithoutTerminationProtection(context.Logger, context.InstanceId);
+            Log.ProtectionNotAccepted(context.Logger, context.InstanceId, attributes.ToString());
         }
 
-        await context.Apis.Ec2.SetProtectionAsync(context.InstanceId, Protected, includeTermination: !isSpot, cancellationToken);
+        await SetAsync(context, Protected, attributes, cancellationToken);
     }
 
     /// <summary>Protection never recorded was never changed: nothing to restore.</summary>
     public Task RestoreAsync(RunContext context, CancellationToken cancellationToken) =>
         context.Record.Original.Attachments is not { } attachments
             ? Task.CompletedTask
-            : context.Apis.Ec2.SetProtectionAsync(
-                context.InstanceId, attachments.Protection, includeTermination: !context.Record.Original.IsSpot, cancellationToken);
+            : SetAsync(context, attachments.Protection, InstanceCapabilities.Of(context.Instance).ProtectionAttributes, cancellationToken);
+
+    private static Task SetAsync(RunContext context, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken) =>
+        StateSettling.RetryAsync(
+            context.Time, _ => context.Apis.Ec2.SetProtectionAsync(context.InstanceId, protection, attributes, cancellationToken), cancellationToken);
 }
