@@ -195,11 +195,7 @@ public sealed class NetworkAclCutStepTests
     {
         _cloud.AddInstance(InstanceId, VpcId);
         var (_, publicAcl) = _cloud.AddNatVpc(VpcId);
-        var endpointAcl = _cloud.AddAcl("acl-endpoints", VpcId, "subnet-endpoints");
-        var blocker = new NetworkAclRule(1, Egress: true, Allow: true, "6", "10.0.0.0/16");
-        endpointAcl.Entries.Add(blocker);
-        _cloud.PathResources.Add(new(TrackedPathKind.InterfaceEndpoint, "vpce-ssm", VpcId, ["subnet-endpoints"], ServiceName: "com.amazonaws.us-east-1.ssm"));
-        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+        var (endpointAcl, blocker) = await FailOnAnEndpointAclWithNoFreeNumberAsync();
         publicAcl.Entries.RemoveAll(e => !e.Allow && e.Egress && e.RuleNumber != 32767);
         Assert.Single(await NetworkAclDenies.FindMissingAsync(_cloud, _cloud.StoredRecord(InstanceId)!, CancellationToken.None));
         endpointAcl.Entries.Remove(blocker);
@@ -218,11 +214,7 @@ public sealed class NetworkAclCutStepTests
     {
         _cloud.AddInstance(InstanceId, VpcId);
         var (_, publicAcl) = _cloud.AddNatVpc(VpcId);
-        var endpointAcl = _cloud.AddAcl("acl-endpoints", VpcId, "subnet-endpoints");
-        var blocker = new NetworkAclRule(1, Egress: true, Allow: true, "6", "10.0.0.0/16");
-        endpointAcl.Entries.Add(blocker);
-        _cloud.PathResources.Add(new(TrackedPathKind.InterfaceEndpoint, "vpce-ssm", VpcId, ["subnet-endpoints"], ServiceName: "com.amazonaws.us-east-1.ssm"));
-        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+        var (endpointAcl, blocker) = await FailOnAnEndpointAclWithNoFreeNumberAsync();
         publicAcl.Entries.Add(new NetworkAclRule(50, Egress: false, Allow: true, "6", "10.0.0.0/16"));
         endpointAcl.Entries.Remove(blocker);
 
@@ -279,5 +271,16 @@ public sealed class NetworkAclCutStepTests
         Assert.Contains(entries, call => call.Detail.StartsWith("rule 99 ingress deny all 10.0.1.10/32", StringComparison.Ordinal));
         Assert.Contains(entries, call => call.Detail.StartsWith("rule 99 egress deny all 10.0.1.10/32", StringComparison.Ordinal));
         Assert.Empty(publicAcl.Denies);
+    }
+
+    /// <summary>A first run that fails on an interface endpoint's ACL whose egress has no free number ahead of an allow at 1.</summary>
+    private async Task<(FakeAcl Acl, NetworkAclRule Blocker)> FailOnAnEndpointAclWithNoFreeNumberAsync()
+    {
+        var endpointAcl = _cloud.AddAcl("acl-endpoints", VpcId, "subnet-endpoints");
+        var blocker = new NetworkAclRule(1, Egress: true, Allow: true, "6", "10.0.0.0/16");
+        endpointAcl.Entries.Add(blocker);
+        _cloud.PathResources.Add(new(TrackedPathKind.InterfaceEndpoint, "vpce-ssm", VpcId, ["subnet-endpoints"], ServiceName: "com.amazonaws.us-east-1.ssm"));
+        await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+        return (endpointAcl, blocker);
     }
 }
