@@ -232,6 +232,7 @@ public sealed partial record DeploymentSettings
 
         settings = OrganizationSettings.Read(settings, Read, List, problems);
         settings = EventKindContext.Read(settings, Read, problems);
+        settings = TrackedPathContext.Read(settings, Read, problems);
 
         return problems.Count == 0
             ? settings
@@ -281,7 +282,7 @@ public sealed partial record DeploymentSettings
             }
         }
 
-        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(EventKindContext.Environment(this)))
+        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(EventKindContext.Environment(this)).Concat(TrackedPathContext.Environment(this)))
         {
             environment[name] = value;
         }

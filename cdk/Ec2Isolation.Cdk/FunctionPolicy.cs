@@ -147,9 +147,15 @@ internal static class FunctionPolicy
 
             // The other EC2 changes touch instances, network interfaces, volumes, security groups and the VPC of this
             // region and account, and snapshots (whose ARNs have no account).
-            new("ContainInstances", a => a.StartsWith("ec2:", StringComparison.Ordinal) && !IsDescribe(a) && !IsGroupRuleChange(a)
+            new("ContainInstances", a => a.StartsWith("ec2:", StringComparison.Ordinal) && !IsDescribe(a) && !IsGroupRuleChange(a) && !IsNetworkAclEntry(a)
                     && a is not ("ec2:CreateTags" or "ec2:DeleteTags" or "ec2:RunInstances" or "ec2:ModifyInstanceAttribute"),
                 [Arn(stack, "ec2", "*", null), Snapshots(stack)]),
+
+            // The deny entries of always-tracked paths: network ACLs of this account and region, nothing else. IAM offers no
+            // condition on an entry's CIDR, number or action (the Service Authorization Reference lists only ec2:NetworkAclID,
+            // ec2:Vpc and tags for these actions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html),
+            // and the VPCs are not known at deployment: the engine itself writes only one-address denies and removes only its own.
+            new("CutTrackedPaths", IsNetworkAclEntry, [Arn(stack, "ec2", "network-acl", "*")]),
 
             // A replacement: everything of this account and region it uses, and the image (whose ARN has no account).
             new("LaunchReplacements", a => a == "ec2:RunInstances", [Arn(stack, "ec2", "*", null), Arn(stack, "ec2", "image", "*", account: "")]),
@@ -172,6 +178,8 @@ internal static class FunctionPolicy
     /// <summary>A parameter's ARN: given as one, or its name (with or without the leading slash) in the stack's account and region.</summary>
     private static string ParameterArn(Stack stack, string parameter) =>
         parameter.StartsWith("arn:", StringComparison.Ordinal) ? parameter : Arn(stack, "ssm", "parameter", parameter.TrimStart('/'));
+
+    private static bool IsNetworkAclEntry(string action) => action is "ec2:CreateNetworkAclEntry" or "ec2:DeleteNetworkAclEntry";
 
     private static bool IsDescribe(string action) => action.Split(':')[1].StartsWith("Describe", StringComparison.Ordinal);
 

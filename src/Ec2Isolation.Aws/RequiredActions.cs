@@ -16,6 +16,12 @@ public static class RequiredActions
         "ec2:DescribeNetworkInterfaces",
         "ec2:DescribeTrunkInterfaceAssociations",
         "ec2:DescribeSnapshots",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeNatGateways",
+        "ec2:DescribeTransitGatewayVpcAttachments",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeNetworkAcls",
+        "ec2:CreateNetworkAclEntry",
         "ec2:CreateSecurityGroup",
         "ec2:AuthorizeSecurityGroupIngress",
         "ec2:AuthorizeSecurityGroupEgress",
@@ -26,6 +32,7 @@ public static class RequiredActions
         "ec2:AssociateIamInstanceProfile",
         "ec2:DisassociateIamInstanceProfile",
         "ec2:ModifyInstanceAttribute",
+        "ec2:ModifyInstanceMetadataOptions",
         "ec2:CreateSnapshots",
         "ec2:CreateTags",
         "iam:GetInstanceProfile",
@@ -54,6 +61,7 @@ public static class RequiredActions
     public static IReadOnlyList<string> ReleaseAndStatus { get; } =
     [
         "ec2:DeleteTags",
+        "ec2:DeleteNetworkAclEntry",
         "iam:DeleteRolePermissionsBoundary",
         "iam:DeleteRolePolicy",
         "autoscaling:ExitStandby",

@@ -34,12 +34,13 @@ public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(mot
         // or whose new record's claim found one (a first isolation claims without reading); the policy version calls
         // are the next isolations' of the same role (Isolate_SixInstancesOfOneRole_...), GetPolicy and GetPolicyVersion
         // re-read a role's boundary whose revocation list the record table lost; DescribeTrunkInterfaceAssociations looks
-        // for the branch ENIs behind a trunk ENI (moto makes none, nor implements the call).
+        // for the branch ENIs behind a trunk ENI (moto makes none, nor implements the call). CreateNetworkAclEntry cuts an always-tracked
+        // path (a NAT gateway: NetworkAclCutTests); ModifyInstanceMetadataOptions is the optional metadata step.
         var otherPaths = new[]
         {
             "iam:PassRole", "ec2:AssociateIamInstanceProfile", "ec2:DisassociateIamInstanceProfile", "ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "dynamodb:GetItem",
             "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:GetPolicy", "iam:GetPolicyVersion",
-            "ec2:DescribeTrunkInterfaceAssociations",
+            "ec2:DescribeTrunkInterfaceAssociations", "ec2:CreateNetworkAclEntry", "ec2:ModifyInstanceMetadataOptions",
         };
         var unused = RequiredActions.Isolate.Except(called).Except(otherPaths).ToList();
         Assert.Empty(unused);

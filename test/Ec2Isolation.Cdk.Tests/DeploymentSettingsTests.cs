@@ -124,6 +124,19 @@ public sealed class DeploymentSettingsTests
         Assert.Contains("EC2ISOLATION_FORENSIC_INGRESS", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void FunctionEnvironment_TrackedPathKeys_MappedWhenTheyDifferFromTheDefaults()
+    {
+        var settings = Read(new() { ["networkAclCut"] = "false", ["disableMetadata"] = true, ["shortenConnectionTracking"] = "true" });
+
+        var environment = settings.FunctionEnvironment("table", "profile", 120);
+
+        Assert.Equal(("false", "true", "true"), (environment["EC2ISOLATION_NETWORK_ACL_CUT"], environment["EC2ISOLATION_DISABLE_METADATA"],
+            environment["EC2ISOLATION_SHORTEN_CONNECTION_TRACKING"]));
+        Assert.DoesNotContain(DeploymentSettings.Defaults.FunctionEnvironment("table", "profile", 120).Keys,
+            key => key is "EC2ISOLATION_NETWORK_ACL_CUT" or "EC2ISOLATION_DISABLE_METADATA" or "EC2ISOLATION_SHORTEN_CONNECTION_TRACKING");
+    }
+
     private static DeploymentSettings Read(Dictionary<string, object> context)
     {
         JsiiNode.SilenceVersionWarnings();

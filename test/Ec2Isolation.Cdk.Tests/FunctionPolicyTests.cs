@@ -191,6 +191,14 @@ public sealed class FunctionPolicyTests(SynthesizedStacks stacks)
         });
     }
 
+    [Fact]
+    public void NetworkAclEntries_GrantedOnNetworkAclsAlone()
+    {
+        var statement = Assert.Single(InlineStatements(stacks.Defaults, "isolate"), s => (string?)s["Sid"] == "CutTrackedPaths");
+        Assert.Equal(["ec2:CreateNetworkAclEntry"], Strings(statement["Action"]));
+        Assert.EndsWith(":network-acl/*", JoinedArn(statement["Resource"]), StringComparison.Ordinal);
+    }
+
     /// <summary>Every statement of every policy on the function's role: its inline policies and the policies attached to it.</summary>
     private static IReadOnlyList<JsonNode> Statements(StackTemplate stack)
     {

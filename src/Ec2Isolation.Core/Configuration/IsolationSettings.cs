@@ -49,6 +49,15 @@ public sealed record IsolationSettings
     /// <summary>Attack sequences and the Security Hub custom action (EC2ISOLATION_ATTACK_SEQUENCES, EC2ISOLATION_SECURITYHUB_ACTION_ID).</summary>
     public EventKindSettings EventKinds { get; init; } = new();
 
+    /// <summary>Whether to cut always-tracked paths with network ACL denies of the instance's addresses (EC2ISOLATION_NETWORK_ACL_CUT, default true).</summary>
+    public bool CutTrackedPaths { get; init; } = true;
+
+    /// <summary>Whether to turn the instance metadata service off while isolated (EC2ISOLATION_DISABLE_METADATA, default false: it stops the SSM agent too).</summary>
+    public bool DisableMetadata { get; init; }
+
+    /// <summary>Whether to shorten the ENIs' connection tracking idle timeouts while isolated (EC2ISOLATION_SHORTEN_CONNECTION_TRACKING, default false).</summary>
+    public bool ShortenConnectionTracking { get; init; }
+
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
 
@@ -129,6 +138,7 @@ public sealed record IsolationSettings
             settings = settings with { GuardDutyTypePrefixes = prefixes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
         }
 
+        settings = TrackedPathSettingsReader.Read(settings, Read, problems);
         settings = NotificationSettingsReader.Read(settings, Read, problems);
         settings = AccountSettingsReader.Read(settings, Read, problems);
         settings = EventKindSettingsReader.Read(settings, Read, problems);

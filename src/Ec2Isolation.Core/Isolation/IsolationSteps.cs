@@ -11,6 +11,8 @@ internal static class IsolationSteps
     public static IReadOnlyList<IIsolationStep> InOrder { get; } =
     [
         new NetworkStep(),
+        new NetworkAclCutStep(),
+        new MetadataAndTrackingStep(),
         new InstanceProfileStep(),
         new CredentialRevocationStep(),
         new AutoScalingStandbyStep(),

@@ -205,6 +205,18 @@ public sealed class IsolationArtifacts
     public bool RoleWideRevocation { get; set; }
 
     public List<string> SnapshotIds { get; set; } = [];
+
+    /// <summary>Deny entries added to network ACLs to cut always-tracked paths; release removes exactly these.</summary>
+    public List<NetworkAclDeny> NetworkAclDenies { get; set; } = [];
+
+    /// <summary>Always-tracked paths the last run could not cut, and why (empty once every path is cut).</summary>
+    public List<OpenPath> OpenPaths { get; set; } = [];
+
+    /// <summary>The instance metadata endpoint as it was ("enabled" or "disabled"), when the metadata step turned it off.</summary>
+    public string? OriginalMetadataEndpoint { get; set; }
+
+    /// <summary>The ENIs' connection tracking timeouts as they were, when the tracking step shortened them.</summary>
+    public List<ConnectionTracking> OriginalConnectionTracking { get; set; } = [];
 }
 
 /// <summary>The isolation groups of one VPC.</summary>

@@ -6,7 +6,7 @@ namespace Ec2Isolation.Core.Ports;
 /// The EC2 calls the engine makes. Implementations retry throttling; they never swallow other errors. A refusal for the
 /// state of the instance or of its profile association is thrown as <see cref="IncorrectStateException"/>.
 /// </summary>
-public interface IEc2Api
+public partial interface IEc2Api
 {
     /// <summary>The instance, or null when EC2 does not know it.</summary>
     Task<InstanceDescription?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken);

@@ -34,7 +34,8 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
     private static readonly Dictionary<string, string?> ShortLease = new(StringComparer.Ordinal) { ["EC2ISOLATION_LEASE_SECONDS"] = "30" };
 
     /// <summary>Each step (killed as it starts), then the three points inside a step.</summary>
-    public static TheoryData<string> CrashPoints() => [.. IsolationCalls.Steps, BetweenNetworkMoves, BeforeAttachmentsRecorded, BeforeRevocationPolicy];
+    public static TheoryData<string> CrashPoints() =>
+        [.. IsolationCalls.StepOpenings.Select(call => call.Step!), BetweenNetworkMoves, BeforeAttachmentsRecorded, BeforeRevocationPolicy];
 
     [Theory]
     [MemberData(nameof(CrashPoints))]
@@ -50,7 +51,7 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
         Assert.Equal(IsolationCalls.StepsBefore(StepOf(point)), record.CompletedSteps);
         Assert.Equal(IsolationStatus.Isolating, record.Status);
         // The rest of the original configuration is recorded before any of it changes: from the profile swap on, the record holds it.
-        Assert.Equal(StepOf(point) != StepNames.Network && point != BeforeAttachmentsRecorded, record.Original.Attachments is not null);
+        Assert.Equal(StepOf(point) is not (StepNames.Network or StepNames.NetworkAclCut), record.Original.Attachments is not null);
         Assert.NotNull(record.LeaseOwner);
         Assert.True(record.LeaseExpiresAt > TimeProvider.System.GetUtcNow(), "the dead run's lease still holds");
 
@@ -132,7 +133,7 @@ public sealed class CrashInjectionTests(MotoServer moto) : ReliabilityTests(moto
     private static string StepOf(string point) => point switch
     {
         BetweenNetworkMoves => StepNames.Network,
-        BeforeAttachmentsRecorded => StepNames.InstanceProfile,
+        BeforeAttachmentsRecorded => StepNames.NetworkAclCut,
         BeforeRevocationPolicy => StepNames.CredentialRevocation,
         _ => point,
     };

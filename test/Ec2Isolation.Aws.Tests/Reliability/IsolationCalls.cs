@@ -46,6 +46,11 @@ public static class IsolationCalls
         "autoscaling:DescribeAutoScalingInstances",
         "elasticloadbalancing:DescribeTargetGroups",
         "elasticloadbalancing:DescribeTargetHealth",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeNatGateways",
+        "ec2:DescribeTransitGatewayVpcAttachments",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeNetworkAcls",
         "ec2:ReplaceIamInstanceProfileAssociation",
         "iam:GetInstanceProfile",
         "iam:GetRole",
@@ -63,8 +68,8 @@ public static class IsolationCalls
     /// <summary>The steps in the order the engine applies them.</summary>
     public static IReadOnlyList<string> Steps { get; } =
     [
-        StepNames.Network, StepNames.InstanceProfile, StepNames.CredentialRevocation, StepNames.AutoScalingStandby,
-        StepNames.TargetDeregistration, StepNames.Protection, StepNames.Volumes, StepNames.Snapshots, StepNames.StatusTags,
+        StepNames.Network, StepNames.NetworkAclCut, StepNames.MetadataAndTracking, StepNames.InstanceProfile, StepNames.CredentialRevocation,
+        StepNames.AutoScalingStandby, StepNames.TargetDeregistration, StepNames.Protection, StepNames.Volumes, StepNames.Snapshots, StepNames.StatusTags,
     ];
 
     /// <summary>Every call that changes the account (the record's writes aside), by the step that makes it.</summary>
@@ -88,11 +93,14 @@ public static class IsolationCalls
     /// <summary>
     /// The first request only step k makes, for each step in order: where a run is "between step k-1 and step k". Its
     /// first mutating call, but for credential revocation (GetInstanceProfile, before it records the boundaries it is
-    /// about to write) and snapshots (DescribeSnapshots, which looks for the snapshots of an earlier run first).
+    /// about to write), snapshots (DescribeSnapshots, which looks for the snapshots of an earlier run first) and the network
+    /// ACL cut (the attachments' reads it starts with: the widest instance has no NAT gateway, so the step makes no change).
+    /// The metadata and tracking step, off by default, makes no request here and has no opening.
     /// </summary>
     public static IReadOnlyList<IsolationCall> StepOpenings { get; } =
     [
         Mutations[0],
+        new("ec2:DescribeInstanceAttribute", "ec2:DescribeInstanceAttribute", StepNames.NetworkAclCut),
         Mutations[4],
         new("iam:GetInstanceProfile", "iam:GetInstanceProfile", StepNames.CredentialRevocation),
         Mutations[7],

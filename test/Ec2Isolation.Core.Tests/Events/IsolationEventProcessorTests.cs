@@ -250,7 +250,7 @@ public sealed class IsolationEventProcessorTests
 
         Assert.Equal("already-handled", update.Action);
         var outcome = update.Instances.Single();
-        Assert.Equal((_cloud.StoredRecord(InstanceId)!.IncidentId, 9), (outcome.IncidentId, outcome.CompletedSteps!.Count));
+        Assert.Equal((_cloud.StoredRecord(InstanceId)!.IncidentId, IsolationSteps.InOrder.Count), (outcome.IncidentId, outcome.CompletedSteps!.Count));
         Assert.Empty(_cloud.Mutations);
         Assert.Equal(stored, StoredRecordJson());
     }

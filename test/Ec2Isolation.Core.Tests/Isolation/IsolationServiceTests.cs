@@ -553,6 +553,7 @@ public sealed partial class IsolationServiceTests
         _cloud.AddInstance(InstanceId, VpcId, enis: 2, profileArn: ProfileArn);
         _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
         _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+        _settings = _settings with { DisableMetadata = true };
         FailOn(FirstMutationsOf(failingStep));
 
         var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
@@ -1186,6 +1187,8 @@ public sealed partial class IsolationServiceTests
     private static string[] FirstMutationsOf(string step) => step switch
     {
         StepNames.Network => ["CreateSecurityGroup"],
+        StepNames.NetworkAclCut => ["DescribeRouteTables"],
+        StepNames.MetadataAndTracking => ["ModifyInstanceMetadataOptions"],
         StepNames.InstanceProfile => ["ReplaceIamInstanceProfileAssociation", "AssociateIamInstanceProfile"],
         StepNames.CredentialRevocation => ["CreatePolicy"],
         StepNames.AutoScalingStandby => ["EnterStandby"],

@@ -5,7 +5,7 @@ using Ec2Isolation.Core.Ports;
 namespace Ec2Isolation.Core.Isolation.Planning;
 
 /// <summary>EC2 for a dry run: reads go to EC2, changes are recorded and DryRun-checked, and ENIs read back as planned.</summary>
-internal sealed class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : IEc2Api
+internal sealed partial class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : IEc2Api
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _plannedGroups = new();
 

@@ -1,7 +1,7 @@
 namespace Ec2Isolation.Core.Isolation.Steps;
 
 /// <summary>The names steps carry in records, logs and plans. Stable: records store them.</summary>
-public static class StepNames
+public static partial class StepNames
 {
     public const string Network = "network";
     public const string InstanceProfile = "instance-profile";
