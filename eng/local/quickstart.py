@@ -35,7 +35,7 @@ import uuid  # noqa: E402
 
 import moto  # noqa: E402
 
-from account import Account  # noqa: E402
+from account import APP_ROLE, Account  # noqa: E402
 from runtime_api import RuntimeApi  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -259,7 +259,7 @@ def check_isolated(instance_id, rows):
         "groups": lambda v: v == "ec2-isolation-quarantine",
         "egress": lambda v: v == "none",
         "instance profile": lambda v: v == ISOLATION_PROFILE,
-        "inline policies": lambda v: f"ec2-isolation-revoke-{instance_id}" in v,
+        f"boundary of {APP_ROLE}": lambda v: v == f"ec2-isolation-revoke-{APP_ROLE}",
         "termination protection": lambda v: v == "True",
         "stop protection": lambda v: v == "True",
         "shutdown behaviour": lambda v: v == "stop",
