@@ -81,7 +81,7 @@ def main():
         response = invoke_bootstrap(runtime, endpoint, event, processes)
         print(f"      response: {response}")
         isolated = account.observe()
-        check_isolated(account.instance_id, isolated)
+        check_isolated(isolated)
 
         stage(6, "Before and after isolation (* changed)")
         side_by_side(before, isolated, "after isolation", lambda row, old, new: "*" if old != new else "")
@@ -253,7 +253,7 @@ def _moment(entry):
         return None
 
 
-def check_isolated(instance_id, rows):
+def check_isolated(rows):
     """Fails unless every row shows what a complete isolation leaves."""
     expected = {
         "groups": lambda v: v == "ec2-isolation-quarantine",
