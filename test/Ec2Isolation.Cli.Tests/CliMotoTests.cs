@@ -61,6 +61,7 @@ public sealed class CliMotoTests(MotoServer moto) : MotoAccountTests(moto)
     public async Task Invoke_TagChangeEventFile_IsolatesLikeTheFunction()
     {
         var instance = await Account.Network.RunInstanceAsync([await Account.Network.CreateGroupAsync("app")]);
+        await Account.Network.ApplyTriggerTagAsync(instance.InstanceId);
         var eventFile = Path.GetTempFileName();
         await File.WriteAllTextAsync(eventFile, SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId));
 

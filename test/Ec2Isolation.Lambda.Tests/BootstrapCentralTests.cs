@@ -56,11 +56,13 @@ public sealed class BootstrapCentralTests(MotoServer moto) : IAsyncLifetime
         var outsiderInstance = await outsider.Network.RunInstanceAsync([app]);
 
         var actions = new List<string?>();
-        foreach (var (_, accountId, instance) in instances)
+        foreach (var (member, accountId, instance) in instances)
         {
+            await member.Network.ApplyTriggerTagAsync(instance.InstanceId);
             actions.Add((await InvokeAsync(TagChange(accountId, instance.InstanceId))).GetProperty("action").GetString());
         }
 
+        await outsider.Network.ApplyTriggerTagAsync(outsiderInstance.InstanceId);
         var refused = await InvokeAsync(TagChange("333333333333", outsiderInstance.InstanceId));
 
         Assert.Equal(["isolated", "isolated"], actions);
@@ -97,6 +99,7 @@ public sealed class BootstrapCentralTests(MotoServer moto) : IAsyncLifetime
     {
         var app = await _central.Network.CreateGroupAsync("app");
         var instance = await _central.Network.RunInstanceAsync([app]);
+        await _central.Network.ApplyTriggerTagAsync(instance.InstanceId);
         await moto.StartRecordingAsync();
 
         var result = await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId));

@@ -111,6 +111,7 @@ public sealed class BootstrapFindingTests(MotoServer moto) : IAsyncLifetime
     {
         var app = await _account.Network.CreateGroupAsync("app");
         var instance = await _account.Network.RunInstanceAsync([app]);
+        await _account.Network.ApplyTriggerTagAsync(instance.InstanceId);
         Assert.Equal("isolated", (await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId))).GetProperty("action").GetString());
         var eni = instance.NetworkInterfaceIds[0];
         await _account.Ec2.ModifyNetworkInterfaceAttributeAsync(new() { NetworkInterfaceId = eni, Groups = [app] });

@@ -39,6 +39,7 @@ public sealed class BootstrapMotoTests(MotoServer moto) : IAsyncLifetime
     {
         await StartFunctionsAsync(1);
         var instance = await RunInstanceAsync();
+        await _account.Network.ApplyTriggerTagAsync(instance);
         var tagEvent = SampleEvents.Load(SampleEvents.TagChange, instance);
 
         var first = await InvokeAsync(tagEvent);
@@ -107,6 +108,7 @@ public sealed class BootstrapMotoTests(MotoServer moto) : IAsyncLifetime
         for (var i = 0; i < 6; i++)
         {
             instances.Add(await RunInstanceAsync());
+            await _account.Network.ApplyTriggerTagAsync(instances[^1]);
         }
 
         // Every event twice, as at-least-once delivery may.
@@ -134,6 +136,7 @@ public sealed class BootstrapMotoTests(MotoServer moto) : IAsyncLifetime
         proxy.Rule = request => request.Action == "CreateSnapshots" ? new Fault.Delay(TimeSpan.FromSeconds(6)) : null;
         await StartFunctionsAsync(1, proxy.Endpoint);
         var instance = await RunInstanceAsync();
+        await _account.Network.ApplyTriggerTagAsync(instance);
         var tagEvent = SampleEvents.Load(SampleEvents.TagChange, instance);
 
         var timedOut = await _runtime.WaitForOutcomeAsync(_runtime.Enqueue(tagEvent, timeout: TimeSpan.FromSeconds(5)));

@@ -57,6 +57,7 @@ public sealed class BootstrapNotificationTests(MotoServer moto) : IAsyncLifetime
         environment["EC2ISOLATION_JIRA_TOKEN_PARAMETER"] = "/ec2-isolation/jira-token";
         _function = await BootstrapProcess.StartAsync(_runtime, environment);
         var instance = (await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")])).InstanceId;
+        await _account.Network.ApplyTriggerTagAsync(instance);
 
         var outcome = await _runtime.WaitForOutcomeAsync(_runtime.Enqueue(SampleEvents.Load(SampleEvents.TagChange, instance)), TimeSpan.FromMinutes(1));
 

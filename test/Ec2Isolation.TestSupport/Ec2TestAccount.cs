@@ -36,6 +36,13 @@ public sealed class Ec2TestAccount
         return new(ec2, vpc.VpcId, subnet.SubnetId);
     }
 
+    /// <summary>
+    /// Tags the instance for isolation as an analyst would, before its Tag Change event is delivered: the function acts
+    /// on a tag event only while the instance still carries the tag (a stale or replayed event changes nothing).
+    /// </summary>
+    public Task ApplyTriggerTagAsync(string instanceId, string key = "ec2-isolation", string value = "isolate") =>
+        Ec2.CreateTagsAsync(new() { Resources = [instanceId], Tags = [new(key, value)] });
+
     public async Task<string> CreateGroupAsync(string groupName) =>
         (await Ec2.CreateSecurityGroupAsync(new() { VpcId = VpcId, GroupName = groupName, Description = groupName })).GroupId;
 

@@ -153,10 +153,23 @@ public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc
             ? await ec2.RevokeSecurityGroupIngressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)
             : (AmazonWebServiceResponse)await ec2.RevokeSecurityGroupEgressAsync(new() { GroupId = groupId, IpPermissions = permissions, DryRun = DryRun }, cancellationToken)));
 
-    public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
-        OnGroupAsync(() => MutateAsync(() => ec2.ModifyNetworkInterfaceAttributeAsync(
-            new() { NetworkInterfaceId = networkInterfaceId, Groups = [.. groupIds], DryRun = DryRun },
-            cancellationToken)));
+    /// <remarks>
+    /// An ENI EC2 no longer knows (<c>InvalidNetworkInterfaceID.NotFound</c>,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html) is <see cref="ResourceGoneException"/>.
+    /// </remarks>
+    public async Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await OnGroupAsync(() => MutateAsync(() => ec2.ModifyNetworkInterfaceAttributeAsync(
+                new() { NetworkInterfaceId = networkInterfaceId, Groups = [.. groupIds], DryRun = DryRun },
+                cancellationToken)));
+        }
+        catch (AmazonEC2Exception e) when (e.ErrorCode == "InvalidNetworkInterfaceID.NotFound")
+        {
+            throw new ResourceGoneException(e.Message, e);
+        }
+    }
 
     public async Task<IReadOnlyList<string>> FindExistingSecurityGroupIdsAsync(string vpcId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
     {

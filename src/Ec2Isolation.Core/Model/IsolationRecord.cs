@@ -72,13 +72,13 @@ public sealed class IsolationRecord
     /// every step whatever another's failure, so there can be several. A rerun retries them (and only the steps not
     /// completed). Emptied when a run completes; absent from records written before it existed.
     /// </summary>
-    public Dictionary<string, string> FailedSteps { get; init; } = [];
+    public Dictionary<string, string> FailedSteps { get; set; } = [];
 
     /// <summary>
     /// What the release could not restore because it no longer exists (a security group, target group, Auto Scaling
     /// group or instance profile deleted during the isolation), one sentence each; the rest was restored.
     /// </summary>
-    public List<string> NotRestored { get; init; } = [];
+    public List<string> NotRestored { get; set; } = [];
 
     /// <summary>The ticket opened for this isolation (the Jira issue key), when a notifier opened one.</summary>
     public string? TicketKey { get; set; }
@@ -159,7 +159,7 @@ public sealed class OriginalAttachments
     public List<TargetRegistration> TargetRegistrations { get; set; } = [];
 
     /// <summary>The parts (<see cref="AttachmentParts"/>) whose read failed: not known, so not changed. Empty in older records: every part read.</summary>
-    public List<string> Unread { get; init; } = [];
+    public List<string> Unread { get; set; } = [];
 
     public bool IsRead(string part) => !Unread.Contains(part);
 }

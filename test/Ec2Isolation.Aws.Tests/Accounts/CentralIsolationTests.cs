@@ -32,6 +32,8 @@ public sealed class CentralIsolationTests(MotoServer moto) : MotoAccountTests(mo
         var second = await MotoAccount.CreateMemberAsync(Moto, Second);
         var firstInstance = await first.Network.RunInstanceAsync([await first.Network.CreateGroupAsync("app")]);
         var secondInstance = await second.Network.RunInstanceAsync([await second.Network.CreateGroupAsync("app")]);
+        await first.Network.ApplyTriggerTagAsync(firstInstance.InstanceId);
+        await second.Network.ApplyTriggerTagAsync(secondInstance.InstanceId);
         await using var central = Central(First, Second);
         var processor = central.GetRequiredService<IIsolationEventProcessor>();
 

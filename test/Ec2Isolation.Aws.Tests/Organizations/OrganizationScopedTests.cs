@@ -64,6 +64,7 @@ public sealed class OrganizationScopedTests(MotoServer moto, ITestOutputHelper o
         var joined = await CreateAccountAsync(organizations, "joined");
         var member = await MotoAccount.CreateMemberAsync(Moto, joined);
         var instance = await member.Network.RunInstanceAsync([await member.Network.CreateGroupAsync("app")]);
+        await member.Network.ApplyTriggerTagAsync(instance.InstanceId);
 
         var result = await processor.HandleAsync(SampleEvents.OfAccount(SampleEvents.TagChange, instance.InstanceId, joined), CancellationToken.None);
 

@@ -57,6 +57,8 @@ public static class IsolationCalls
         "dynamodb:GetItem",
         "iam:CreatePolicy",
         "iam:PutRolePermissionsBoundary",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
         "autoscaling:EnterStandby",
         "elasticloadbalancing:DeregisterTargets",
         "ec2:ModifyInstanceAttribute",

@@ -8,7 +8,8 @@ namespace Ec2Isolation.Core.Tests.Fakes;
 /// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html), ELBv2 <c>TargetGroupNotFound</c>
 /// (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html), Auto Scaling
 /// <c>ValidationError</c> "AutoScalingGroup name not found" (https://github.com/aws/aws-sdk-go/issues/1151), EC2
-/// <c>InvalidParameterValue</c> "Invalid IAM Instance Profile ARN" (https://github.com/lacework/go-sdk/pull/1045).
+/// <c>InvalidParameterValue</c> "Invalid IAM Instance Profile ARN" (https://github.com/lacework/go-sdk/pull/1045), EC2
+/// <c>InvalidNetworkInterfaceID.NotFound</c> for a deleted network interface (errors-overview above).
 /// </summary>
 internal sealed partial class FakeCloud
 {
@@ -16,6 +17,7 @@ internal sealed partial class FakeCloud
     public HashSet<string> DeletedTargetGroups { get; } = [];
     public HashSet<string> DeletedAutoScalingGroups { get; } = [];
     public HashSet<string> DeletedProfiles { get; } = [];
+    public HashSet<string> DeletedInterfaces { get; } = [];
 
     public Task<IReadOnlyList<string>> FindExistingSecurityGroupIdsAsync(string vpcId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken) =>
         Call("DescribeSecurityGroups:ids", () => (IReadOnlyList<string>)[.. groupIds.Where(id => !DeletedGroupIds.Contains(id))]);
@@ -25,6 +27,14 @@ internal sealed partial class FakeCloud
         if (groupIds.FirstOrDefault(DeletedGroupIds.Contains) is { } gone)
         {
             throw new SecurityGroupNotFoundException($"InvalidGroup.NotFound: The security group '{gone}' does not exist");
+        }
+    }
+
+    private void ThrowIfInterfaceGone(string networkInterfaceId)
+    {
+        if (DeletedInterfaces.Contains(networkInterfaceId))
+        {
+            throw new ResourceGoneException($"InvalidNetworkInterfaceID.NotFound: The networkInterface ID '{networkInterfaceId}' does not exist");
         }
     }
 

@@ -193,6 +193,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Task SetNetworkInterfaceGroupsAsync(string networkInterfaceId, IReadOnlyList<string> groupIds, CancellationToken cancellationToken) =>
         Call("ModifyNetworkInterfaceAttribute:" + string.Join(",", groupIds) + "@" + networkInterfaceId, () =>
         {
+            ThrowIfInterfaceGone(networkInterfaceId);
             ThrowIfGroupGone(groupIds);
             lock (_lock)
             {

@@ -99,6 +99,21 @@ public sealed partial class IsolationServiceTests
     }
 
     [Fact]
+    public async Task ReleaseAsync_SecondaryInterfaceDeleted_TheOtherRestoredReleasedAndTheRecordSaysWhich()
+    {
+        _cloud.AddInstance(InstanceId, VpcId, enis: 2);
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        var (kept, deleted) = (_cloud.Instances[InstanceId].Enis[0], _cloud.Instances[InstanceId].Enis[1]);
+        _cloud.DeletedInterfaces.Add(deleted);
+
+        var result = await CreateSut().ReleaseAsync(new ReleaseRequest(InstanceId, "releaser"), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Released, result.Outcome);
+        Assert.Equal(["sg-app0", "sg-shared"], _cloud.EniGroups[kept]);
+        Assert.Contains($"{deleted}: the network interface no longer exists", Assert.Single(_cloud.StoredRecord(InstanceId)!.NotRestored), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReleaseAsync_EveryOriginalGroupDeleted_TheVpcsDefaultGroupAndSaysSo()
     {
         _cloud.AddInstance(InstanceId, VpcId);

@@ -157,7 +157,7 @@ internal sealed class NetworkStep : IIsolationStep
 
     public Task RestoreAsync(RunContext context, CancellationToken cancellationToken) =>
         Task.WhenAll(context.Record.Original.NetworkInterfaces.Select(eni =>
-            new NetworkRestore(context).RestoreAsync(eni.NetworkInterfaceId, GroupsToRestore(context, eni), cancellationToken)));
+            new NetworkRestore(context).RestoreAsync(eni, GroupsToRestore(context, eni), cancellationToken)));
 
     /// <summary>
     /// The ENI's original groups; for an ENI found in isolation groups without a record (its original groups unknown),

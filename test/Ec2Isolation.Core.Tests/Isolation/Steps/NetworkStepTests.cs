@@ -135,6 +135,23 @@ public sealed class NetworkStepTests
     }
 
     [Fact]
+    public async Task ReleaseAsync_EniFromAnotherVpcWhoseGroupsWereDeleted_ItsOwnVpcsDefaultGroup()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        var foreign = _cloud.AttachEni(InstanceId, OtherVpcId, "sg-other");
+        _cloud.Groups.Add(new FakeGroup { GroupId = "sg-default-main", Name = "default", VpcId = VpcId });
+        _cloud.Groups.Add(new FakeGroup { GroupId = "sg-default-other", Name = "default", VpcId = OtherVpcId });
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        _cloud.DeletedGroupIds.Add("sg-other");
+
+        var released = await CreateSut().ReleaseAsync(Release(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Released, released.Outcome);
+        Assert.Equal(["sg-default-other"], _cloud.EniGroups[foreign]);
+        Assert.Equal(["sg-app0", "sg-shared"], _cloud.EniGroups[_cloud.Instances[InstanceId].Enis[0]]);
+    }
+
+    [Fact]
     public async Task ReleaseAsync_RecordWrittenBeforeGroupsWereRecordedPerVpc_LoadsAndReleases()
     {
         _cloud.AddInstance(InstanceId, VpcId);
