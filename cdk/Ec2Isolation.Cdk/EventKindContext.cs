@@ -13,16 +13,9 @@ internal static class EventKindContext
 
     public static DeploymentSettings Read(DeploymentSettings settings, Func<string, string?> read, List<string> problems)
     {
-        if (read("attackSequences") is { } sequences)
+        if (SettingFlags.Read(read, "attackSequences", problems) is { } sequences)
         {
-            if (bool.TryParse(sequences, out var on))
-            {
-                settings = settings with { AttackSequences = on };
-            }
-            else
-            {
-                problems.Add($"attackSequences must be true or false, not '{sequences}'");
-            }
+            settings = settings with { AttackSequences = sequences };
         }
 
         if (read("securityHubActionId") is { } actionId)

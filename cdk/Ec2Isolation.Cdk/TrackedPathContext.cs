@@ -1,3 +1,5 @@
+using Ec2Isolation.Core.Configuration;
+
 namespace Ec2Isolation.Cdk;
 
 /// <summary>The settings of the steps that cut what security groups cannot.</summary>
@@ -18,27 +20,11 @@ internal static class TrackedPathContext
 {
     public static DeploymentSettings Read(DeploymentSettings settings, Func<string, string?> read, List<string> problems)
     {
-        bool Flag(string key, bool fallback)
-        {
-            if (read(key) is not { } text)
-            {
-                return fallback;
-            }
-
-            if (bool.TryParse(text, out var value))
-            {
-                return value;
-            }
-
-            problems.Add($"{key} must be true or false, not '{text}'");
-            return fallback;
-        }
-
         return settings with
         {
-            NetworkAclCut = Flag("networkAclCut", settings.NetworkAclCut),
-            DisableMetadata = Flag("disableMetadata", settings.DisableMetadata),
-            ShortenConnectionTracking = Flag("shortenConnectionTracking", settings.ShortenConnectionTracking),
+            NetworkAclCut = SettingFlags.Read(read, "networkAclCut", problems) ?? settings.NetworkAclCut,
+            DisableMetadata = SettingFlags.Read(read, "disableMetadata", problems) ?? settings.DisableMetadata,
+            ShortenConnectionTracking = SettingFlags.Read(read, "shortenConnectionTracking", problems) ?? settings.ShortenConnectionTracking,
         };
     }
 

@@ -25,16 +25,9 @@ internal static class EventKindSettingsReader
     public static IsolationSettings Read(IsolationSettings settings, Func<string, string?> read, List<string> problems)
     {
         var kinds = new EventKindSettings();
-        if (read("EC2ISOLATION_ATTACK_SEQUENCES") is { } sequences)
+        if (SettingFlags.Read(read, "EC2ISOLATION_ATTACK_SEQUENCES", problems) is { } sequences)
         {
-            if (bool.TryParse(sequences, out var on))
-            {
-                kinds = kinds with { AttackSequences = on };
-            }
-            else
-            {
-                problems.Add($"EC2ISOLATION_ATTACK_SEQUENCES must be true or false, not '{sequences}'");
-            }
+            kinds = kinds with { AttackSequences = sequences };
         }
 
         if (read("EC2ISOLATION_SECURITYHUB_ACTION_ID") is { } actionId)

@@ -97,16 +97,9 @@ public sealed record IsolationSettings
             }
         }
 
-        if (Read("EC2ISOLATION_SNAPSHOTS") is { } snapshots)
+        if (SettingFlags.Read(Read, "EC2ISOLATION_SNAPSHOTS", problems) is { } snapshots)
         {
-            if (bool.TryParse(snapshots, out var value))
-            {
-                settings = settings with { CreateSnapshots = value };
-            }
-            else
-            {
-                problems.Add($"EC2ISOLATION_SNAPSHOTS must be true or false, not '{snapshots}'");
-            }
+            settings = settings with { CreateSnapshots = snapshots };
         }
 
         if (Read("EC2ISOLATION_LEASE_SECONDS") is { } lease)

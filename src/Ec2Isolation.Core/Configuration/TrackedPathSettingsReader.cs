@@ -5,27 +5,11 @@ internal static class TrackedPathSettingsReader
 {
     public static IsolationSettings Read(IsolationSettings settings, Func<string, string?> read, List<string> problems)
     {
-        bool? Flag(string name)
-        {
-            if (read(name) is not { } text)
-            {
-                return null;
-            }
-
-            if (bool.TryParse(text, out var value))
-            {
-                return value;
-            }
-
-            problems.Add($"{name} must be true or false, not '{text}'");
-            return null;
-        }
-
         return settings with
         {
-            CutTrackedPaths = Flag("EC2ISOLATION_NETWORK_ACL_CUT") ?? settings.CutTrackedPaths,
-            DisableMetadata = Flag("EC2ISOLATION_DISABLE_METADATA") ?? settings.DisableMetadata,
-            ShortenConnectionTracking = Flag("EC2ISOLATION_SHORTEN_CONNECTION_TRACKING") ?? settings.ShortenConnectionTracking,
+            CutTrackedPaths = SettingFlags.Read(read, "EC2ISOLATION_NETWORK_ACL_CUT", problems) ?? settings.CutTrackedPaths,
+            DisableMetadata = SettingFlags.Read(read, "EC2ISOLATION_DISABLE_METADATA", problems) ?? settings.DisableMetadata,
+            ShortenConnectionTracking = SettingFlags.Read(read, "EC2ISOLATION_SHORTEN_CONNECTION_TRACKING", problems) ?? settings.ShortenConnectionTracking,
         };
     }
 }
