@@ -15,7 +15,7 @@ public sealed partial class Ec2IsolationStack
 
     private void AddFindingTriggers(Function function, DeploymentSettings settings)
     {
-        AddTamperTrigger(function);
+        AddTamperTrigger(function, settings);
         if (settings.AttackSequences)
         {
             // Its resource is no Instance (the GuardDuty rule's match): the instances are in service.detection.sequence.
@@ -39,30 +39,6 @@ public sealed partial class Ec2IsolationStack
         {
             AddSecurityHubAction(function, actionId);
         }
-    }
-
-    /// <summary>
-    /// EC2 calls that could undo an isolation, as CloudTrail delivers them to the default bus (which needs a trail logging
-    /// management events in the account: https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html). The
-    /// function tells its own calls by its role, passed to it here: they are many and never tampering.
-    /// </summary>
-    private void AddTamperTrigger(Function function)
-    {
-        function.AddEnvironment("EC2ISOLATION_FUNCTION_ROLE_ARN", function.Role!.RoleArn);
-        AddTrigger("Tampering", function, new RuleProps
-        {
-            Description = "EC2 calls that could undo an isolation (CloudTrail management events)",
-            EventPattern = new EventPattern
-            {
-                Source = ["aws.ec2"],
-                DetailType = ["AWS API Call via CloudTrail"],
-                Detail = new Dictionary<string, object>
-                {
-                    ["eventSource"] = new[] { "ec2.amazonaws.com" },
-                    ["eventName"] = Core.Events.IsolationEventProcessor.TamperingCallNames.ToArray(),
-                },
-            },
-        });
     }
 
     /// <summary>

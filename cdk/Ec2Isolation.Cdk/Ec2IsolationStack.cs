@@ -241,6 +241,7 @@ public sealed partial class Ec2IsolationStack : Stack
             EventBus = bus,
             EventPattern = TagChangePattern(settings),
         });
+        AddMemberTamperTrigger(function, bus, settings);
     }
 
     private static Dictionary<string, object> GuardDutyDetail(DeploymentSettings settings)

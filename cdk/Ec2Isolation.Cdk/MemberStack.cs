@@ -53,7 +53,7 @@ public sealed class MemberStack : Stack
             Resource = "role",
             ResourceName = OrganizationNames.WithPath(OrganizationNames.FunctionRole(Amazon.CDK.Aws.REGION)),
         });
-        _ = new Role(this, "ExecutionRole", new RoleProps
+        var executionRole = new Role(this, "ExecutionRole", new RoleProps
         {
             Description = "Assumed by the central isolation function to isolate this account's instances",
             RoleName = OrganizationNames.MemberRole(Amazon.CDK.Aws.REGION),
@@ -95,30 +95,44 @@ public sealed class MemberStack : Stack
             Resource = "event-bus",
             ResourceName = OrganizationNames.BusName,
         }));
-        // A delivery to the central bus that fails after EventBridge's retries lands in the queue, and the alarm fires:
-        // with allowedAccounts=* the central sweep does not cover members, so nothing else would notice it.
-        var deadLetters = DeadLetters.EncryptedQueue(this, "ForwardTagChangeDeadLetters");
-        var forward = new Rule(this, "ForwardTagChange", new RuleProps
-        {
-            Description = "Forwards the trigger tag on this account's instances to the central isolation bus",
-            EventPattern = Ec2IsolationStack.TagChangePattern(settings),
-        });
-
         // Under the stacks' path like every role they create, so that the function's deny covers it too.
         var forwardRole = new Role(this, "ForwardTagChangeRole", new RoleProps
         {
             AssumedBy = new ServicePrincipal("events.amazonaws.com"),
             Path = Ec2IsolationStack.RolePath,
         });
+        var topic = settings.NotificationTopicArns.Count > 0 ? NotificationTopics.For(this, settings) : null;
+        Forward("ForwardTagChange", "Forwards the trigger tag on this account's instances to the central isolation bus",
+            Ec2IsolationStack.TagChangePattern(settings), "Trigger-tag changes", centralBus, forwardRole, topic, inMemberAccount);
+        // The execution role's calls are the central function's own: they are left out here, as the central account's
+        // rule leaves out the function's role.
+        Forward("ForwardTampering", "Forwards this account's EC2 calls that could undo an isolation, and who applied the trigger tag, to the central isolation bus",
+            Ec2IsolationStack.TamperPattern(settings, executionRole.RoleArn), "CloudTrail records of EC2 calls on isolated instances", centralBus, forwardRole, topic,
+            inMemberAccount);
+        // After the rules: their targets add the role's policy.
+        OnlyWhere(inMemberAccount, forwardRole);
+    }
+
+    /// <summary>
+    /// A rule forwarding to the central bus, with a dead-letter queue and an alarm: a delivery that fails after
+    /// EventBridge's retries lands in the queue, and the alarm fires (with allowedAccounts=* the central sweep does not
+    /// cover members, so nothing else would notice it).
+    /// </summary>
+    private void Forward(
+        string id, string description, EventPattern pattern, string what, IEventBus centralBus, IRole forwardRole, Amazon.CDK.AWS.SNS.ITopic? topic,
+        CfnCondition inMemberAccount)
+    {
+        var deadLetters = DeadLetters.EncryptedQueue(this, id + "DeadLetters");
+        var forward = new Rule(this, id, new RuleProps { Description = description, EventPattern = pattern });
         forward.AddTarget(new EventBusTarget(centralBus, new EventBusProps { Role = forwardRole, DeadLetterQueue = deadLetters }));
-        var alarm = DeadLetters.Alarm(this, "ForwardTagChangeDeadLettersAlarm", deadLetters.MetricApproximateNumberOfMessagesVisible(),
-            "Trigger-tag changes of this account that EventBridge could not forward to the central isolation bus");
-        if (settings.NotificationTopicArns.Count > 0 && NotificationTopics.For(this, settings) is { } topic)
+        var alarm = DeadLetters.Alarm(this, id + "DeadLettersAlarm", deadLetters.MetricApproximateNumberOfMessagesVisible(),
+            $"{what} of this account that EventBridge could not forward to the central isolation bus");
+        if (topic is not null)
         {
             alarm.AddAlarmAction(new SnsAction(topic));
         }
 
-        OnlyWhere(inMemberAccount, forward, forwardRole, deadLetters, alarm);
+        OnlyWhere(inMemberAccount, forward, deadLetters, alarm);
     }
 
     /// <summary>Every CloudFormation resource of the constructs (their roles and policies too) only where the condition holds.</summary>

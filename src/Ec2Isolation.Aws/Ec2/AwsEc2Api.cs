@@ -106,18 +106,20 @@ public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc
         var request = new DescribeSecurityGroupsRequest { Filters = [new("vpc-id", [vpcId]), new("group-name", [.. groupNames])] };
         await foreach (var group in ec2.Paginators.DescribeSecurityGroups(request).SecurityGroups.WithCancellation(cancellationToken))
         {
-            groups.Add(new SecurityGroupInfo
-            {
-                GroupId = group.GroupId,
-                GroupName = group.GroupName,
-                VpcId = group.VpcId,
-                Ingress = ToRules(group.IpPermissions),
-                Egress = ToRules(group.IpPermissionsEgress),
-            });
+            groups.Add(ToInfo(group));
         }
 
         return groups;
     }
+
+    private static SecurityGroupInfo ToInfo(SecurityGroup group) => new()
+    {
+        GroupId = group.GroupId,
+        GroupName = group.GroupName,
+        VpcId = group.VpcId,
+        Ingress = ToRules(group.IpPermissions),
+        Egress = ToRules(group.IpPermissionsEgress),
+    };
 
     public async Task<string> CreateSecurityGroupAsync(string vpcId, string groupName, string description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
     {

@@ -9,6 +9,7 @@ internal readonly record struct NoticeFact(string Label, string Value);
 /// <summary>
 /// What a notice says, in the words every notifier renders (Slack as blocks, Jira as a document): a title, one line,
 /// the facts (instance, account, region, reason, what was done, snapshots) and the command that releases the instance.
+/// A re-containment after tampering says so first: the call, who made it (userIdentity's ARN and type) and EC2's answer.
 /// </summary>
 internal sealed record NoticeText(string Title, string Summary, IReadOnlyList<NoticeFact> Facts, string? ReleaseCommand)
 {
@@ -17,8 +18,12 @@ internal sealed record NoticeText(string Title, string Summary, IReadOnlyList<No
         var record = notice.Record;
         var id = record.InstanceId;
         var releasing = record.Status is IsolationStatus.Releasing or IsolationStatus.Released;
+        var tampering = notice.Tampering;
         var (title, summary) = notice.Kind switch
         {
+            NoticeKind.Tampered => ($"Tampering with isolated EC2 instance {id}: re-contained",
+                $"{tampering?.EventName} by {tampering?.Caller} {tampering?.Verdict}; the isolation was applied again."),
+            NoticeKind.Failed when tampering is not null => ($"Re-containment of tampered EC2 instance {id} failed", notice.Error ?? "A step failed."),
             NoticeKind.Started => ($"EC2 instance {id} contained", "Network contained; isolation continuing."),
             NoticeKind.Completed => ($"EC2 instance {id} isolated", "Isolation complete: network contained, credentials revoked, evidence kept."),
             NoticeKind.Failed when releasing => ($"Release of EC2 instance {id} failed", notice.Error ?? "A release step failed."),
@@ -27,14 +32,22 @@ internal sealed record NoticeText(string Title, string Summary, IReadOnlyList<No
         };
 
         var done = releasing ? record.ReleasedSteps : record.CompletedSteps;
-        List<NoticeFact> facts =
+        List<NoticeFact> facts = tampering is null
+            ? []
+            :
+            [
+                new("Call", tampering.EventName),
+                new("Caller", tampering.CallerType is { } type ? $"{tampering.Caller} ({type})" : tampering.Caller),
+                new("EC2's answer", tampering.ErrorCode is { } error ? $"refused ({error})" : "succeeded"),
+            ];
+        facts.AddRange(
         [
             new("Instance", id),
             new("Account", record.AccountId),
             new("Region", record.Region),
             new("Incident", record.IncidentId),
             new("Reason", record.Reason),
-        ];
+        ]);
         if (record.FindingIds.Count > 0)
         {
             facts.Add(new("GuardDuty findings", string.Join(", ", record.FindingIds)));

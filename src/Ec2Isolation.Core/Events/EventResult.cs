@@ -11,11 +11,11 @@ namespace Ec2Isolation.Core.Events;
 /// docs/result-events.md and docs/result-event.v1.schema.json describe it; a change that renames, removes or changes the
 /// meaning of a field is a new <see cref="SchemaVersion"/>.
 /// </summary>
-/// <param name="EventKind">tag-change, guardduty-finding, securityhub-action, tamper or sweep.</param>
+/// <param name="EventKind">tag-change, guardduty-finding, securityhub-action, tamper, trigger-tag-call or sweep.</param>
 /// <param name="SourceEventId">The id of the EventBridge event handled.</param>
 /// <param name="Account">The account of the event; each instance's own is <see cref="InstanceOutcome.Account"/> (a central sweep's are in member accounts too).</param>
 /// <param name="Region">The region of the event, and of every instance in it.</param>
-/// <param name="Action">An <see cref="Outcomes"/> value for one instance, or (sweep) swept.</param>
+/// <param name="Action">An <see cref="Outcomes"/> value for one instance, or (sweep) swept, or (an isolation group's rules changed) reverted.</param>
 /// <param name="Message">One sentence for people.</param>
 /// <param name="Instances">Per instance: what happened to it.</param>
 public sealed record EventResult(
@@ -26,6 +26,9 @@ public sealed record EventResult(
 
     /// <summary>The <see cref="Action"/> of a sweep.</summary>
     public const string Swept = "swept";
+
+    /// <summary>The <see cref="Action"/> of a tamper event that changed the rules of an isolation group of ours, undone by this run.</summary>
+    public const string Reverted = "reverted";
 
     [JsonPropertyOrder(-1)]
     public string SchemaVersion { get; } = CurrentSchemaVersion;
@@ -44,9 +47,19 @@ public sealed record EventResult(
 
 /// <summary>A CloudTrail-recorded call on an isolated instance's resources.</summary>
 /// <param name="EventName">The EC2 API call, e.g. ModifyNetworkInterfaceAttribute.</param>
-/// <param name="Caller">Who made it: the userIdentity's ARN.</param>
+/// <param name="Caller">Who made it: the userIdentity's ARN (its type and principalId when it has none).</param>
 /// <param name="ErrorCode">Why EC2 refused it; absent when it succeeded.</param>
-public sealed record TamperingCall(string EventName, string Caller, string? ErrorCode);
+public sealed record TamperingCall(string EventName, string Caller, string? ErrorCode)
+{
+    /// <summary>The userIdentity's type: Root, IAMUser, AssumedRole, FederatedUser, AWSService...</summary>
+    public string? CallerType { get; init; }
+
+    /// <summary>The rules this run revoked from, or restored to, an isolation group of ours that the call changed (rule changes only).</summary>
+    public IReadOnlyList<string>? RevertedRules { get; init; }
+
+    /// <summary>"succeeded", or "refused by EC2 (CODE)": the words of the log, the result and the notices.</summary>
+    public string Verdict => ErrorCode is { } error ? "refused by EC2 (" + error + ")" : "succeeded";
+}
 
 /// <summary>What happened to one instance; the record's facts when there is a record.</summary>
 /// <param name="InstanceId">The instance.</param>

@@ -65,7 +65,7 @@ public sealed partial class IsolationEventProcessor(
 
         var outcome = await IsolateAsync(
             services.Isolation,
-            new IsolationRequest(change.InstanceId, $"Tag {key}={settings.TriggerTagValue} applied", RequestedBy: "tag-change event " + change.EventId)
+            new IsolationRequest(change.InstanceId, $"Tag {key}={settings.TriggerTagValue} applied", RequestedBy: TagChangeRequester + change.EventId)
             {
                 OnlyIfTagged = new(key, settings.TriggerTagValue),
             },

@@ -1,3 +1,4 @@
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.Core.Isolation;
@@ -25,6 +26,28 @@ public interface IIsolationService
 
     /// <summary>Every record in the table.</summary>
     Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Names who asked for an isolation whose record does not say, its requestedBy starting with
+    /// <paramref name="placeholderPrefix"/> (a tag-change event's id): one write conditional on the version read, never while a
+    /// run holds the record (its next write would conflict). Nothing else changes.
+    /// </summary>
+    Task<RequesterNaming> NameRequesterAsync(string instanceId, string requestedBy, string placeholderPrefix, CancellationToken cancellationToken);
+}
+
+/// <summary>What <see cref="IIsolationService.NameRequesterAsync"/> did, and the record as it is now (null when there is none).</summary>
+public sealed record RequesterNaming(RequesterNamingOutcome Outcome, IsolationRecord? Record);
+
+public enum RequesterNamingOutcome
+{
+    /// <summary>The record now names the requester.</summary>
+    Named,
+    /// <summary>The record names who asked already (an analyst's CLI run, a finding, an earlier CreateTags event); unchanged.</summary>
+    AlreadyNamed,
+    /// <summary>No record of the instance: nothing to name.</summary>
+    NoRecord,
+    /// <summary>A run holds the record, or wrote it meanwhile; unchanged (a retry of the event may name it).</summary>
+    Busy,
 }
 
 /// <param name="InstanceId">The instance to isolate (i-...).</param>
@@ -50,10 +73,14 @@ public interface IIsolationService
 /// Steps to apply again on an instance already isolated (re-containment after someone undid them): its record is resumed
 /// with these steps run again, as a record whose network drifted is; none: an isolated instance is left as it is.
 /// </param>
+/// <param name="Tampering">
+/// The call that could undo the isolation, for a re-containment: the run's notices carry it, and its end is a
+/// <see cref="NoticeKind.Tampered"/> notice rather than <see cref="NoticeKind.Completed"/>.
+/// </param>
 public sealed record IsolationRequest(
     string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null, string? FindingId = null,
     IReadOnlyDictionary<string, string>? TagsOnceClaimed = null, KeyValuePair<string, string>? OnlyIfTagged = null,
-    IReadOnlyCollection<string>? Redo = null);
+    IReadOnlyCollection<string>? Redo = null, TamperingCall? Tampering = null);
 
 /// <param name="RestoreGroups">
 /// The security groups to give the network interfaces whose original groups are not known (an instance found in isolation

@@ -12,6 +12,9 @@ public static partial class InstanceIds
             : throw new InvalidRequestException(
                 $"'{Printable(instanceId)}' is not an EC2 instance id (i- followed by 8 or 17 lowercase hex digits).");
 
+    /// <summary>Whether the text is an EC2 instance id, as <see cref="Validate"/> checks it.</summary>
+    public static bool IsInstanceId(string? text) => text is not null && InstanceId().IsMatch(text);
+
     /// <summary>Throws <see cref="InvalidRequestException"/> unless the text is an AMI id (ami- and 8 or 17 hex digits).</summary>
     public static string ValidateImageId(string imageId) =>
         ImageId().IsMatch(imageId)

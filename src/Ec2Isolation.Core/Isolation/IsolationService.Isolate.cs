@@ -73,7 +73,7 @@ public sealed partial class IsolationService
             await StepRunner.ApplyAsync(context, IsolationSteps.InOrder, run.OnStep, cancellationToken);
             record.Status = IsolationStatus.Isolated;
             record.IsolatedAt = time.GetUtcNow();
-            await StepRunner.FinishAsync(context, NoticeKind.Completed, cancellationToken);
+            await StepRunner.FinishAsync(context, request.Tampering is null ? NoticeKind.Completed : NoticeKind.Tampered, cancellationToken);
             Log.Isolated(run.Logger, instanceId);
         }
         catch

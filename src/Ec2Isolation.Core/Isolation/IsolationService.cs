@@ -1,4 +1,5 @@
 using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation.Planning;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Notifications;
@@ -35,8 +36,11 @@ public sealed partial class IsolationService(
 {
     private readonly IIsolationNotifier[] _notifiers = [.. notifiers ?? []];
 
-    public Task<IsolationResult> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken) =>
-        IsolateAsync(new Run(apis, logger, OnStep: null, Notices()), request, cancellationToken);
+    public Task<IsolationResult> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return IsolateAsync(new Run(apis, logger, OnStep: null, Notices(request.Tampering)), request, cancellationToken);
+    }
 
     public Task<IsolationResult> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken) =>
         ReleaseAsync(new Run(apis, logger, OnStep: null, Notices()), request, cancellationToken);
@@ -64,8 +68,8 @@ public sealed partial class IsolationService(
     /// <summary>One run: the AWS calls it makes, where it logs, who hears of each step (a plan), and its notices (none for a plan).</summary>
     private sealed record Run(AwsApis Apis, ILogger Logger, Action<string>? OnStep, NoticeDispatcher? Notices = null);
 
-    private NoticeDispatcher? Notices() =>
-        NoticeDispatcher.For(_notifiers, apis.Ec2, settings.StatusTagPrefix + "ticket", time, logger, NoticeTiming.DefaultTimeout);
+    private NoticeDispatcher? Notices(TamperingCall? tampering = null) =>
+        NoticeDispatcher.For(_notifiers, apis.Ec2, settings.StatusTagPrefix + "ticket", time, logger, NoticeTiming.DefaultTimeout, tampering);
 
     /// <summary>A plan runs the real steps against recording decorators, and logs nothing: it must not read like an isolation in the audit trail.</summary>
     private static Run PlanRun(PlanRecorder recorder) => new(recorder.Wrap(recorder.Apis), NullLogger.Instance, recorder.StartStep);

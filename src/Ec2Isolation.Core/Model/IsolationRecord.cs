@@ -29,7 +29,8 @@ public sealed class IsolationRecord
     public required string VpcId { get; init; }
     public required string IncidentId { get; init; }
     public required string Reason { get; init; }
-    public required string RequestedBy { get; init; }
+    /// <summary>Who asked; settable so that a tag-change isolation gains the caller CloudTrail names (<see cref="Isolation.IIsolationService.NameRequesterAsync"/>).</summary>
+    public required string RequestedBy { get; set; }
     public required DateTimeOffset StartedAt { get; init; }
     public required OriginalConfiguration Original { get; init; }
 

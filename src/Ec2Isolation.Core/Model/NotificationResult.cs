@@ -14,6 +14,11 @@ public enum NoticeKind
     Failed,
     /// <summary>The original configuration was restored.</summary>
     Released,
+    /// <summary>
+    /// The instance was re-contained after a call CloudTrail recorded that could undo its isolation (the notice's
+    /// <see cref="Notifications.IsolationNotice.Tampering"/> names the call, its caller and EC2's answer).
+    /// </summary>
+    Tampered,
 }
 
 /// <summary>What became of one notice (or of the ticket tag a notice's ticket led to), as the record keeps it.</summary>

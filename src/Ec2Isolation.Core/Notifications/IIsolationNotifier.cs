@@ -1,3 +1,4 @@
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.Core.Notifications;
@@ -21,6 +22,9 @@ public interface IIsolationNotifier
 /// <param name="Error">What failed, for <see cref="NoticeKind.Failed"/>.</param>
 public sealed record IsolationNotice(NoticeKind Kind, IsolationRecord Record, string ReleaseCommand, string? Error = null)
 {
+    /// <summary>For a re-containment after tampering (every notice of that run): the call, who made it, and whether EC2 refused it.</summary>
+    public TamperingCall? Tampering { get; init; }
+
     /// <summary>The analyst's command that releases the instance of <paramref name="record"/>.</summary>
     public static string ReleaseCommandFor(IsolationRecord record)
     {

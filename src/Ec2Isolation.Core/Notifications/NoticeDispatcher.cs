@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
 using Microsoft.Extensions.Logging;
@@ -26,12 +27,13 @@ internal sealed class NoticeDispatcher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _timeout;
+    private readonly TamperingCall? _tampering;
     private readonly Lock _lock = new();
     private readonly List<Slot> _slots = [];
     private string? _ticketKey;
 
     private NoticeDispatcher(
-        IEnumerable<IIsolationNotifier> notifiers, IEc2Api ec2, string ticketTagKey, TimeProvider time, ILogger logger, TimeSpan timeout)
+        IEnumerable<IIsolationNotifier> notifiers, IEc2Api ec2, string ticketTagKey, TimeProvider time, ILogger logger, TimeSpan timeout, TamperingCall? tampering)
     {
         _chains = [.. notifiers.Select(notifier => new Chain(notifier))];
         _ec2 = ec2;
@@ -39,14 +41,17 @@ internal sealed class NoticeDispatcher
         _time = time;
         _logger = logger;
         _timeout = timeout;
+        _tampering = tampering;
     }
 
     /// <summary>A dispatcher for one run, or null when no notifier is configured: the run then does nothing more than before.</summary>
     /// <param name="ec2">Where the ticket tag is written.</param>
     /// <param name="ticketTagKey">The instance tag that names the ticket (<c>ec2-isolation:ticket</c>).</param>
+    /// <param name="tampering">For a re-containment after tampering: the call, carried by every notice of the run.</param>
     public static NoticeDispatcher? For(
-        IReadOnlyCollection<IIsolationNotifier> notifiers, IEc2Api ec2, string ticketTagKey, TimeProvider time, ILogger logger, TimeSpan timeout) =>
-        notifiers.Count == 0 ? null : new(notifiers, ec2, ticketTagKey, time, logger, timeout);
+        IReadOnlyCollection<IIsolationNotifier> notifiers, IEc2Api ec2, string ticketTagKey, TimeProvider time, ILogger logger, TimeSpan timeout,
+        TamperingCall? tampering = null) =>
+        notifiers.Count == 0 ? null : new(notifiers, ec2, ticketTagKey, time, logger, timeout, tampering);
 
     /// <summary>Queues a notice to every notifier and returns at once.</summary>
     public void Notify(NoticeKind kind, IsolationRecord record, string? error = null)
@@ -62,7 +67,7 @@ internal sealed class NoticeDispatcher
                 await previous;
                 var copy = JsonSerializer.Deserialize(snapshot, IsolationJsonContext.Default.IsolationRecord)!;
                 copy.TicketKey ??= chain.TicketKey;
-                await SendAsync(chain, slot, new IsolationNotice(kind, copy, IsolationNotice.ReleaseCommandFor(copy), error));
+                await SendAsync(chain, slot, new IsolationNotice(kind, copy, IsolationNotice.ReleaseCommandFor(copy), error) { Tampering = _tampering });
             });
         }
     }

@@ -41,6 +41,12 @@ internal sealed partial class PlanningEc2Api(IEc2Api ec2, PlanRecorder plan) : I
     public Task<BranchInterfaces> FindBranchInterfacesAsync(IReadOnlyList<string> trunkInterfaceIds, CancellationToken cancellationToken) =>
         ec2.FindBranchInterfacesAsync(trunkInterfaceIds, cancellationToken);
 
+    public Task<IReadOnlyDictionary<string, string>> FindAttachedInstancesAsync(IReadOnlyList<string> networkInterfaceIds, CancellationToken cancellationToken) =>
+        ec2.FindAttachedInstancesAsync(networkInterfaceIds, cancellationToken);
+
+    public Task<SecurityGroupInfo?> DescribeSecurityGroupAsync(string groupId, CancellationToken cancellationToken) =>
+        ec2.DescribeSecurityGroupAsync(groupId, cancellationToken);
+
     public async Task<string> CreateSecurityGroupAsync(
         string vpcId, string groupName, string description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Retries;
@@ -22,6 +23,16 @@ internal sealed class QuarantineGroups(RunContext context)
     private static readonly SecurityGroupRule[] Everything = [SecurityGroupRule.AllTraffic(AnyIpv4), SecurityGroupRule.AllTraffic(AnyIpv6)];
     private static readonly SecurityGroupRule[] EverythingIpv4 = [SecurityGroupRule.AllTraffic(AnyIpv4)];
 
+    /// <summary>
+    /// The rules a group of ours must hold, by its name (null for a group not ours): the quarantine group exactly its forensic
+    /// ingress and no egress; the all-traffic group at least everything in and everything out to IPv4 (what it gives an
+    /// instance without IPv6; more is no harm in a group that allows all).
+    /// </summary>
+    public static IsolationGroupRules? RulesOf(string groupName, IsolationSettings settings) =>
+        groupName == settings.QuarantineGroupName ? new(settings.ForensicIngress, [], Exact: true)
+        : groupName == settings.AllTrafficGroupName ? new(Everything, EverythingIpv4, Exact: false)
+        : null;
+
     /// <summary>The groups of <paramref name="vpcId"/>, found (for the instance's VPC, by the look-up beside the record's claim) or created.</summary>
     public async Task<VpcIsolationGroups> EnsureAsync(string vpcId, CancellationToken cancellationToken)
     {
@@ -34,9 +45,10 @@ internal sealed class QuarantineGroups(RunContext context)
         var allTraffic = EnsureAsync(vpcId, existing, settings.AllTrafficGroupName, "all-traffic",
             "Ec2Isolation: all traffic, so that tracked connections become untracked before quarantine",
             ingress: Everything, egress: context.Instance.UsesIpv6 ? Everything : EverythingIpv4, exact: false, cancellationToken);
+        var closed = RulesOf(settings.QuarantineGroupName, settings)!;
         var quarantine = EnsureAsync(vpcId, existing, settings.QuarantineGroupName, "quarantine",
             "Ec2Isolation: quarantine, no egress and no ingress but forensic access",
-            ingress: settings.ForensicIngress, egress: [], exact: true, cancellationToken);
+            ingress: closed.Ingress, egress: closed.Egress, exact: closed.Exact, cancellationToken);
         return new VpcIsolationGroups(vpcId, await allTraffic, await quarantine);
     }
 
@@ -114,4 +126,10 @@ internal sealed class QuarantineGroups(RunContext context)
     /// </summary>
     public static Task RetryWhileGroupUnknownAsync(RunContext context, Func<CancellationToken, Task> call, CancellationToken cancellationToken) =>
         Retry.OnErrorAsync(call, static e => e is SecurityGroupNotFoundException, Backoff.EventualConsistency, context.Time, cancellationToken);
+}
+
+/// <summary>The rules an isolation group must hold; <paramref name="Exact"/>: and no others.</summary>
+internal sealed record IsolationGroupRules(IReadOnlyList<SecurityGroupRule> Ingress, IReadOnlyList<SecurityGroupRule> Egress, bool Exact)
+{
+    public IReadOnlyList<SecurityGroupRule> Of(RuleDirection direction) => direction == RuleDirection.Ingress ? Ingress : Egress;
 }
