@@ -10,23 +10,26 @@ public static partial class SampleEvents
 
     public const string AttackerRoleArn = "arn:aws:iam::123456789012:role/Admin";
 
+    /// <summary>An IAM user, whose calls CloudTrail records with no sessionIssuer.</summary>
+    public const string IamUserArn = "arn:aws:iam::123456789012:user/dev";
+
     /// <summary>
     /// One EC2 call. <paramref name="requestParameters"/> and <paramref name="responseElements"/> are the call's own
     /// (CloudTrail records the API's request parameters and response elements, e.g. instancesSet.items[].instanceId in the
     /// StartInstances example of https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html).
     /// </summary>
     /// <param name="errorCode">EC2's error, when it refused the call (errorCode and errorMessage are then recorded).</param>
+    /// <param name="callerRoleArn">The role whose session made the call; null: <paramref name="callerArn"/> is an IAM user.</param>
     public static string ApiCall(
         string eventName,
         JsonObject requestParameters,
         JsonObject? responseElements = null,
         string? errorCode = null,
         string callerArn = AttackerArn,
-        string callerRoleArn = AttackerRoleArn)
+        string? callerRoleArn = AttackerRoleArn)
     {
         ArgumentNullException.ThrowIfNull(requestParameters);
         const string region = MotoServer.Region;
-        var roleName = callerRoleArn[(callerRoleArn.LastIndexOf('/') + 1)..];
 
         // Record contents (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html):
         // eventVersion, userIdentity, eventTime, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
@@ -35,28 +38,7 @@ public static partial class SampleEvents
         var detail = new JsonObject
         {
             ["eventVersion"] = "1.09",
-            // userIdentity of an assumed role (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html):
-            // type AssumedRole, principalId, arn (the session's), accountId, accessKeyId, sessionContext.sessionIssuer (the role).
-            ["userIdentity"] = new JsonObject
-            {
-                ["type"] = "AssumedRole",
-                ["principalId"] = "AROAEXAMPLEID1234567:" + callerArn[(callerArn.LastIndexOf('/') + 1)..],
-                ["arn"] = callerArn,
-                ["accountId"] = MotoServer.AccountId,
-                ["accessKeyId"] = "ASIAEXAMPLEKEY123456",
-                ["sessionContext"] = new JsonObject
-                {
-                    ["sessionIssuer"] = new JsonObject
-                    {
-                        ["type"] = "Role",
-                        ["principalId"] = "AROAEXAMPLEID1234567",
-                        ["arn"] = callerRoleArn,
-                        ["accountId"] = MotoServer.AccountId,
-                        ["userName"] = roleName,
-                    },
-                    ["attributes"] = new JsonObject { ["creationDate"] = "2026-11-25T10:05:00Z", ["mfaAuthenticated"] = "false" },
-                },
-            },
+            ["userIdentity"] = UserIdentity(callerArn, callerRoleArn),
             ["eventTime"] = "2026-11-25T10:06:00Z",
             ["eventSource"] = "ec2.amazonaws.com",
             ["eventName"] = eventName,
@@ -96,6 +78,52 @@ public static partial class SampleEvents
     }
 
     /// <summary>
+    /// userIdentity (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html):
+    /// of an assumed role, type AssumedRole, principalId, arn (the session's), accountId, accessKeyId,
+    /// sessionContext.sessionIssuer (the role); of an IAM user, type IAMUser, principalId, arn, accountId, accessKeyId,
+    /// userName, and a sessionContext with attributes alone: no sessionIssuer.
+    /// </summary>
+    private static JsonObject UserIdentity(string callerArn, string? callerRoleArn)
+    {
+        var name = callerArn[(callerArn.LastIndexOf('/') + 1)..];
+        var attributes = new JsonObject { ["creationDate"] = "2026-11-25T10:05:00Z", ["mfaAuthenticated"] = "false" };
+        if (callerRoleArn is null)
+        {
+            return new JsonObject
+            {
+                ["type"] = "IAMUser",
+                ["principalId"] = "AIDAEXAMPLEID1234567",
+                ["arn"] = callerArn,
+                ["accountId"] = MotoServer.AccountId,
+                ["accessKeyId"] = "AKIAEXAMPLEKEY123456",
+                ["userName"] = name,
+                ["sessionContext"] = new JsonObject { ["attributes"] = attributes },
+            };
+        }
+
+        return new JsonObject
+        {
+            ["type"] = "AssumedRole",
+            ["principalId"] = "AROAEXAMPLEID1234567:" + name,
+            ["arn"] = callerArn,
+            ["accountId"] = MotoServer.AccountId,
+            ["accessKeyId"] = "ASIAEXAMPLEKEY123456",
+            ["sessionContext"] = new JsonObject
+            {
+                ["sessionIssuer"] = new JsonObject
+                {
+                    ["type"] = "Role",
+                    ["principalId"] = "AROAEXAMPLEID1234567",
+                    ["arn"] = callerRoleArn,
+                    ["accountId"] = MotoServer.AccountId,
+                    ["userName"] = callerRoleArn[(callerRoleArn.LastIndexOf('/') + 1)..],
+                },
+                ["attributes"] = attributes,
+            },
+        };
+    }
+
+    /// <summary>
     /// TerminateInstances or StopInstances on instances, in the shape of the documented StartInstances record
     /// (instancesSet.items[].instanceId); refused, responseElements is null.
     /// </summary>
@@ -126,4 +154,72 @@ public static partial class SampleEvents
             },
             new JsonObject { ["requestId"] = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", ["_return"] = true },
             callerRoleArn: callerRoleArn);
+
+    /// <summary>
+    /// CreateTags, as CloudTrail records EC2's: requestParameters.resourcesSet.items[].resourceId and
+    /// tagSet.items[] {key, value} (the API's ResourceId.N and Tag.N: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html),
+    /// responseElements {_return: true}.
+    /// </summary>
+    public static string CreateTagsCall(
+        IReadOnlyList<string> resourceIds, IReadOnlyDictionary<string, string> tags, string callerArn = AttackerArn, string? callerRoleArn = AttackerRoleArn,
+        string? errorCode = null)
+    {
+        ArgumentNullException.ThrowIfNull(resourceIds);
+        ArgumentNullException.ThrowIfNull(tags);
+        return ApiCall(
+            "CreateTags",
+            new JsonObject
+            {
+                ["resourcesSet"] = new JsonObject { ["items"] = new JsonArray([.. resourceIds.Select(id => (JsonNode)new JsonObject { ["resourceId"] = id })]) },
+                ["tagSet"] = new JsonObject { ["items"] = new JsonArray([.. tags.Select(tag => (JsonNode)new JsonObject { ["key"] = tag.Key, ["value"] = tag.Value })]) },
+            },
+            errorCode is null ? new JsonObject { ["requestId"] = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", ["_return"] = true } : null,
+            errorCode,
+            callerArn,
+            callerRoleArn);
+    }
+
+    /// <summary>
+    /// AuthorizeSecurityGroupIngress (or Egress) adding one rule to <paramref name="groupId"/>: requestParameters groupId and
+    /// ipPermissions.items[] {ipProtocol, fromPort, toPort, ipRanges.items[].cidrIp} (the API's GroupId and IpPermissions:
+    /// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html), responseElements
+    /// _return and securityGroupRuleSet.items[] {groupOwnerId, groupId, securityGroupRuleId, isEgress, ipProtocol, fromPort,
+    /// toPort, cidrIpv4} (the API's SecurityGroupRules); refused, responseElements is null.
+    /// </summary>
+    public static string GroupRuleCall(
+        string eventName, string groupId, string protocol, int port, string cidr, string? errorCode = null, string? callerRoleArn = AttackerRoleArn)
+    {
+        JsonObject Permission() => new()
+        {
+            ["ipProtocol"] = protocol,
+            ["fromPort"] = port,
+            ["toPort"] = port,
+            ["ipRanges"] = new JsonObject { ["items"] = new JsonArray(new JsonObject { ["cidrIp"] = cidr }) },
+        };
+        var response = new JsonObject
+        {
+            ["requestId"] = "4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a",
+            ["_return"] = true,
+            ["securityGroupRuleSet"] = new JsonObject
+            {
+                ["items"] = new JsonArray(new JsonObject
+                {
+                    ["groupOwnerId"] = MotoServer.AccountId,
+                    ["groupId"] = groupId,
+                    ["securityGroupRuleId"] = "sgr-0a1b2c3d4e5f60718",
+                    ["isEgress"] = eventName.EndsWith("Egress", StringComparison.Ordinal),
+                    ["ipProtocol"] = protocol,
+                    ["fromPort"] = port,
+                    ["toPort"] = port,
+                    ["cidrIpv4"] = cidr,
+                }),
+            },
+        };
+        return ApiCall(
+            eventName,
+            new JsonObject { ["groupId"] = groupId, ["ipPermissions"] = new JsonObject { ["items"] = new JsonArray(Permission()) } },
+            errorCode is null ? response : null,
+            errorCode,
+            callerRoleArn: callerRoleArn);
+    }
 }

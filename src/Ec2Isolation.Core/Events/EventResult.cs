@@ -58,6 +58,7 @@ public sealed record TamperingCall(string EventName, string Caller, string? Erro
     public IReadOnlyList<string>? RevertedRules { get; init; }
 
     /// <summary>"succeeded", or "refused by EC2 (CODE)": the words of the log, the result and the notices.</summary>
+    [JsonIgnore]
     public string Verdict => ErrorCode is { } error ? "refused by EC2 (" + error + ")" : "succeeded";
 }
 

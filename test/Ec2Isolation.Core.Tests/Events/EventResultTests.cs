@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Tests.Fakes;
 using Ec2Isolation.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -116,7 +117,7 @@ public sealed class EventResultTests
         var schema = JsonNode.Parse(File.ReadAllText(SchemaPath))!;
 
         Assert.Equal(Outcomes.All, Strings(schema["$defs"]!["instance"]!["properties"]!["outcome"]!["enum"]));
-        Assert.Equal([.. Outcomes.All, EventResult.Swept], Strings(schema["properties"]!["action"]!["enum"]));
+        Assert.Equal([.. Outcomes.All, EventResult.Swept, EventResult.Reverted], Strings(schema["properties"]!["action"]!["enum"]));
         Assert.Equal(EventResult.CurrentSchemaVersion, (string?)schema["properties"]!["schemaVersion"]!["const"]);
         Assert.DoesNotContain(Outcomes.Failed, Outcomes.All);
     }
@@ -148,9 +149,12 @@ public sealed class EventResultTests
             await HandleEventAsync(SampleEvents.AttackSequence([InstanceId], [Grouped], [], [])),
             await HandleEventAsync(SampleEvents.SecurityHubAction([SampleEvents.InstanceArn(Chosen), $"arn:aws:ec2:eu-west-1:{FakeCloud.AccountId}:instance/{Other}"])),
             await HandleEventAsync(SampleEvents.InstancesCall("TerminateInstances", [Chosen], errorCode: "Client.OperationNotPermitted")),
+            await HandleEventAsync(SampleEvents.CreateTagsCall([Chosen], new Dictionary<string, string> { ["ec2-isolation"] = "isolate" })),
+            await QuarantineRuleAddedAsync(),
         ];
         Assert.Equal(
-            ["isolated", "already-isolated", "isolated", "already-handled", "swept", "refused", "ignored", "already-handled", "busy", "isolated", "isolated", "isolated"],
+            ["isolated", "already-isolated", "isolated", "already-handled", "swept", "refused", "ignored", "already-handled", "busy", "isolated", "isolated", "isolated",
+             "ignored", "reverted"],
             samples.Select(s => (string?)s["action"]));
         var folder = Directory.CreateTempSubdirectory("ec2-isolation-schema-").FullName;
         try
@@ -161,12 +165,20 @@ public sealed class EventResultTests
             var (exitCode, output) = await BootstrapProcess.RunAsync("python3", ["-c", ValidateScript, SchemaPath, samplesPath, DocumentPath], TimeSpan.FromMinutes(1));
 
             Assert.True(exitCode == 0, output);
-            Assert.Contains("13 valid", output, StringComparison.Ordinal);
+            Assert.Contains("15 valid", output, StringComparison.Ordinal);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>A rule added to the quarantine group of the isolated <see cref="Chosen"/>'s VPC, and its tamper event handled.</summary>
+    private async Task<JsonNode> QuarantineRuleAddedAsync()
+    {
+        var quarantine = _cloud.Groups.Single(g => g.Name == "ec2-isolation-quarantine");
+        quarantine.Ingress.Add(new SecurityGroupRule("tcp", 22, 22, "0.0.0.0/0"));
+        return await HandleEventAsync(SampleEvents.GroupRuleCall("AuthorizeSecurityGroupIngress", quarantine.GroupId, "tcp", 22, "0.0.0.0/0"));
     }
 
     /// <summary>
