@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Amazon.CDK;
 
 namespace Ec2Isolation.Cdk.Tests;
@@ -80,29 +81,87 @@ public sealed class FindingRuleTests(SynthesizedStacks stacks)
     }
 
     [Fact]
-    public void TamperingRule_MatchesTheCallsThatCouldUndoAnIsolation()
+    public void TamperingRule_MatchesTheCallsThatCouldUndoAnIsolationAndTheTriggerTagsCreateTagsButNotTheFunctionsOwn()
     {
+        var (functionId, _) = Assert.Single(stacks.Defaults.Resources("AWS::Lambda::Function"));
+        var role = (string)stacks.Defaults.Json["Resources"]![functionId]!["Properties"]!["Role"]!["Fn::GetAtt"]![0]!;
         stacks.Defaults.Template.HasResourceProperties("AWS::Events::Rule", new Props
         {
-            ["EventPattern"] = AMatch.ObjectEquals(new Props
-            {
-                ["source"] = new[] { "aws.ec2" },
-                ["detail-type"] = new[] { "AWS API Call via CloudTrail" },
-                ["detail"] = new Props
-                {
-                    ["eventSource"] = new[] { "ec2.amazonaws.com" },
-                    ["eventName"] = Core.Events.IsolationEventProcessor.TamperingCallNames.ToArray(),
-                },
-            }),
+            ["EventPattern"] = AMatch.ObjectEquals(TamperPattern("ec2-isolation", "isolate", new Props { ["Fn::GetAtt"] = new[] { role, "Arn" } })),
         });
         Assert.Contains("TerminateInstances", Core.Events.IsolationEventProcessor.TamperingCallNames);
+        var told = Assert.Single(stacks.Defaults.Resources("AWS::Lambda::Function").Values)["Properties"]!["Environment"]!["Variables"]!["EC2ISOLATION_FUNCTION_ROLE_ARN"]!;
+        Assert.Equal(role, (string?)told["Fn::GetAtt"]![0]);
     }
 
     [Fact]
-    public void MemberStack_ForwardingRuleHasADeadLetterQueueAcceptingOnlyItAndAnAlarm()
+    public void MemberStack_ForwardsCloudTrailEventsLeavingOutItsExecutionRolesCalls()
+    {
+        var (roleId, _) = Assert.Single(stacks.Member.Resources("AWS::IAM::Role"), r => r.Key.StartsWith("ExecutionRole", StringComparison.Ordinal));
+        var (_, rule) = Assert.Single(stacks.Member.Resources("AWS::Events::Rule"), r => r.Key.StartsWith("ForwardTampering", StringComparison.Ordinal));
+
+        stacks.Member.Template.HasResource("AWS::Events::Rule", new Props
+        {
+            ["Condition"] = "NotCentralAccount",
+            ["Properties"] = AMatch.ObjectLike(new Props
+            {
+                ["EventPattern"] = AMatch.ObjectEquals(TamperPattern("ec2-isolation", "isolate", new Props { ["Fn::GetAtt"] = new[] { roleId, "Arn" } })),
+            }),
+        });
+        Assert.Equal("NotCentralAccount", (string?)rule["Condition"]);
+    }
+
+    [Fact]
+    public void CentralStack_MembersCloudTrailEventsOnTheOrganizationBusFromTheListedAccountsOnly()
+    {
+        var (_, rule) = Assert.Single(stacks.Central.Resources("AWS::Events::Rule"), r => r.Key.StartsWith("MemberTampering", StringComparison.Ordinal));
+        var pattern = rule["Properties"]!["EventPattern"]!;
+
+        Assert.Equal(["111111111111", "222222222222"], pattern["account"]!.AsArray().Select(a => (string?)a));
+        Assert.Equal("AWS API Call via CloudTrail", (string?)pattern["detail-type"]![0]);
+        Assert.NotNull(rule["Properties"]!["EventBusName"]);
+    }
+
+    /// <summary>The tamper rule's pattern: the calls, or CreateTags with the trigger tag, by anyone but the role (or with no session issuer).</summary>
+    private static Props TamperPattern(string tagKey, string tagValue, object ownRoleArn) => new()
+    {
+        ["source"] = new[] { "aws.ec2" },
+        ["detail-type"] = new[] { "AWS API Call via CloudTrail" },
+        ["detail"] = new Props
+        {
+            ["eventSource"] = new[] { "ec2.amazonaws.com" },
+            ["userIdentity"] = new Props
+            {
+                ["sessionContext"] = new Props
+                {
+                    ["sessionIssuer"] = new Props { ["arn"] = new object[] { new Props { ["anything-but"] = ownRoleArn }, new Props { ["exists"] = false } } },
+                },
+            },
+            ["$or"] = new object[]
+            {
+                new Props { ["eventName"] = Core.Events.IsolationEventProcessor.TamperingCallNames.ToArray() },
+                new Props
+                {
+                    ["eventName"] = new[] { "CreateTags" },
+                    ["requestParameters"] = new Props { ["tagSet"] = new Props { ["items"] = new Props { ["key"] = new[] { tagKey }, ["value"] = new[] { tagValue } } } },
+                },
+            },
+        },
+    };
+
+    [Fact]
+    public void MemberStack_EachForwardingRuleHasADeadLetterQueueAcceptingOnlyItAndAnAlarm()
     {
         var member = stacks.Member;
-        var (ruleId, rule) = Assert.Single(member.Resources("AWS::Events::Rule"));
+        Assert.Equal(2, member.Resources("AWS::Events::Rule").Count);
+        foreach (var (ruleId, rule) in member.Resources("AWS::Events::Rule"))
+        {
+            ForwardingRuleHasADeadLetterQueueAndAnAlarm(member, ruleId, rule);
+        }
+    }
+
+    private static void ForwardingRuleHasADeadLetterQueueAndAnAlarm(StackTemplate member, string ruleId, JsonNode rule)
+    {
         var queue = (string)rule["Properties"]!["Targets"]![0]!["DeadLetterConfig"]!["Arn"]!["Fn::GetAtt"]![0]!;
         Assert.Contains(queue, member.Resources("AWS::SQS::Queue").Keys);
         member.Template.HasResourceProperties("AWS::SQS::Queue", new Props { ["SqsManagedSseEnabled"] = true });
