@@ -80,6 +80,28 @@ public sealed class SlackNotifierTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task NotifyAsync_Tampered_NamesTheCallTheCallerAndEc2sAnswerFirst()
+    {
+        var notifier = CreateSut();
+        var notice = Notice(NoticeKind.Tampered) with
+        {
+            Tampering = new("TerminateInstances", "arn:aws:sts::123456789012:assumed-role/Admin/mallory", "Client.OperationNotPermitted") { CallerType = "AssumedRole" },
+        };
+
+        await notifier.NotifyAsync(notice, None);
+
+        using var json = JsonDocument.Parse(Assert.Single(_slack!.Requests).Body);
+        Assert.Equal(
+            "Tampering with isolated EC2 instance i-0123456789abcdef0: re-contained: TerminateInstances by arn:aws:sts::123456789012:assumed-role/Admin/mallory "
+            + "refused by EC2 (Client.OperationNotPermitted); the isolation was applied again.",
+            json.RootElement.GetProperty("text").GetString());
+        Assert.StartsWith(
+            "*Call:* TerminateInstances\n*Caller:* arn:aws:sts::123456789012:assumed-role/Admin/mallory (AssumedRole)\n*EC2's answer:* refused (Client.OperationNotPermitted)\n*Instance:*",
+            json.RootElement.GetProperty("blocks")[2].GetProperty("text").GetProperty("text").GetString(),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NotifyAsync_Failed_CarriesTheErrorEscaped()
     {
         var notifier = CreateSut();
