@@ -18,8 +18,8 @@ public sealed class MemberStackProps : StackProps
 /// isolation role and profile, the execution role only the central function may assume (and only from within the
 /// organization), with exactly the function's isolating permissions but the table, optionally an analyst role for the
 /// CLI's --account (the analysts' roles of the security account alone may assume it; isolate, release, status, replace),
-/// and a rule forwarding the account's trigger-tag changes to the central bus, with a dead-letter queue and an alarm on it
-/// (notifying `notificationTopicArn` when given). Made for a StackSet: no assets, no lookups, no bootstrap stack; the names
+/// and rules forwarding the account's trigger-tag changes and its CloudTrail records of calls that could undo an
+/// isolation to the central bus, each with a dead-letter queue and an alarm on it (notifying `notificationTopicArn` when given). Made for a StackSet: no assets, no lookups, no bootstrap stack; the names
 /// derive from the region, as the central stack's do (<see cref="OrganizationNames"/>).
 /// </summary>
 public sealed class MemberStack : Stack

@@ -6,8 +6,8 @@ namespace Ec2Isolation.Lambda.Tests;
 
 /// <summary>
 /// The real Native AOT bootstrap on findings naming several instances or another account: a member's GuardDuty finding
-/// at the delegated administrator (central mode), an attack sequence, the Security Hub custom action, and a CloudTrail
-/// record of tampering with an isolated instance. The emulator's
+/// at the delegated administrator (central mode), an attack sequence, the Security Hub custom action, CloudTrail's
+/// records of tampering with an isolated instance and with the quarantine group, and of who applied the trigger tag. The emulator's
 /// default account is the deployment's own (the administrator's).
 /// </summary>
 [Collection(MotoTests.Collection)]
@@ -122,6 +122,39 @@ public sealed class BootstrapFindingTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal(SampleEvents.AttackerArn, result.GetProperty("tampering").GetProperty("caller").GetString());
         var quarantine = await _account.GroupAsync(_account.Settings.QuarantineGroupName);
         Assert.All(await _account.EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
+    }
+
+    [Fact]
+    public async Task Tampering_RuleAddedToTheQuarantineGroup_Revoked()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        await _account.Network.ApplyTriggerTagAsync(instance.InstanceId);
+        Assert.Equal("isolated", (await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId))).GetProperty("action").GetString());
+        var quarantine = await _account.GroupAsync(_account.Settings.QuarantineGroupName);
+        await _account.Ec2.AuthorizeSecurityGroupIngressAsync(new()
+        {
+            GroupId = quarantine.GroupId,
+            IpPermissions = [new() { IpProtocol = "tcp", FromPort = 22, ToPort = 22, Ipv4Ranges = [new() { CidrIp = "0.0.0.0/0" }] }],
+        });
+
+        var result = await InvokeAsync(SampleEvents.GroupRuleCall("AuthorizeSecurityGroupIngress", quarantine.GroupId, "tcp", 22, "0.0.0.0/0"));
+
+        Assert.Equal(("tamper", "reverted"), (result.GetProperty("eventKind").GetString(), result.GetProperty("action").GetString()));
+        Assert.Empty((await _account.GroupAsync(_account.Settings.QuarantineGroupName)).IpPermissions ?? []);
+    }
+
+    [Fact]
+    public async Task TriggerTagCall_AfterTheTagChangesIsolation_RecordNamesTheCaller()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        await _account.Network.ApplyTriggerTagAsync(instance.InstanceId);
+        Assert.Equal("isolated", (await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId))).GetProperty("action").GetString());
+
+        var result = await InvokeAsync(SampleEvents.CreateTagsCall(
+            [instance.InstanceId], new Dictionary<string, string> { ["ec2-isolation"] = "isolate" }, SampleEvents.IamUserArn, callerRoleArn: null));
+
+        Assert.Equal(("trigger-tag-call", "already-isolated"), (result.GetProperty("eventKind").GetString(), result.GetProperty("action").GetString()));
+        Assert.Equal(SampleEvents.IamUserArn, (await _account.ReadRecordAsync(instance.InstanceId))!.RequestedBy);
     }
 
     private async Task<JsonElement> InvokeAsync(string eventJson)

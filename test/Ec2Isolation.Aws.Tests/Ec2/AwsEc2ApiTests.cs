@@ -8,7 +8,7 @@ namespace Ec2Isolation.Aws.Tests.Ec2;
 
 [Collection(MotoTests.Collection)]
 [Trait("Category", MotoTests.Integration)]
-public sealed class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
+public sealed partial class AwsEc2ApiTests(MotoServer moto) : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
 

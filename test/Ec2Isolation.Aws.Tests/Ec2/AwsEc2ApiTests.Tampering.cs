@@ -1,35 +1,11 @@
-using Amazon.EC2;
-using Ec2Isolation.Aws.Ec2;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
-using Ec2Isolation.TestSupport;
 
 namespace Ec2Isolation.Aws.Tests.Ec2;
 
-/// <summary>The reads of a tamper event against moto: by filter, so that an unknown id is left out rather than failing the call.</summary>
-[Collection(MotoTests.Collection)]
-[Trait("Category", MotoTests.Integration)]
-public sealed class AwsEc2ApiTamperingTests(MotoServer moto) : IAsyncLifetime
+/// <summary>The reads of a tamper event: by filter, so that an unknown id is left out rather than failing the call.</summary>
+public sealed partial class AwsEc2ApiTests
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-
-    private readonly IAmazonEC2 _ec2 = moto.Clients().CreateEc2();
-    private Ec2TestAccount _account = null!;
-    private AwsEc2Api _api = null!;
-
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        _account = await Ec2TestAccount.CreateAsync(_ec2);
-        _api = new AwsEc2Api(_ec2);
-    }
-
-    public Task DisposeAsync()
-    {
-        _ec2.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task FindAttachedInstancesAsync_AttachedAndUnknownInterfaces_MapsTheAttachedOnly()
     {
