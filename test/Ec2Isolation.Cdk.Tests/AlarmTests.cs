@@ -7,7 +7,7 @@ public sealed class AlarmTests(SynthesizedStacks stacks)
     public void Alarms_FireOnFunctionErrorsUndeliveredRecordsAndAnyMessageInTheQueues()
     {
         var template = stacks.Defaults.Template;
-        template.ResourceCountIs("AWS::CloudWatch::Alarm", 10);
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", 11);
         template.AllResourcesProperties("AWS::CloudWatch::Alarm", new Props
         {
             ["ComparisonOperator"] = "GreaterThanThreshold",
