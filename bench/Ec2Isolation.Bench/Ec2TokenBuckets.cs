@@ -9,7 +9,9 @@ namespace Ec2Isolation.Bench;
 /// per API action ("each API is evaluated individually"); a request takes a token or is answered RequestLimitExceeded;
 /// a bucket refills at a set rate up to its size. Default figures: mutating actions 50 tokens refilled at 5 per second,
 /// non-mutating 100 at 20; ModifyNetworkInterfaceAttribute and the instance profile associations 100 at 5; CreateTags
-/// 100 at 10. Time scale 1: the real rates (a scale s would multiply every refill rate and divide every floor by s).
+/// 100 at 10. Time scale 1: the real buckets; a scale s multiplies every bucket's size and refill rate by s (EC2 as
+/// if its limits were s times theirs: an account with a limit increase, or, below 1, a slower emulator's stand-in for
+/// EC2's pace), so that every floor is divided by s.
 /// Other services (IAM, Auto Scaling, ELBv2, DynamoDB, SQS) are not throttled here.
 /// </summary>
 internal sealed class Ec2TokenBuckets(double timeScale = 1)
@@ -38,7 +40,7 @@ internal sealed class Ec2TokenBuckets(double timeScale = 1)
     public double Floor(string action, bool mutating, int calls)
     {
         var (size, rate) = Of(action, mutating);
-        return Math.Max(0, calls - size) / (rate * TimeScale);
+        return Math.Max(0, calls - (size * TimeScale)) / (rate * TimeScale);
     }
 
     /// <summary>The fault proxy's rule: EC2 requests take a token or are throttled.</summary>
@@ -48,6 +50,7 @@ internal sealed class Ec2TokenBuckets(double timeScale = 1)
     private bool TryTake(string action, bool mutating)
     {
         var (size, rate) = Of(action, mutating);
+        size = Math.Max(1, size * TimeScale);
         var now = Stopwatch.GetTimestamp();
         lock (_buckets)
         {

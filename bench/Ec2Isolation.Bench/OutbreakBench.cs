@@ -12,7 +12,7 @@ internal sealed record OutbreakRun(
     string Design, int Instances, int Interfaces, int AutoScaled, int Concurrency, int ContinuationConcurrency,
     double NetworkSeconds, double SwapFloor, double CompleteSeconds, string BusiestAction, double BusiestFloor,
     double Ec2MutatingPerIsolation, double MutatingPerIsolation, int Throttled, int Failures, int LambdaRetries, int Contained,
-    IReadOnlyList<double> StandbyWaits, int RecordsIsolated, int InterfacesOpen)
+    IReadOnlyList<double> StandbyWaits, int RecordsIsolated, int InterfacesOpen, double TimeScale = 1)
 {
     public double NetworkRatio => NetworkSeconds / SwapFloor;
 
@@ -33,7 +33,7 @@ internal static class OutbreakBench
     private static readonly TimeSpan FunctionTimeout = TimeSpan.FromSeconds(90);
     private static readonly HttpClient Sqs = new();
 
-    public static async Task<OutbreakRun> RunAsync(MotoServer moto, int instances, int concurrency, bool continuations, Action<string> progress)
+    public static async Task<OutbreakRun> RunAsync(MotoServer moto, int instances, int concurrency, bool continuations, double timeScale, Action<string> progress)
     {
         var design = continuations ? "new: continuation queue" : "current";
         using var account = await BenchAccount.CreateAsync(moto, extraVpcs: 1, backgroundPerVpc: 0);
@@ -52,7 +52,7 @@ internal static class OutbreakBench
         }
 
         var queueUrl = continuations ? await SqsAsync(moto, "CreateQueue", writer => writer.WriteString("QueueName", "ec2-isolation-continuations"), "QueueUrl") : null;
-        var buckets = new Ec2TokenBuckets();
+        var buckets = new Ec2TokenBuckets(timeScale);
         await using var proxy = FaultProxy.Start(moto.EndpointUrl);
         await using var wire = await WireRecorder.StartAsync(proxy.Endpoint);
         proxy.Rule = buckets.Rule;
@@ -193,7 +193,7 @@ internal static class OutbreakBench
             (double)answered.Count(call => call.Request.Service == "ec2" && call.Request.IsMutation) / targets.Count,
             (double)answered.Count(call => call.Request.IsMutation) / targets.Count,
             calls.Count(call => call.Throttled), run.Failures, run.Retries, run.Outcomes.Count(o => o.Action == "contained"),
-            standbyWaits, records.Count(record => record.Status == IsolationStatus.Isolated && targets.Contains(record.InstanceId)), open);
+            standbyWaits, records.Count(record => record.Status == IsolationStatus.Isolated && targets.Contains(record.InstanceId)), open, buckets.TimeScale);
     }
 
     /// <summary>An Auto Scaling group of <paramref name="members"/> web instances in the first VPC, all behind one target group.</summary>
