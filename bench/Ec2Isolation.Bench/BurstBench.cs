@@ -98,7 +98,7 @@ internal static class BurstBench
     /// How many ENIs of the targets were checked, how many are not in a quarantine group of their VPC alone, and per VPC
     /// how many all-traffic and quarantine groups exist.
     /// </returns>
-    private static async Task<(int Checked, int Open, IReadOnlyList<(int AllTraffic, int Quarantine)> Groups)> InspectAsync(BenchAccount account, HashSet<string> targets)
+    internal static async Task<(int Checked, int Open, IReadOnlyList<(int AllTraffic, int Quarantine)> Groups)> InspectAsync(BenchAccount account, HashSet<string> targets)
     {
         var settings = account.Moto.Settings;
         var groups = (await account.Moto.Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 
 // bench/run.sh: round trips and time to containment (ours against the baseline), cold starts (AOT against JIT), and a
 // throttled burst, all against moto on 127.0.0.1; writes bench/RESULTS.md. Options: see BenchOptions.
-var options = BenchOptions.Parse(args);
 using var logging = LoggerFactory.Create(builder => builder.AddSimpleConsole(console =>
 {
     console.SingleLine = true;
@@ -13,6 +12,12 @@ using var logging = LoggerFactory.Create(builder => builder.AddSimpleConsole(con
 }));
 var logger = logging.CreateLogger("bench");
 void Progress(string message) => Log.Progress(logger, message);
+if (args is ["--outbreak", ..])
+{
+    return await OutbreakReport.RunAsync(args, Progress);
+}
+
+var options = BenchOptions.Parse(args);
 
 var began = Stopwatch.GetTimestamp();
 var root = BootstrapProcess.RepositoryRoot;

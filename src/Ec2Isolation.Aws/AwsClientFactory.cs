@@ -51,7 +51,8 @@ public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials cr
         return new AwsClientFactory(Connection, new AssumedRoleCredentials(CreateSts(), roleArn, Connection.RoleSessionName, accounts.ExternalId));
     }
 
-    public IAmazonEC2 CreateEc2() => new AmazonEC2Client(Credentials, Configure(new AmazonEC2Config()));
+    /// <summary>EC2, whose throttled calls give way inside <see cref="Core.Ports.Ec2Throttling.YieldScope"/> (<see cref="Ec2.ThrottleYieldingEc2Client"/>).</summary>
+    public IAmazonEC2 CreateEc2() => new Ec2.ThrottleYieldingEc2Client(Credentials, Configure(new AmazonEC2Config()));
 
     public IAmazonDynamoDB CreateDynamoDb() => new AmazonDynamoDBClient(Credentials, Configure(new AmazonDynamoDBConfig()));
 

@@ -95,4 +95,13 @@ public static class RequiredActions
     [
         "ssm:GetParameter",
     ];
+
+    /// <summary>
+    /// What the function adds to hand throttled EC2 evidence steps to its continuation queue: sending, granted on that
+    /// queue alone (the SQS event source's own permissions read and delete). The CLI never defers.
+    /// </summary>
+    public static IReadOnlyList<string> Continuations { get; } =
+    [
+        "sqs:SendMessage",
+    ];
 }

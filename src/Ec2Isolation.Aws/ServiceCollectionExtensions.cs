@@ -3,6 +3,7 @@ using Ec2Isolation.Aws.Ec2;
 using Ec2Isolation.Aws.Notifications;
 using Ec2Isolation.Aws.Organizations;
 using Ec2Isolation.Aws.Query;
+using Ec2Isolation.Aws.Sqs;
 using Ec2Isolation.Aws.Sts;
 using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
@@ -104,7 +105,8 @@ public static class ServiceCollectionExtensions
             time,
             provider.GetRequiredService<ILogger<IsolationService>>(),
             provider.GetServices<IIsolationNotifier>(),
-            provider.GetRequiredService<InvocationDeadline>());
+            provider.GetRequiredService<InvocationDeadline>(),
+            settings.ContinuationQueueUrl is { } queue ? SqsContinuationScheduler.Create(provider.GetRequiredService<AwsClientFactory>(), queue.ToString(), time) : null);
         var replacement = new ReplacementService(
             apis,
             new AwsEc2Api(clients.CreateEc2(), dryRun: true),

@@ -26,11 +26,13 @@ public sealed class FunctionPolicyTests(SynthesizedStacks stacks)
     }
 
     [Fact]
-    public void OtherPolicies_AllowOnlyWritingItsLogsItsFailureQueueAndItsResultBus()
+    public void OtherPolicies_AllowOnlyWritingItsLogsItsFailureQueueAndItsResultBusAndServingItsContinuationQueue()
     {
         var others = Allows(Statements(stacks.Defaults).Except(InlineStatements(stacks.Defaults, "isolate"))).ToList();
         Assert.Equal(
-            ["events:PutEvents", "logs:CreateLogStream", "logs:PutLogEvents", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
+            ["events:PutEvents", "logs:CreateLogStream", "logs:PutLogEvents",
+             "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:GetQueueUrl",
+             "sqs:ReceiveMessage", "sqs:SendMessage", "sqs:SendMessage"],
             others.SelectMany(s => Strings(s["Action"])).Order());
         Assert.All(others, s => Assert.NotNull(s["Resource"]!["Fn::GetAtt"]));
     }

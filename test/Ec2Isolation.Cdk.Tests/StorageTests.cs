@@ -26,7 +26,7 @@ public sealed class StorageTests(SynthesizedStacks stacks)
     public void Queues_AreStandardAndEncrypted()
     {
         var template = stacks.Defaults.Template;
-        template.ResourceCountIs("AWS::SQS::Queue", 7);
+        template.ResourceCountIs("AWS::SQS::Queue", 9);
         template.AllResourcesProperties("AWS::SQS::Queue", new Props
         {
             ["SqsManagedSseEnabled"] = true,

@@ -13,21 +13,27 @@ namespace Ec2Isolation.Aws.Organizations;
 /// </summary>
 public sealed class AwsJsonClient
 {
-    private const string ContentType = "application/x-amz-json-1.1";
+    /// <summary>AWS JSON 1.0 (SQS, DynamoDB); 1.1 (Organizations) is the default.</summary>
+    public const string Json10 = "application/x-amz-json-1.0";
 
-    /// <summary>Organizations answers TooManyRequestsException when throttled, ServiceException on its own failures.</summary>
+    private const string Json11 = "application/x-amz-json-1.1";
+
+    /// <summary>Organizations answers TooManyRequestsException when throttled, ServiceException on its own failures; SQS RequestThrottled.</summary>
     private static readonly FrozenSet<string> RetryableCodes = FrozenSet.ToFrozenSet(
-        ["TooManyRequestsException", "ThrottlingException", "ServiceException", "ServiceUnavailable", "InternalFailure"]);
+        ["TooManyRequestsException", "ThrottlingException", "ServiceException", "ServiceUnavailable", "InternalFailure", "RequestThrottled"]);
 
     private readonly HttpClient _http;
     private readonly Uri _endpoint;
     private readonly string _targetPrefix;
     private readonly ResiliencePipeline _retry;
+    private readonly string _contentType;
 
     /// <param name="http">A client whose handler chain signs with SigV4 for the service.</param>
     /// <param name="targetPrefix">The X-Amz-Target prefix, e.g. <c>AWSOrganizationsV20161128</c>.</param>
-    public AwsJsonClient(HttpClient http, Uri endpoint, string targetPrefix, TimeProvider timeProvider)
+    /// <param name="contentType">The protocol's content type: <see cref="Json10"/>, or AWS JSON 1.1 when absent.</param>
+    public AwsJsonClient(HttpClient http, Uri endpoint, string targetPrefix, TimeProvider timeProvider, string contentType = Json11)
     {
+        _contentType = contentType;
         _http = http ?? throw new ArgumentNullException(nameof(http));
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         ArgumentException.ThrowIfNullOrEmpty(targetPrefix);
@@ -57,7 +63,7 @@ public sealed class AwsJsonClient
     private async Task<JsonDocument> SendOnceAsync(string action, byte[] payload, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(payload) };
-        message.Content.Headers.ContentType = new(ContentType);
+        message.Content.Headers.ContentType = new(_contentType);
         message.Headers.Add("X-Amz-Target", $"{_targetPrefix}.{action}");
         using var response = await _http.SendAsync(message, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);

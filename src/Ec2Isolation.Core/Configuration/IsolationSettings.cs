@@ -58,6 +58,12 @@ public sealed record IsolationSettings
     /// <summary>Whether to shorten the ENIs' connection tracking idle timeouts while isolated (EC2ISOLATION_SHORTEN_CONNECTION_TRACKING, default false).</summary>
     public bool ShortenConnectionTracking { get; init; }
 
+    /// <summary>
+    /// The SQS queue that finishes the EC2 evidence steps EC2 throttled once a network is contained
+    /// (EC2ISOLATION_CONTINUATION_QUEUE_URL, an https URL); null: every step runs in the run that contained the network.
+    /// </summary>
+    public Uri? ContinuationQueueUrl { get; init; }
+
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
 
@@ -129,6 +135,18 @@ public sealed record IsolationSettings
         if (Read("EC2ISOLATION_GUARDDUTY_TYPE_PREFIXES") is { } prefixes)
         {
             settings = settings with { GuardDutyTypePrefixes = prefixes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+        }
+
+        if (Read("EC2ISOLATION_CONTINUATION_QUEUE_URL") is { } queue)
+        {
+            if (Uri.TryCreate(queue, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.IsLoopback))
+            {
+                settings = settings with { ContinuationQueueUrl = url };
+            }
+            else
+            {
+                problems.Add($"EC2ISOLATION_CONTINUATION_QUEUE_URL must be the queue's https URL, not '{queue}'");
+            }
         }
 
         settings = TrackedPathSettingsReader.Read(settings, Read, problems);

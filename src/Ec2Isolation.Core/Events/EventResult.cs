@@ -119,11 +119,14 @@ public static class Outcomes
     public const string Refused = "refused";
     public const string Ignored = "ignored";
 
+    /// <summary>The network is contained; EC2 throttled the evidence steps, which the continuation queue finishes.</summary>
+    public const string Contained = "contained";
+
     /// <summary>Never in a result: an instance that failed fails the invocation (fail closed), and the error goes to the failure queue.</summary>
     internal const string Failed = "failed";
 
     /// <summary>Every outcome a result can carry.</summary>
-    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored];
+    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored, Contained];
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -33,6 +33,18 @@ internal abstract partial record IsolationEvent(string EventId, string Account, 
         using (document)
         {
             var root = Object(document.RootElement, "the event");
+            if (root.TryGetProperty("Records", out var records))
+            {
+                try
+                {
+                    return Continuation.FromSqs(records);
+                }
+                catch (InvalidRequestException e)
+                {
+                    throw new InvalidEventException(e.Message);
+                }
+            }
+
             var source = String(root, "source");
             var detailType = String(root, "detail-type");
             var id = String(root, "id");

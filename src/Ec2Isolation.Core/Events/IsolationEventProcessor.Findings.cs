@@ -21,7 +21,7 @@ public sealed partial class IsolationEventProcessor
 
     /// <summary>What the result's action is for an event about several instances: the first outcome of this order among them.</summary>
     private static readonly string[] ActionPrecedence =
-        [Outcomes.Isolated, Outcomes.Busy, Outcomes.Refused, Outcomes.AlreadyIsolated, Outcomes.AlreadyHandled, Outcomes.Ignored];
+        [Outcomes.Isolated, Outcomes.Contained, Outcomes.Busy, Outcomes.Refused, Outcomes.AlreadyIsolated, Outcomes.AlreadyHandled, Outcomes.Ignored];
 
     /// <summary>One instance a finding asks to isolate, in the account and region it names.</summary>
     private sealed record FindingTarget(string AccountId, string Region, string InstanceId, string FindingId, string Reason, string RequestedBy);

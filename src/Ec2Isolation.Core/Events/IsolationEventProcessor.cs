@@ -38,7 +38,7 @@ public sealed partial class IsolationEventProcessor(
         }
         catch (AccountRefusedException e)
         {
-            var instanceId = (received as IsolationEvent.TagChange)?.InstanceId;
+            var instanceId = (received as IsolationEvent.TagChange)?.InstanceId ?? (received as IsolationEvent.Continuation)?.InstanceId;
             return Result(received, received.Kind, Outcomes.Refused, e.Message,
                 instanceId is null ? [] : [new InstanceOutcome(instanceId, Outcomes.Refused, e.Message) { Error = e.Message }]);
         }
@@ -47,6 +47,7 @@ public sealed partial class IsolationEventProcessor(
         {
             IsolationEvent.TagChange change => await OnTagChangeAsync(services, change, cancellationToken),
             IsolationEvent.ApiCall call => await OnApiCallAsync(services, call, cancellationToken),
+            IsolationEvent.Continuation continuation => await OnContinuationAsync(services, continuation, cancellationToken),
             _ => await SweepAsync(services, received, cancellationToken),
         };
     }
@@ -73,6 +74,23 @@ public sealed partial class IsolationEventProcessor(
         return Single(change, kind, outcome);
     }
 
+    /// <summary>
+    /// Finishes the deferred EC2 evidence steps of an isolation (the continuation queue). Busy is an error here, not an
+    /// outcome: the message must come back (SQS redelivers it after its visibility timeout) rather than be deleted
+    /// while another run holds the record.
+    /// </summary>
+    private async Task<EventResult> OnContinuationAsync(AccountServices services, IsolationEvent.Continuation continuation, CancellationToken cancellationToken)
+    {
+        var request = new IsolationRequest(continuation.InstanceId, RequestedBy: "continuation " + continuation.EventId)
+        {
+            ContinuationOf = continuation.IncidentId,
+        };
+        var outcome = await IsolateAsync(services.Isolation, request, cancellationToken);
+        return outcome.Outcome == Outcomes.Busy
+            ? throw new IsolationBusyException($"{continuation.InstanceId} is held by another run; the continuation of incident {continuation.IncidentId} comes back later.")
+            : Single(continuation, continuation.Kind, outcome);
+    }
+
     /// <summary>Isolates one instance; only a failed isolation is an error: busy and refused instances are outcomes.</summary>
     private async Task<InstanceOutcome> IsolateAsync(IIsolationService isolation, IsolationRequest request, CancellationToken cancellationToken)
     {
@@ -82,6 +100,8 @@ public sealed partial class IsolationEventProcessor(
             var outcome = result.Outcome switch
             {
                 IsolationOutcome.Isolated => Outcomes.Isolated,
+                IsolationOutcome.Contained => Outcomes.Contained,
+                IsolationOutcome.ContinuationStale => Outcomes.Ignored,
                 IsolationOutcome.FindingHandledBefore => Outcomes.AlreadyHandled,
                 IsolationOutcome.TriggerTagAbsent => Outcomes.Ignored,
                 _ => Outcomes.AlreadyIsolated,

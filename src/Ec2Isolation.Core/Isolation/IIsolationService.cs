@@ -80,7 +80,15 @@ public enum RequesterNamingOutcome
 public sealed record IsolationRequest(
     string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null, string? FindingId = null,
     IReadOnlyDictionary<string, string>? TagsOnceClaimed = null, KeyValuePair<string, string>? OnlyIfTagged = null,
-    IReadOnlyCollection<string>? Redo = null, TamperingCall? Tampering = null);
+    IReadOnlyCollection<string>? Redo = null, TamperingCall? Tampering = null)
+{
+    /// <summary>
+    /// The incident whose deferred EC2 evidence steps this run finishes (a message of the continuation queue): it acts
+    /// only while that isolation is in progress (otherwise <see cref="IsolationOutcome.ContinuationStale"/> or
+    /// <see cref="IsolationOutcome.AlreadyIsolated"/>, nothing changed), and never defers again: it waits out throttling.
+    /// </summary>
+    public string? ContinuationOf { get; init; }
+}
 
 /// <param name="RestoreGroups">
 /// The security groups to give the network interfaces whose original groups are not known (an instance found in isolation
@@ -113,6 +121,13 @@ public enum IsolationOutcome
     Released,
     /// <summary>The instance was already released; nothing changed.</summary>
     AlreadyReleased,
+    /// <summary>
+    /// The network is contained and every step not on EC2's evidence buckets ran; EC2 throttled its evidence steps, which
+    /// the continuation queue finishes (the record's DeferredSteps). Not yet a completed isolation.
+    /// </summary>
+    Contained,
+    /// <summary>A continuation whose isolation is no longer in progress (released, another incident's); nothing changed.</summary>
+    ContinuationStale,
 }
 
 public sealed record IsolationResult(IsolationOutcome Outcome, IsolationRecord Record, string Message);

@@ -27,6 +27,11 @@ public sealed partial class IsolationService
             return stale;
         }
 
+        if (request.ContinuationOf is { } continued && await StaleContinuationAsync(run, instanceId, continued, state, cancellationToken) is { } done)
+        {
+            return done;
+        }
+
         var groups = LookUpIsolationGroups(run.Apis, state.Instance, cancellationToken);
         RecordLease? lease = null;
         if (state.Unmarked is { } unmarked)
@@ -68,13 +73,22 @@ public sealed partial class IsolationService
         }
 
         var context = NewContext(run, lease, instance, groups);
+        var queue = request.ContinuationOf is null ? run.Continuations : null;
+        bool deferred;
         try
         {
-            await StepRunner.ApplyAsync(context, IsolationSteps.InOrder, run.OnStep, cancellationToken);
-            record.Status = IsolationStatus.Isolated;
-            record.IsolatedAt = time.GetUtcNow();
-            await StepRunner.FinishAsync(context, request.Tampering is null ? NoticeKind.Completed : NoticeKind.Tampered, cancellationToken);
-            Log.Isolated(run.Logger, instanceId);
+            deferred = await StepRunner.ApplyAsync(context, IsolationSteps.InOrder, run.OnStep, mayDefer: queue is not null, cancellationToken);
+            if (deferred)
+            {
+                await StepRunner.DeferAsync(context, queue!, region, cancellationToken);
+            }
+            else
+            {
+                record.Status = IsolationStatus.Isolated;
+                record.IsolatedAt = time.GetUtcNow();
+                await StepRunner.FinishAsync(context, request.Tampering is null ? NoticeKind.Completed : NoticeKind.Tampered, cancellationToken);
+                Log.Isolated(run.Logger, instanceId);
+            }
         }
         catch
         {
@@ -95,6 +109,13 @@ public sealed partial class IsolationService
         {
             throw new InvalidOperationException(
                 $"{instanceId} is isolated (incident {record.IncidentId}), but tagging it failed: {e.Message}", e);
+        }
+
+        if (deferred)
+        {
+            return new IsolationResult(IsolationOutcome.Contained, record, $"{instanceId}'s network is contained (incident {record.IncidentId}); "
+                + $"EC2 throttled its evidence steps, so {string.Join(", ", record.DeferredSteps)} continue from the continuation queue."
+                + NetworkGapsNote(record));
         }
 
         return new IsolationResult(IsolationOutcome.Isolated, record, $"{instanceId} is isolated (incident {record.IncidentId})."
@@ -127,6 +148,37 @@ public sealed partial class IsolationService
         return record is null
             ? throw new InvalidRequestException(why)
             : new IsolationResult(IsolationOutcome.TriggerTagAbsent, record, why);
+    }
+
+    /// <summary>
+    /// A continuation acts only on the isolation it continues, still in progress: one since completed, released or
+    /// replaced by another incident's (or an instance gone) changes nothing, so that a late or repeated message never
+    /// isolates a released instance again. Null when it applies.
+    /// </summary>
+    private static async Task<IsolationResult?> StaleContinuationAsync(
+        Run run, string instanceId, string incidentId, InstanceState state, CancellationToken cancellationToken)
+    {
+        var record = state.Record ?? await BeforeAnyChangeAsync(() => run.Apis.Records.GetAsync(instanceId, cancellationToken));
+        var why = record switch
+        {
+            null => "no isolation record",
+            { Status: IsolationStatus.Isolated } => "the isolation completed",
+            _ when record.IncidentId != incidentId => $"the record is now incident {record.IncidentId}",
+            { Status: not IsolationStatus.Isolating } => $"the isolation is {record.Status}",
+            _ when state.Instance is not { IsGone: false } => "the instance is gone",
+            _ => null,
+        };
+        if (why is null)
+        {
+            return null;
+        }
+
+        Log.StaleContinuation(run.Logger, instanceId, incidentId, why);
+        return record is null
+            ? throw new InvalidRequestException($"{instanceId} has no isolation record; the continuation of incident {incidentId} changed nothing.")
+            : new IsolationResult(
+                record.Status == IsolationStatus.Isolated ? IsolationOutcome.AlreadyIsolated : IsolationOutcome.ContinuationStale,
+                record, $"The continuation of incident {incidentId} for {instanceId} no longer applies ({why}); nothing changed.");
     }
 
     /// <summary>

@@ -23,6 +23,10 @@ namespace Ec2Isolation.Core.Isolation;
 /// they never delay a step.
 /// </summary>
 /// <param name="deadline">The invocation's deadline (Lambda), which no lease outlives; absent for the CLI.</param>
+/// <param name="continuations">
+/// Where EC2 evidence steps that EC2 throttles go once the network is contained (the function's continuation queue);
+/// absent (the CLI), every step runs in the run, waiting out throttling.
+/// </param>
 public sealed partial class IsolationService(
     AwsApis apis,
     IEc2Api ec2PermissionProbe,
@@ -32,14 +36,15 @@ public sealed partial class IsolationService(
     TimeProvider time,
     ILogger<IsolationService> logger,
     IEnumerable<IIsolationNotifier>? notifiers = null,
-    InvocationDeadline? deadline = null) : IIsolationService
+    InvocationDeadline? deadline = null,
+    IContinuationScheduler? continuations = null) : IIsolationService
 {
     private readonly IIsolationNotifier[] _notifiers = [.. notifiers ?? []];
 
     public Task<IsolationResult> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return IsolateAsync(new Run(apis, logger, OnStep: null, Notices(request.Tampering)), request, cancellationToken);
+        return IsolateAsync(new Run(apis, logger, OnStep: null, Notices(request.Tampering), continuations), request, cancellationToken);
     }
 
     public Task<IsolationResult> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken) =>
@@ -66,7 +71,7 @@ public sealed partial class IsolationService(
         apis.Records.ListAsync(cancellationToken);
 
     /// <summary>One run: the AWS calls it makes, where it logs, who hears of each step (a plan), and its notices (none for a plan).</summary>
-    private sealed record Run(AwsApis Apis, ILogger Logger, Action<string>? OnStep, NoticeDispatcher? Notices = null);
+    private sealed record Run(AwsApis Apis, ILogger Logger, Action<string>? OnStep, NoticeDispatcher? Notices = null, IContinuationScheduler? Continuations = null);
 
     private NoticeDispatcher? Notices(TamperingCall? tampering = null) =>
         NoticeDispatcher.For(_notifiers, apis.Ec2, settings.StatusTagPrefix + "ticket", time, logger, NoticeTiming.DefaultTimeout, tampering);

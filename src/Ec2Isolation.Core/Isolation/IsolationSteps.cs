@@ -22,4 +22,12 @@ internal static class IsolationSteps
         new SnapshotsStep(),
         new StatusTagsStep(),
     ];
+
+    /// <summary>
+    /// The EC2 evidence steps: each can wait for a continuation once the network is contained, when EC2 throttles them
+    /// (<see cref="StepRunner.ApplyAsync"/>). Not the network's own steps (the ACL cut, metadata and connection
+    /// tracking), nor the credential steps, nor those on other services' limits.
+    /// </summary>
+    public static IReadOnlySet<string> Deferrable { get; } =
+        new HashSet<string>([StepNames.Protection, StepNames.Volumes, StepNames.Snapshots, StepNames.StatusTags], StringComparer.Ordinal);
 }

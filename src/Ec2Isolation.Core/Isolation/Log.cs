@@ -73,4 +73,13 @@ internal static partial class Log
 
     [LoggerMessage(1040, LogLevel.Warning, "A role of {InstanceId} holds more isolated instances than its boundary can name ({Capacity} with one region, fewer beside other regions' statements): the revocation is role-wide in this region (every session of the role that an instance of this region obtained before now is denied)")]
     public static partial void RoleWideRevocation(ILogger logger, string instanceId, int capacity);
+
+    [LoggerMessage(1170, LogLevel.Information, "EC2 throttled {Action} in step {Step} of {InstanceId}: the step gives way to other instances' network cuts and is deferred to the continuation queue")]
+    public static partial void StepDeferred(ILogger logger, string step, string instanceId, string action);
+
+    [LoggerMessage(1171, LogLevel.Information, "{InstanceId}: network contained; deferred steps {Steps} queued for their continuation")]
+    public static partial void Deferred(ILogger logger, string instanceId, string steps);
+
+    [LoggerMessage(1172, LogLevel.Information, "A continuation of {InstanceId} (incident {IncidentId}) no longer applies: {Why}; nothing changed")]
+    public static partial void StaleContinuation(ILogger logger, string instanceId, string incidentId, string why);
 }

@@ -1,6 +1,7 @@
 using Ec2Isolation.Core.Isolation.Steps;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Notifications;
+using Ec2Isolation.Core.Ports;
 
 namespace Ec2Isolation.Core.Isolation;
 
@@ -13,13 +14,31 @@ namespace Ec2Isolation.Core.Isolation;
 /// </summary>
 internal static class StepRunner
 {
-    public static async Task ApplyAsync(RunContext context, IReadOnlyList<IIsolationStep> steps, Action<string>? onStep, CancellationToken cancellationToken)
+    /// <param name="mayDefer">
+    /// True when the run can hand steps to the continuation queue: once the network is contained, an EC2 evidence step
+    /// (<see cref="IsolationSteps.Deferrable"/>) that EC2 throttles gives way at once, and it and the EC2 evidence steps
+    /// after it are recorded as deferred (<see cref="IsolationRecord.DeferredSteps"/>); the steps on other services still run.
+    /// </param>
+    /// <returns>True when steps were deferred: the caller queues their continuation.</returns>
+    public static async Task<bool> ApplyAsync(
+        RunContext context, IReadOnlyList<IIsolationStep> steps, Action<string>? onStep, bool mayDefer, CancellationToken cancellationToken)
     {
         var record = context.Record;
+        record.DeferredSteps.Clear();
         (string Step, Exception Error)? first = null;
         foreach (var step in steps.Where(step => !record.CompletedSteps.Contains(step.Name)))
         {
-            var failure = await RunStepAsync(context, step, apply: true, onStep, cancellationToken);
+            var yields = mayDefer && IsolationSteps.Deferrable.Contains(step.Name) && record.CompletedSteps.Contains(StepNames.Network);
+            if (yields && record.DeferredSteps.Count > 0)
+            {
+                // EC2 throttles already: its evidence steps wait for the continuation rather than for tokens here.
+                record.DeferredSteps.Add(step.Name);
+                continue;
+            }
+
+            var failure = yields
+                ? await DeferOnThrottlingAsync(context, step, onStep, cancellationToken)
+                : await RunStepAsync(context, step, apply: true, onStep, cancellationToken);
             if (failure is not null)
             {
                 first ??= (step.Name, failure);
@@ -42,6 +61,60 @@ internal static class StepRunner
         {
             throw await FailAsync(context, failed.Step, failed.Error, apply: true);
         }
+
+        return record.DeferredSteps.Count > 0;
+    }
+
+    /// <summary>
+    /// Runs a deferrable step with throttled EC2 calls giving way (<see cref="Ec2Throttling"/>); a throttled step is
+    /// recorded as deferred, not failed, and returns no failure.
+    /// </summary>
+    private static async Task<Exception?> DeferOnThrottlingAsync(RunContext context, IIsolationStep step, Action<string>? onStep, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        await Ec2Throttling.YieldScope(async () => failure = await RunStepAsync(context, step, apply: true, onStep, cancellationToken));
+        if (Throttled(failure) is not { } throttled)
+        {
+            return failure;
+        }
+
+        context.Record.FailedSteps.Remove(step.Name);
+        context.Record.DeferredSteps.Add(step.Name);
+        Log.StepDeferred(context.Logger, step.Name, context.InstanceId, throttled.Action);
+        return null;
+    }
+
+    private static Ec2ThrottledException? Throttled(Exception? failure) => failure switch
+    {
+        null => null,
+        Ec2ThrottledException throttled => throttled,
+        _ => Throttled(failure.InnerException),
+    };
+
+    /// <summary>
+    /// Ends a run that deferred steps: writes the record (still isolating, its deferred steps named) giving the lease up,
+    /// then queues the continuation, which finds the record free. A refused enqueue fails the run loudly: the network
+    /// stays contained, and a rerun of the event (Lambda's retry) or the sweep finishes the deferred steps.
+    /// </summary>
+    public static async Task DeferAsync(RunContext context, IContinuationScheduler queue, string region, CancellationToken cancellationToken)
+    {
+        var record = context.Record;
+        await context.Lease.ReleaseAsync(cancellationToken);
+        try
+        {
+            await queue.ScheduleAsync(new Continuation(record.InstanceId, record.AccountId, region, record.IncidentId), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var message = $"Isolation of {record.InstanceId} is incomplete: EC2 throttled its {string.Join(", ", record.DeferredSteps)} steps and "
+                + $"their continuation could not be queued: {e.Message} The network is contained. Run isolate again to finish.";
+            throw new IsolationFailedException(message, record.DeferredSteps[0], e)
+            {
+                Result = new IsolationResult(IsolationOutcome.Incomplete, record, message),
+            };
+        }
+
+        Log.Deferred(context.Logger, context.InstanceId, string.Join(", ", record.DeferredSteps));
     }
 
     public static async Task RestoreAsync(RunContext context, IReadOnlyList<IIsolationStep> steps, Action<string>? onStep, CancellationToken cancellationToken)

@@ -81,6 +81,12 @@ public sealed class IsolationRecord
     /// </summary>
     public List<string> NotRestored { get; set; } = [];
 
+    /// <summary>
+    /// EC2 evidence steps that EC2 throttled after the network was contained, handed to the continuation queue so that
+    /// the run's concurrency goes to other instances' network cuts; the continuation runs them and empties this.
+    /// </summary>
+    public List<string> DeferredSteps { get; set; } = [];
+
     /// <summary>The ticket opened for this isolation (the Jira issue key), when a notifier opened one.</summary>
     public string? TicketKey { get; set; }
 

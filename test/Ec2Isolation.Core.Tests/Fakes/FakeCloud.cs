@@ -379,6 +379,7 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         await Task.Yield();
         Calls.Enqueue(name);
         BeforeCall?.Invoke(name);
+        ThrowIfThrottled(name);
         return body();
     }
 

@@ -1,0 +1,40 @@
+using Amazon.EC2;
+using Amazon.Runtime;
+using Amazon.Runtime.Internal;
+using Ec2Isolation.Core.Ports;
+
+namespace Ec2Isolation.Aws.Ec2;
+
+/// <summary>
+/// The EC2 client, with one handler inside the SDK's retry handler: an attempt EC2 answers with <c>RequestLimitExceeded</c>
+/// inside <see cref="Ec2Throttling.YieldScope"/> throws <see cref="Ec2ThrottledException"/>, which the retry handler does
+/// not retry, so the step gives way at once; outside the scope nothing changes (the standard mode retries it).
+/// EC2 meters each action with its own token bucket and answers <c>RequestLimitExceeded</c> (HTTP 503) when it is empty
+/// ("Request throttling for the Amazon EC2 API", https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+/// </summary>
+internal sealed class ThrottleYieldingEc2Client(AWSCredentials credentials, AmazonEC2Config config) : AmazonEC2Client(credentials, config)
+{
+    protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        base.CustomizeRuntimePipeline(pipeline);
+        pipeline.AddHandlerAfter<RetryHandler>(new YieldOnThrottling());
+    }
+
+    private sealed class YieldOnThrottling : PipelineHandler
+    {
+        public const string ThrottledCode = "RequestLimitExceeded";
+
+        public override async Task<T> InvokeAsync<T>(IExecutionContext executionContext)
+        {
+            try
+            {
+                return await base.InvokeAsync<T>(executionContext);
+            }
+            catch (AmazonEC2Exception e) when (e.ErrorCode == ThrottledCode && Ec2Throttling.YieldsNow)
+            {
+                throw new Ec2ThrottledException(executionContext.RequestContext.RequestName.Replace("Request", string.Empty, StringComparison.Ordinal), e);
+            }
+        }
+    }
+}
