@@ -70,6 +70,7 @@ public sealed partial class IsolationEventProcessor
         {
             LogTampering(logger, record.InstanceId, call.EventName, call.Caller, verdict);
             var outcome = await IsolateAsync(
+                call,
                 services.Isolation,
                 new IsolationRequest(
                     record.InstanceId, $"Re-contained: {call.EventName} by {call.Caller} {verdict}", RequestedBy: "tamper event " + call.EventId, Redo: redo),
