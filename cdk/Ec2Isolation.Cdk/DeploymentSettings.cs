@@ -131,6 +131,12 @@ public sealed partial record DeploymentSettings
     /// </summary>
     public string? SecurityHubActionId { get; init; } = EventKindContext.DefaultSecurityHubActionId;
 
+    /// <summary>
+    /// `containmentAlarmSeconds`, default 60: the time-to-containment alarm fires when the slowest isolations (p99 over
+    /// 5 minutes) contained their network later than this after their event (docs/metrics.md).
+    /// </summary>
+    public int ContainmentAlarmSeconds { get; init; } = 60;
+
     public bool CentralMode => AllowedAccounts.Count > 0;
 
     /// <summary>The defaults alone: what a deployment without context gets.</summary>
@@ -233,6 +239,12 @@ public sealed partial record DeploymentSettings
         settings = OrganizationSettings.Read(settings, Read, List, problems);
         settings = EventKindContext.Read(settings, Read, problems);
         settings = TrackedPathContext.Read(settings, Read, problems);
+        settings = settings with
+        {
+            ContainmentAlarmSeconds = Parse<int>("containmentAlarmSeconds", defaults.ContainmentAlarmSeconds,
+                text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 86400 ? v : null,
+                "a whole number of seconds from 1 to 86400"),
+        };
 
         return problems.Count == 0
             ? settings

@@ -37,6 +37,8 @@ public sealed partial class Ec2IsolationStack
             VisibilityTimeout = Duration.Seconds(6 * functionTimeoutSeconds),
             DeadLetterQueue = new DeadLetterQueue { Queue = deadLetters, MaxReceiveCount = ContinuationReceives },
         });
+        // Its depth on the dashboard is an outbreak's backlog of evidence steps.
+        _queues.Add(queue);
         function.AddEventSource(new SqsEventSource(queue, new SqsEventSourceProps
         {
             // One continuation per invocation (Core: IsolationEvent.Continuation refuses more).

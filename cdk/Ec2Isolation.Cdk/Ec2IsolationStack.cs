@@ -174,6 +174,7 @@ public sealed partial class Ec2IsolationStack : Stack
             Description = "Isolates tagged instances whose tag event was lost",
             Schedule = Schedule.Rate(Duration.Minutes(settings.SweepMinutes)),
         });
+        AddDashboard(function, settings);
 
         Output("TableName", table.TableName, "The DynamoDB table of isolation records (EC2ISOLATION_TABLE for the CLI)");
         Output("IsolationInstanceProfileName", isolationProfile.InstanceProfileName, "The deny-all instance profile (EC2ISOLATION_INSTANCE_PROFILE)");
@@ -274,12 +275,19 @@ public sealed partial class Ec2IsolationStack : Stack
             $"Events of the {id} rule that EventBridge could not deliver to the isolation function");
     }
 
-    private Queue EncryptedQueue(string id) => DeadLetters.EncryptedQueue(this, id);
+    private Queue EncryptedQueue(string id)
+    {
+        var queue = DeadLetters.EncryptedQueue(this, id);
+        _queues.Add(queue);
+        return queue;
+    }
 
     /// <summary>An alarm as soon as the metric is above zero, notifying the topic when there is one.</summary>
-    private void AddAlarm(string id, IMetric metric, string description)
+    private void AddAlarm(string id, IMetric metric, string description) => Notify(DeadLetters.Alarm(this, id, metric, description));
+
+    /// <summary>The alarm notifies the topic when there is one.</summary>
+    private void Notify(Alarm alarm)
     {
-        var alarm = DeadLetters.Alarm(this, id, metric, description);
         if (_notifications is not null)
         {
             alarm.AddAlarmAction(new SnsAction(_notifications));

@@ -7,7 +7,9 @@ using Amazon.Runtime.Credentials;
 using Amazon.SecurityToken;
 using Amazon.SimpleSystemsManagement;
 using Ec2Isolation.Aws.Sts;
+using Ec2Isolation.Aws.Throttling;
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Metrics;
 
 namespace Ec2Isolation.Aws;
 
@@ -25,6 +27,9 @@ public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials cr
     public AWSCredentials Credentials { get; } = credentials;
 
     public RegionEndpoint Region { get; } = RegionEndpoint.GetBySystemName(connection.Region);
+
+    /// <summary>Hears of every throttled attempt of the EC2, DynamoDB and Query clients (their retries go on as before); none: not counted.</summary>
+    public IThrottleObserver? Throttles { get; init; }
 
     /// <summary>Credentials from the named profile, or the SDK's default chain (environment, profile, container, instance).</summary>
     public static AWSCredentials ResolveCredentials(AwsConnection connection)
@@ -48,13 +53,21 @@ public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials cr
     {
         ArgumentNullException.ThrowIfNull(accounts);
         var roleArn = $"arn:{Region.PartitionName}:iam::{accountId}:role/{accounts.MemberRoleName}";
-        return new AwsClientFactory(Connection, new AssumedRoleCredentials(CreateSts(), roleArn, Connection.RoleSessionName, accounts.ExternalId));
+        return new AwsClientFactory(Connection, new AssumedRoleCredentials(CreateSts(), roleArn, Connection.RoleSessionName, accounts.ExternalId))
+        {
+            Throttles = Throttles,
+        };
     }
 
-    /// <summary>EC2, whose throttled calls give way inside <see cref="Core.Ports.Ec2Throttling.YieldScope"/> (<see cref="Ec2.ThrottleYieldingEc2Client"/>).</summary>
-    public IAmazonEC2 CreateEc2() => new Ec2.ThrottleYieldingEc2Client(Credentials, Configure(new AmazonEC2Config()));
+    /// <summary>
+    /// EC2, whose throttled calls give way inside <see cref="Core.Ports.Ec2Throttling.YieldScope"/> and are reported to
+    /// <see cref="Throttles"/> (<see cref="Ec2.ThrottleYieldingEc2Client"/>).
+    /// </summary>
+    public IAmazonEC2 CreateEc2() => new Ec2.ThrottleYieldingEc2Client(Credentials, Configure(new AmazonEC2Config()), Throttles);
 
-    public IAmazonDynamoDB CreateDynamoDb() => new AmazonDynamoDBClient(Credentials, Configure(new AmazonDynamoDBConfig()));
+    public IAmazonDynamoDB CreateDynamoDb() => Throttles is { } throttles
+        ? new ObservedDynamoDbClient(Credentials, Configure(new AmazonDynamoDBConfig()), throttles)
+        : new AmazonDynamoDBClient(Credentials, Configure(new AmazonDynamoDBConfig()));
 
     public IAmazonSecurityTokenService CreateSts() =>
         new AmazonSecurityTokenServiceClient(Credentials, Configure(new AmazonSecurityTokenServiceConfig()));

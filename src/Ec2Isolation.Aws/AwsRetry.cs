@@ -1,5 +1,7 @@
 using Polly;
 using Polly.Retry;
+using Ec2Isolation.Aws.Throttling;
+using Ec2Isolation.Core.Metrics;
 
 namespace Ec2Isolation.Aws;
 
@@ -12,11 +14,22 @@ internal static class AwsRetry
     /// </summary>
     public const int MaxAttempts = 8;
 
-    public static ResiliencePipeline Create(TimeProvider timeProvider, PredicateBuilder<object> shouldHandle) =>
+    /// <param name="throttledCode">The error code of a failed attempt when it is one (null otherwise): a throttling code is reported to <paramref name="throttles"/>.</param>
+    public static ResiliencePipeline Create(
+        TimeProvider timeProvider, PredicateBuilder<object> shouldHandle, IThrottleObserver? throttles = null, Func<Exception, string?>? throttledCode = null) =>
         new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = shouldHandle,
+                OnRetry = args =>
+                {
+                    if (throttles is not null && args.Outcome.Exception is { } failure && throttledCode?.Invoke(failure) is { } code && AwsThrottling.IsThrottling(code))
+                    {
+                        throttles.Throttled(code);
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
                 MaxRetryAttempts = MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,

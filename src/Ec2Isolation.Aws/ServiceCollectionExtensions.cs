@@ -9,6 +9,7 @@ using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Metrics;
 using Ec2Isolation.Core.Notifications;
 using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Replacement;
@@ -37,7 +38,11 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<InvocationDeadline>();
         services.AddSingleton(settings);
-        services.TryAddSingleton(_ => new AwsClientFactory(connection, AwsClientFactory.ResolveCredentials(connection)));
+        services.TryAddSingleton<ThrottleCounter>();
+        services.TryAddSingleton(provider => new AwsClientFactory(connection, AwsClientFactory.ResolveCredentials(connection))
+        {
+            Throttles = provider.GetRequiredService<ThrottleCounter>(),
+        });
         services.TryAddSingleton(provider => new StsCallerIdentity(provider.GetRequiredService<AwsClientFactory>().CreateSts()));
         services.TryAddSingleton<IAccountIdentity>(provider => provider.GetRequiredService<StsCallerIdentity>());
         services.AddSingleton(provider =>
@@ -70,7 +75,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IIsolationEventProcessor>(provider => new IsolationEventProcessor(
             provider.GetRequiredService<IAccountRouter>(),
             settings,
-            provider.GetRequiredService<ILogger<IsolationEventProcessor>>()));
+            provider.GetRequiredService<ILogger<IsolationEventProcessor>>(),
+            provider.GetRequiredService<ThrottleCounter>(),
+            provider.GetRequiredService<TimeProvider>()));
         return services;
     }
 

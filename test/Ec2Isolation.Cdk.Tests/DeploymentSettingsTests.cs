@@ -43,6 +43,7 @@ public sealed class DeploymentSettingsTests
             ["secretsKeyArn"] = SynthesizedStacks.SecretsKeyArn,
             ["attackSequences"] = "false",
             ["securityHubActionId"] = "SocIsolate",
+            ["containmentAlarmSeconds"] = "30",
         });
 
         Assert.Equal(SynthesizedStacks.ConfiguredSettings with { Regions = settings.Regions, GuardDutyTypePrefixes = settings.GuardDutyTypePrefixes }, settings);
@@ -74,11 +75,12 @@ public sealed class DeploymentSettingsTests
             ["sweepMinutes"] = "0",
             ["snapshots"] = "sometimes",
             ["reservedConcurrency"] = "-1",
+            ["containmentAlarmSeconds"] = "0",
             ["notificationEmail"] = "soc@example.com",
             ["notificationTopicArn"] = "arn:aws:sns:eu-west-1:123456789012:soc",
         }));
 
-        foreach (var key in new[] { "guardDutyMinSeverity", "sweepMinutes", "snapshots", "reservedConcurrency", "notificationTopicArn" })
+        foreach (var key in new[] { "guardDutyMinSeverity", "sweepMinutes", "snapshots", "reservedConcurrency", "containmentAlarmSeconds", "notificationTopicArn" })
         {
             Assert.Contains(key, error.Message, StringComparison.Ordinal);
         }

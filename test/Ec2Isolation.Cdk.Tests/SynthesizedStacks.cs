@@ -37,6 +37,7 @@ public sealed class SynthesizedStacks : IDisposable
         SecretsKeyArn = SecretsKeyArn,
         AttackSequences = false,
         SecurityHubActionId = "SocIsolate",
+        ContainmentAlarmSeconds = 30,
     };
 
     /// <summary>The Jira token's parameter, given as an ARN (the Slack one as a name).</summary>

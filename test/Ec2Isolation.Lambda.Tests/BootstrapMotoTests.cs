@@ -155,12 +155,64 @@ public sealed class BootstrapMotoTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal(11, (await _account.CreateService().GetStatusAsync(instance, CancellationToken.None))!.CompletedSteps.Count);
     }
 
+    /// <summary>
+    /// Throttled EC2 answers met by the evidence steps are retried, and counted in the run's measurement line, a valid
+    /// embedded metric format document with the times from the event (docs/metrics.md).
+    /// </summary>
+    [Fact]
+    public async Task TagChange_EvidenceCallsThrottled_MeasurementLineCountsEachThrottledAttempt()
+    {
+        await using var proxy = FaultProxy.Start(moto.EndpointUrl);
+        var throttled = 0;
+        proxy.Rule = request => request.Action == "ModifyInstanceAttribute" && Interlocked.Increment(ref throttled) <= 3 ? Fault.Throttling : null;
+        await StartFunctionsAsync(1, proxy.Endpoint);
+        var instance = await RunInstanceAsync();
+        await _account.Network.ApplyTriggerTagAsync(instance);
+        var eventTime = TimeProvider.System.GetUtcNow().AddSeconds(-1);
+        var tagEvent = SampleEvents.Load(SampleEvents.TagChange, instance)
+            .Replace("2026-11-25T10:00:00Z", eventTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+        var result = await InvokeAsync(tagEvent);
+        var elapsed = TimeProvider.System.GetUtcNow() - eventTime;
+
+        Assert.Equal("isolated", result.GetProperty("action").GetString());
+        var line = await MeasurementLineAsync(_functions[0]);
+        Assert.Empty(EmbeddedMetricDocument.Problems(line));
+        Assert.Equal(("tag-change", "isolated", 3, "ec2-isolation-fn"), (
+            line.GetProperty("Trigger").GetString(), line.GetProperty("Outcome").GetString(), line.GetProperty("ThrottledCalls").GetInt32(),
+            line.GetProperty("FunctionName").GetString()));
+        var toContainment = line.GetProperty("TimeToContainment").GetDouble();
+        var toIsolation = line.GetProperty("TimeToIsolation").GetDouble();
+        Assert.InRange(toContainment, 0, toIsolation);
+        Assert.InRange(toIsolation, toContainment, elapsed.TotalMilliseconds + 1000);
+    }
+
     private async Task StartFunctionsAsync(int count, string? endpoint = null)
     {
         for (var i = 0; i < count; i++)
         {
-            _functions.Add(await BootstrapProcess.StartAsync(_runtime, MotoEnvironment.For(endpoint ?? moto.EndpointUrl)));
+            var environment = MotoEnvironment.For(endpoint ?? moto.EndpointUrl);
+            environment["AWS_LAMBDA_FUNCTION_NAME"] = "ec2-isolation-fn";
+            _functions.Add(await BootstrapProcess.StartAsync(_runtime, environment));
         }
+    }
+
+    /// <summary>The function's one measurement line (event 2010), once its output has been read.</summary>
+    private static async Task<JsonElement> MeasurementLineAsync(BootstrapProcess function)
+    {
+        for (var wait = 0; wait < 100; wait++)
+        {
+            var lines = function.Lines.Where(line => line.StartsWith('{')).Select(line => JsonDocument.Parse(line).RootElement.Clone())
+                .Where(line => line.TryGetProperty("eventId", out var id) && id.GetInt32() == 2010).ToList();
+            if (lines.Count > 0)
+            {
+                return Assert.Single(lines);
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException("The function logged no measurement line.");
     }
 
     private async Task<string> RunInstanceAsync() =>

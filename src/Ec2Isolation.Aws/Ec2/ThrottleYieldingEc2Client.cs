@@ -1,6 +1,8 @@
 using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
+using Ec2Isolation.Aws.Throttling;
+using Ec2Isolation.Core.Metrics;
 using Ec2Isolation.Core.Ports;
 
 namespace Ec2Isolation.Aws.Ec2;
@@ -11,13 +13,21 @@ namespace Ec2Isolation.Aws.Ec2;
 /// not retry, so the step gives way at once; outside the scope nothing changes (the standard mode retries it).
 /// EC2 meters each action with its own token bucket and answers <c>RequestLimitExceeded</c> (HTTP 503) when it is empty
 /// ("Request throttling for the Amazon EC2 API", https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+/// Each throttled attempt is also reported to the run's observer (metrics), by a handler nearer the wire than the
+/// yielding one, so a throttle that makes a step give way counts too.
 /// </summary>
-internal sealed class ThrottleYieldingEc2Client(AWSCredentials credentials, AmazonEC2Config config) : AmazonEC2Client(credentials, config)
+internal sealed class ThrottleYieldingEc2Client(AWSCredentials credentials, AmazonEC2Config config, IThrottleObserver? observer)
+    : AmazonEC2Client(credentials, config)
 {
+    // The SDK builds the pipeline in the base constructor: a field initializer is set before it runs.
+    private readonly IThrottleObserver? _observer = observer;
+
     protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         base.CustomizeRuntimePipeline(pipeline);
+        // Each handler added after the retry handler goes in front of those added before: the observer is added first.
+        ThrottleObservingHandler.AddTo(pipeline, _observer);
         pipeline.AddHandlerAfter<RetryHandler>(new YieldOnThrottling());
     }
 

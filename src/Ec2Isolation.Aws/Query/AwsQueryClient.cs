@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Xml;
 using System.Xml.Linq;
 using Amazon.Runtime.Signing;
+using Ec2Isolation.Core.Metrics;
 using Polly;
 
 namespace Ec2Isolation.Aws.Query;
@@ -34,7 +35,8 @@ public sealed class AwsQueryClient
     /// <param name="endpoint">The service endpoint the actions are posted to.</param>
     /// <param name="version">The API version, e.g. <c>2010-05-08</c> for IAM.</param>
     /// <param name="timeProvider">The clock of the backoff delays.</param>
-    public AwsQueryClient(HttpClient http, Uri endpoint, string version, TimeProvider timeProvider)
+    /// <param name="throttles">Hears of each throttled attempt.</param>
+    public AwsQueryClient(HttpClient http, Uri endpoint, string version, TimeProvider timeProvider, IThrottleObserver? throttles = null)
     {
         _http = http ?? throw new ArgumentNullException(nameof(http));
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
@@ -42,7 +44,9 @@ public sealed class AwsQueryClient
         _version = version;
         _retry = AwsRetry.Create(timeProvider, new PredicateBuilder()
             .Handle<HttpRequestException>()
-            .Handle<AwsQueryException>(e => (int)e.Status >= 500 || RetryableCodes.Contains(e.Code)));
+            .Handle<AwsQueryException>(e => (int)e.Status >= 500 || RetryableCodes.Contains(e.Code)),
+            throttles,
+            static e => (e as AwsQueryException)?.Code);
     }
 
     /// <summary>A client for one service with the factory's credentials, region and endpoint.</summary>
@@ -63,7 +67,8 @@ public sealed class AwsQueryClient
             new HttpClient(signer),
             clients.ResolveQueryEndpoint(service.EndpointPrefix, service.EnvironmentSuffix),
             service.Version,
-            timeProvider);
+            timeProvider,
+            clients.Throttles);
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ internal abstract partial record IsolationEvent(string EventId, string Account, 
             var region = String(root, "region");
             try
             {
-                return ParseKind(source, detailType, id, account, region, root);
+                return ParseKind(source, detailType, id, account, region, root) with { Time = EventTime(root) };
             }
             catch (InvalidRequestException e)
             {
@@ -156,6 +156,19 @@ internal abstract partial record IsolationEvent(string EventId, string Account, 
 
     private static string Text(JsonElement value, string name) =>
         value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new InvalidEventException($"'{name}' must be a string.");
+
+    /// <summary>
+    /// When the event happened (EventBridge's <c>time</c>, ISO 8601 in UTC: the tag change, the finding's publication,
+    /// the schedule's tick), the start of the time-to-containment metric; null when absent or unreadable: the event is
+    /// handled all the same, only not timed.
+    /// </summary>
+    public DateTimeOffset? Time { get; init; }
+
+    private static DateTimeOffset? EventTime(JsonElement root) =>
+        Optional(root, "time") is { ValueKind: JsonValueKind.String } time
+        && DateTimeOffset.TryParse(time.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            ? at
+            : null;
 
     /// <summary>tag-change, guardduty-finding, securityhub-action, tamper or sweep: the result's event kind.</summary>
     public abstract string Kind { get; }

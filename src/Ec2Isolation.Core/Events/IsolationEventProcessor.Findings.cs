@@ -201,6 +201,7 @@ public sealed partial class IsolationEventProcessor
             [settings.StatusTagPrefix + "reason"] = TagValue(target.Reason),
         };
         var outcome = await IsolateAsync(
+            received,
             services.Isolation,
             new IsolationRequest(target.InstanceId, target.Reason, RequestedBy: target.RequestedBy, FindingId: target.FindingId, TagsOnceClaimed: tags),
             cancellationToken);

@@ -71,7 +71,7 @@ public sealed partial class IsolationEventProcessor
             {
                 outcome = await services.Isolation.GetStatusAsync(instanceId, token) is { Status: IsolationStatus.Isolated } record
                     ? InstanceOutcome.FromRecord(Outcomes.AlreadyIsolated, record, $"{instanceId} was already isolated; nothing changed.")
-                    : await IsolateAsync(services.Isolation, new IsolationRequest(instanceId, "Sweep: tagged for isolation but not isolated", RequestedBy: "sweep " + sweep.EventId), token);
+                    : await IsolateAsync(sweep, services.Isolation, new IsolationRequest(instanceId, "Sweep: tagged for isolation but not isolated", RequestedBy: "sweep " + sweep.EventId), token);
             }
             catch (IsolationFailedException e)
             {

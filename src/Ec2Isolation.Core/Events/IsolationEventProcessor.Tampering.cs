@@ -85,6 +85,7 @@ public sealed partial class IsolationEventProcessor
         {
             LogTampering(logger, record.InstanceId, call.EventName, call.Caller, tampering.Verdict);
             var outcome = await IsolateAsync(
+                call,
                 services.Isolation,
                 new IsolationRequest(
                     record.InstanceId, $"Re-contained: {call.EventName} by {call.Caller} {tampering.Verdict}", RequestedBy: "tamper event " + call.EventId,

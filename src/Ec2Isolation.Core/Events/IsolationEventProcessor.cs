@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Core.Events;
@@ -14,9 +15,13 @@ namespace Ec2Isolation.Core.Events;
 /// soon as a tag change's. Each event acts in the account it names, through <paramref name="accounts"/>: an account or
 /// region the deployment may not act in is refused (an outcome, not an error: a retry cannot change it).
 /// </summary>
+/// <param name="throttles">The throttled-call counter the AWS adapters report to; each isolation run is measured (docs/metrics.md).</param>
 public sealed partial class IsolationEventProcessor(
-    IAccountRouter accounts, IsolationSettings settings, ILogger<IsolationEventProcessor> logger) : IIsolationEventProcessor
+    IAccountRouter accounts, IsolationSettings settings, ILogger<IsolationEventProcessor> logger,
+    ThrottleCounter? throttles = null, TimeProvider? time = null) : IIsolationEventProcessor
 {
+    private readonly IsolationMetering _metering = new(logger, throttles, time ?? TimeProvider.System);
+
     public async Task<EventResult> HandleAsync(string eventJson, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(eventJson);
@@ -65,6 +70,7 @@ public sealed partial class IsolationEventProcessor(
         }
 
         var outcome = await IsolateAsync(
+            change,
             services.Isolation,
             new IsolationRequest(change.InstanceId, $"Tag {key}={settings.TriggerTagValue} applied", RequestedBy: TagChangeRequester + change.EventId)
             {
@@ -85,15 +91,20 @@ public sealed partial class IsolationEventProcessor(
         {
             ContinuationOf = continuation.IncidentId,
         };
-        var outcome = await IsolateAsync(services.Isolation, request, cancellationToken);
+        var outcome = await IsolateAsync(continuation, services.Isolation, request, cancellationToken);
         return outcome.Outcome == Outcomes.Busy
             ? throw new IsolationBusyException($"{continuation.InstanceId} is held by another run; the continuation of incident {continuation.IncidentId} comes back later.")
             : Single(continuation, continuation.Kind, outcome);
     }
 
-    /// <summary>Isolates one instance; only a failed isolation is an error: busy and refused instances are outcomes.</summary>
-    private async Task<InstanceOutcome> IsolateAsync(IIsolationService isolation, IsolationRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Isolates one instance for <paramref name="received"/>, measured (docs/metrics.md); only a failed isolation is an
+    /// error: busy and refused instances are outcomes.
+    /// </summary>
+    private async Task<InstanceOutcome> IsolateAsync(
+        IsolationEvent received, IIsolationService isolation, IsolationRequest request, CancellationToken cancellationToken)
     {
+        using var measured = _metering.Start(received.Kind, received.Time);
         try
         {
             var result = await isolation.IsolateAsync(request, cancellationToken);
@@ -106,10 +117,12 @@ public sealed partial class IsolationEventProcessor(
                 IsolationOutcome.TriggerTagAbsent => Outcomes.Ignored,
                 _ => Outcomes.AlreadyIsolated,
             };
+            measured.Ended(outcome, request.InstanceId, result.Record);
             return InstanceOutcome.FromRecord(outcome, result.Record, result.Message);
         }
         catch (IsolationBusyException e)
         {
+            measured.Ended(Outcomes.Busy, request.InstanceId, record: null);
             LogBusy(logger, request.InstanceId);
             return new InstanceOutcome(request.InstanceId, Outcomes.Busy, $"{request.InstanceId} is being isolated by another run; nothing changed by this one.")
             {
@@ -119,8 +132,16 @@ public sealed partial class IsolationEventProcessor(
         catch (InvalidRequestException e)
         {
             // An unknown or terminated instance: a retry cannot change that, so it is refused, not failed.
+            measured.Ended(Outcomes.Refused, request.InstanceId, record: null);
             LogRefused(logger, request.InstanceId, e.Message);
             return new InstanceOutcome(request.InstanceId, Outcomes.Refused, $"{request.InstanceId} was refused: {e.Message}") { Error = e.Message };
+        }
+        catch (Exception e)
+        {
+            // Failed (the invocation fails, fail closed), or incomplete: contained, a later step failed. Measured, then thrown.
+            var incomplete = (e as IsolationFailedException)?.Result?.Record;
+            measured.Ended(incomplete is null ? IsolationMetricNames.Failed : IsolationMetricNames.Incomplete, request.InstanceId, incomplete);
+            throw;
         }
     }
 

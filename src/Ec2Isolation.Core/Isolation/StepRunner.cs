@@ -137,6 +137,12 @@ internal static class StepRunner
         {
             await (apply ? step.ApplyAsync(context, cancellationToken) : step.RestoreAsync(context, cancellationToken));
             done.Add(step.Name);
+            if (apply && step.Name == StepNames.Network)
+            {
+                // In the same write as the step: the time-to-containment metric reads it, at no extra call.
+                context.Record.NetworkContainedAt = context.Time.GetUtcNow();
+            }
+
             context.Record.FailedSteps.Remove(step.Name);
             await context.SaveAsync(cancellationToken);
         }

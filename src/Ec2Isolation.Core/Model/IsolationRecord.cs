@@ -58,6 +58,9 @@ public sealed class IsolationRecord
     public IsolationArtifacts Artifacts { get; init; } = new();
 
     public DateTimeOffset? IsolatedAt { get; set; }
+
+    /// <summary>When the network step last completed (every ENI in quarantine); absent from records written before it existed.</summary>
+    public DateTimeOffset? NetworkContainedAt { get; set; }
     public DateTimeOffset? ReleasedAt { get; set; }
     public string? ReleasedBy { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

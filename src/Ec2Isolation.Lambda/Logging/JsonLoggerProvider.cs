@@ -3,6 +3,7 @@ using System.Collections;
 using System.Globalization;
 using System.Text.Json;
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Lambda.Logging;
@@ -12,9 +13,8 @@ namespace Ec2Isolation.Lambda.Logging;
 /// line still in an asynchronous console queue then is lost. Each line has timestamp, level, category, eventId,
 /// message, every property of the message template, the exception's type and message (never its stack), and every
 /// value of the active scopes (so every line of an invocation carries its requestId). A line whose message carries a
-/// count named in <see cref="DeploymentMetrics.Names"/> is also a CloudWatch embedded metric format document: CloudWatch
-/// turns it into a data point, no CloudWatch API call needed
-/// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+/// number named in <see cref="MetricDefinitions"/> is also a CloudWatch embedded metric format document
+/// (<see cref="EmfMetadata"/>): CloudWatch turns it into data points, no CloudWatch API call needed.
 /// </summary>
 /// <param name="functionName">The function's name (AWS_LAMBDA_FUNCTION_NAME), the metrics' one dimension.</param>
 public sealed class JsonLoggerProvider(Stream output, TimeProvider time, string? functionName = null) : ILoggerProvider, ISupportExternalScope
@@ -95,12 +95,22 @@ public sealed class JsonLoggerProvider(Stream output, TimeProvider time, string?
 
     /// <summary>
     /// The embedded metric format's metadata for the metrics among <paramref name="properties"/> (their values are the
-    /// line's own members), with the function's name as the dimension.
+    /// line's own members), with the function's name as a dimension of each.
     /// </summary>
     private void WriteMetrics(Utf8JsonWriter json, IEnumerable<KeyValuePair<string, object?>> properties, HashSet<string> written)
     {
-        var metrics = properties.Where(p => DeploymentMetrics.Names.Contains(p.Key) && p.Value is int or long or double).Select(p => p.Key).ToList();
-        if (metrics.Count == 0 || functionName is null)
+        if (functionName is null)
+        {
+            return;
+        }
+
+        var members = new Dictionary<string, object?>(StringComparer.Ordinal) { [DeploymentMetrics.FunctionNameDimension] = functionName };
+        foreach (var (name, value) in properties)
+        {
+            members.TryAdd(name, value);
+        }
+
+        if (EmfMetadata.For(members, time.GetUtcNow()) is not { } metadata)
         {
             return;
         }
@@ -110,29 +120,8 @@ public sealed class JsonLoggerProvider(Stream output, TimeProvider time, string?
             json.WriteString(DeploymentMetrics.FunctionNameDimension, functionName);
         }
 
-        json.WriteStartObject("_aws");
-        json.WriteNumber("Timestamp", time.GetUtcNow().ToUnixTimeMilliseconds());
-        json.WriteStartArray("CloudWatchMetrics");
-        json.WriteStartObject();
-        json.WriteString("Namespace", DeploymentMetrics.Namespace);
-        json.WriteStartArray("Dimensions");
-        json.WriteStartArray();
-        json.WriteStringValue(DeploymentMetrics.FunctionNameDimension);
-        json.WriteEndArray();
-        json.WriteEndArray();
-        json.WriteStartArray("Metrics");
-        foreach (var metric in metrics)
-        {
-            json.WriteStartObject();
-            json.WriteString("Name", metric);
-            json.WriteString("Unit", "Count");
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-        json.WriteEndArray();
-        json.WriteEndObject();
+        json.WritePropertyName("_aws");
+        JsonSerializer.Serialize(json, metadata, EmfJsonContext.Default.EmfMetadata);
     }
 
     /// <summary>Writes each property once: the first value for a name wins (fields, then the template, then scopes outermost first).</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.Runtime;
 using Ec2Isolation.Aws.Query;
+using Ec2Isolation.Core.Metrics;
 
 namespace Ec2Isolation.Aws.Tests.Query;
 
@@ -86,6 +87,21 @@ public sealed class AwsQueryClientTests
         Assert.Equal(2, _time.Delays.Count);
         Assert.All(_time.Delays, delay => Assert.InRange(delay, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(20)));
         Assert.Equal(handler.Bodies[0], handler.Bodies[2]);
+    }
+
+    /// <summary>Throttling is counted for the run's metrics (docs/metrics.md); a server error, retried too, is not throttling.</summary>
+    [Theory]
+    [InlineData("Throttling", 2)]
+    [InlineData("ServiceUnavailable", 0)]
+    public async Task SendAsync_RetriedTwice_EachThrottledAttemptReported(string code, int throttled)
+    {
+        var counter = new ThrottleCounter();
+        var handler = new ScriptedHandler(attempt => attempt < 2 ? ScriptedHandler.Error(code) : ScriptedHandler.Xml(PutRolePolicyOk));
+        using var tally = counter.Measure();
+
+        await new AwsQueryClient(new HttpClient(handler), Endpoint, "2010-05-08", _time, counter).SendAsync("PutRolePolicy", [], CancellationToken.None);
+
+        Assert.Equal((3, throttled), (handler.Attempts, tally.Throttled));
     }
 
     [Fact]
