@@ -105,11 +105,14 @@ public static class Outcomes
     public const string Refused = "refused";
     public const string Ignored = "ignored";
 
+    /// <summary>A sweep's only: the instance no longer exists; its record is closed, the network ACL denies of its addresses removed.</summary>
+    public const string Closed = "closed";
+
     /// <summary>Never in a result: an instance that failed fails the invocation (fail closed), and the error goes to the failure queue.</summary>
     internal const string Failed = "failed";
 
     /// <summary>Every outcome a result can carry.</summary>
-    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored];
+    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored, Closed];
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -25,6 +25,16 @@ public interface IIsolationService
 
     /// <summary>Every record in the table.</summary>
     Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The sweep's check of an isolation in force: an instance that no longer exists has its record closed
+    /// (<see cref="IsolationOutcome.InstanceGone"/>: its network ACL denies removed, so that no future instance given its
+    /// addresses is cut off); an isolated one whose network drifted (an ENI attached since) or whose network ACL denies
+    /// someone removed is contained again (<see cref="IsolationOutcome.Isolated"/>); otherwise nothing changes
+    /// (<see cref="IsolationOutcome.AlreadyIsolated"/>, or <see cref="IsolationOutcome.Unfinished"/> for a live instance
+    /// whose isolation or release a run left unfinished: that run's retry or a rerun finishes it).
+    /// </summary>
+    Task<IsolationResult> ReconcileAsync(string instanceId, string requestedBy, CancellationToken cancellationToken);
 }
 
 /// <param name="InstanceId">The instance to isolate (i-...).</param>
@@ -86,6 +96,13 @@ public enum IsolationOutcome
     Released,
     /// <summary>The instance was already released; nothing changed.</summary>
     AlreadyReleased,
+    /// <summary>
+    /// The instance no longer exists (terminated): its record is closed (released, <see cref="IsolationRecord.InstanceGone"/>
+    /// saying how) once the network ACL denies of its addresses are removed; nothing else could be restored.
+    /// </summary>
+    InstanceGone,
+    /// <summary>A live instance whose isolation or release a run left unfinished: the sweep leaves it to a rerun; nothing changed.</summary>
+    Unfinished,
 }
 
 public sealed record IsolationResult(IsolationOutcome Outcome, IsolationRecord Record, string Message);

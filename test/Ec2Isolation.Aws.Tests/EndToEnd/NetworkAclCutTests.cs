@@ -133,7 +133,7 @@ public sealed class NetworkAclCutTests(MotoServer moto) : IAsyncLifetime
 
         var removed = await NetworkAclDenies.RemoveAsync(new AwsEc2Api(Ec2), record, None);
 
-        Assert.Equal(2, removed);
+        Assert.Equal(2, removed.Count);
         Assert.Equal(before[_natAclId], (await AclsAsync())[_natAclId]);
     }
 

@@ -240,7 +240,7 @@ public sealed class NetworkAclCutStepTests
 
         var removed = await NetworkAclDenies.RemoveAsync(_cloud, record, CancellationToken.None);
 
-        Assert.Equal(3, removed);
+        Assert.Equal(3, removed.Count);
         Assert.Equal([theirs], publicAcl.Denies);
         Assert.Empty(record.Artifacts.NetworkAclDenies);
     }
