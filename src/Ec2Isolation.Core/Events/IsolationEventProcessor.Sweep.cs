@@ -107,22 +107,18 @@ public sealed partial class IsolationEventProcessor
         });
 
         var failed = outcomes.Where(o => o.Outcome == Outcomes.Failed).ToList();
-        if (recordsError is not null)
-        {
-            unswept.Add(("(records table)", recordsError));
-        }
-
-        if (failed.Count > 0 || unswept.Count > 0)
+        if (failed.Count > 0 || unswept.Count > 0 || recordsError is not null)
         {
             // Fail loudly: the function's error raises the alarm, each failed run left a record the next sweep completes,
             // and an account that could not be swept is swept again next time.
             var problems = unswept.OrderBy(u => u.AccountId, StringComparer.Ordinal).Select(u => $"account {u.AccountId} could not be swept: {u.Error.Message}")
+                .Concat(recordsError is null ? [] : [$"the isolation records could not be listed, so no isolation in force was checked: {recordsError.Message}"])
                 .Concat(failed.Select(o => $"{o.Account}/{o.InstanceId}: {o.Error}"));
             throw new IsolationFailedException(
                 $"Sweep: {failed.Count} of {outcomes.Count} instances failed to isolate (or to close), {unswept.Count} account(s) could not be swept: "
                 + string.Join(" | ", problems),
                 "sweep",
-                unswept.Count > 0 ? unswept[0].Error : new InvalidOperationException(failed[0].Error));
+                unswept.Count > 0 ? unswept[0].Error : recordsError ?? new InvalidOperationException(failed[0].Error));
         }
 
         var isolated = outcomes.Count(o => o.Outcome == Outcomes.Isolated);
