@@ -2,9 +2,12 @@ using Amazon.EC2;
 using Amazon.EC2.Model;
 using Ec2Isolation.Aws.Ec2;
 using Ec2Isolation.Core;
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Isolation.Steps;
+using Ec2Isolation.Core.Model;
 using Ec2Isolation.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ec2Isolation.Aws.Tests.EndToEnd;
 
@@ -135,6 +138,43 @@ public sealed class NetworkAclCutTests(MotoServer moto) : IAsyncLifetime
 
         Assert.Equal(2, removed.Count);
         Assert.Equal(before[_natAclId], (await AclsAsync())[_natAclId]);
+    }
+
+    [Fact]
+    public async Task HandleAsync_SweepAfterAnIsolatedInstanceTerminated_ItsEntriesRemovedAndItsRecordClosed()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var before = await AclsAsync();
+        using var provider = _account.BuildProvider();
+        await provider.GetRequiredService<IIsolationService>().IsolateAsync(Request(instance.InstanceId), None);
+        await Ec2.ModifyInstanceAttributeAsync(new() { InstanceId = instance.InstanceId, DisableApiTermination = false });
+        await Ec2.TerminateInstancesAsync(new() { InstanceIds = [instance.InstanceId] });
+
+        var result = await provider.GetRequiredService<IIsolationEventProcessor>().HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), None);
+
+        Assert.Equal(before[_natAclId], (await AclsAsync())[_natAclId]);
+        Assert.Equal([(instance.InstanceId, Outcomes.Closed)], result.Instances.Select(i => (i.InstanceId, i.Outcome)));
+        var record = (await provider.GetRequiredService<IIsolationService>().GetStatusAsync(instance.InstanceId, None))!;
+        Assert.Equal((IsolationStatus.Released, "terminated", 2), (record.Status, record.InstanceGone?.InstanceState, record.InstanceGone?.RemovedNetworkAclDenies.Count));
+    }
+
+    [Fact]
+    public async Task HandleAsync_SweepAfterSomeoneDeletedADeny_PutBackAheadOfTheAllows()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var address = await PrivateAddressAsync(instance.NetworkInterfaceIds[0]);
+        using var provider = _account.BuildProvider();
+        await provider.GetRequiredService<IIsolationService>().IsolateAsync(Request(instance.InstanceId), None);
+        var deleted = (await AclsAsync())[_natAclId].Single(e => e is { Allow: false, Egress: true, RuleNumber: < 32767 });
+        await Ec2.DeleteNetworkAclEntryAsync(new() { NetworkAclId = _natAclId, RuleNumber = deleted.RuleNumber, Egress = true });
+
+        var result = await provider.GetRequiredService<IIsolationEventProcessor>().HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), None);
+
+        var denies = (await AclsAsync())[_natAclId].Where(e => e is { Allow: false, RuleNumber: < 100 }).ToList();
+        Assert.Equal([(false, address + "/32"), (true, address + "/32")], denies.Select(e => (e.Egress, e.Cidr)).Order());
+        var outcome = Assert.Single(result.Instances);
+        Assert.Equal(Outcomes.Isolated, outcome.Outcome);
+        Assert.Contains("put back", outcome.Message, StringComparison.Ordinal);
     }
 
     [Fact]
