@@ -28,12 +28,14 @@ try
     Progress($"moto on {moto.EndpointUrl}; building the account");
     var account = await BenchAccount.CreateAsync(moto, extraVpcs: 2, backgroundPerVpc: 6);
     List<Measurement> containment;
+    List<AclCutMeasurement> aclCuts;
     await using (var proxy = FaultProxy.Start(moto.EndpointUrl))
     await using (var wire = await WireRecorder.StartAsync(proxy.Endpoint))
     await using (var ours = Ours.Create(account.Moto.Settings, wire.Endpoint))
     await using (var baseline = await Baseline.StartAsync(Path.Combine(root, "bench"), wire.Endpoint, MotoAccount.IsolationProfile))
     {
         containment = await new ContainmentBench(account, wire, proxy, [ours, baseline]).RunAsync(options.Runs, [TimeSpan.Zero, options.Latency], Progress);
+        aclCuts = await new AclCutBench(account, wire, proxy, ours).RunAsync(options.Runs, [TimeSpan.Zero, options.Latency], Progress);
     }
 
     var coldStarts = await new ColdStartBench(account, moto.EndpointUrl).RunAsync(
@@ -42,7 +44,7 @@ try
 
     var burst = await BurstBench.RunAsync(moto, options.BurstInstances, options.Concurrency, options.ThrottledShare, Progress);
     var path = Path.Combine(root, "bench", "RESULTS.md");
-    await Report.WriteAsync(path, options, loadAtStart, containment, coldStarts, burst, Stopwatch.GetElapsedTime(began));
+    await Report.WriteAsync(path, options, loadAtStart, containment, coldStarts, burst, Stopwatch.GetElapsedTime(began), aclCuts);
     Progress($"wrote {path} ({Stopwatch.GetElapsedTime(began).TotalSeconds:F0} s)");
     return Report.TargetsMissed(containment, coldStarts, burst) == 0 ? 0 : 1;
 }

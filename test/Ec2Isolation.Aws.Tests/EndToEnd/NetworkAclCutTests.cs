@@ -29,7 +29,7 @@ public sealed class NetworkAclCutTests(MotoServer moto) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _account = await MotoAccount.CreateAsync(moto);
-        _natAclId = await CreateNatGatewayInPublicSubnetAsync();
+        _natAclId = await NatGatewayPath.CreateAsync(_account.Network);
     }
 
     public Task DisposeAsync()
@@ -188,32 +188,6 @@ public sealed class NetworkAclCutTests(MotoServer moto) : IAsyncLifetime
 
         await service.ReleaseAsync(new ReleaseRequest(instance.InstanceId, "tester"), None);
         Assert.Equal("enabled", await MetadataEndpointAsync(instance.InstanceId));
-    }
-
-    /// <summary>A public subnet with its own ACL (allow all at 100, both ways) and a NAT gateway, the private subnet's default route to it.</summary>
-    /// <returns>The public subnet's ACL.</returns>
-    private async Task<string> CreateNatGatewayInPublicSubnetAsync()
-    {
-        var vpcId = _account.Network.VpcId;
-        var publicSubnet = (await Ec2.CreateSubnetAsync(new() { VpcId = vpcId, CidrBlock = "10.0.9.0/24" })).Subnet.SubnetId;
-        var acl = (await Ec2.CreateNetworkAclAsync(new() { VpcId = vpcId })).NetworkAcl.NetworkAclId;
-        foreach (var egress in new[] { false, true })
-        {
-            await Ec2.CreateNetworkAclEntryAsync(new()
-            {
-                NetworkAclId = acl, RuleNumber = 100, Egress = egress, Protocol = "-1", RuleAction = RuleAction.Allow, CidrBlock = "0.0.0.0/0",
-            });
-        }
-
-        var current = (await Ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { Filters = [new("association.subnet-id", [publicSubnet])] })).NetworkAcls
-            .SelectMany(a => a.Associations).Single(a => a.SubnetId == publicSubnet);
-        await Ec2.ReplaceNetworkAclAssociationAsync(new() { AssociationId = current.NetworkAclAssociationId, NetworkAclId = acl });
-        var allocation = (await Ec2.AllocateAddressAsync(new AllocateAddressRequest { Domain = DomainType.Vpc })).AllocationId;
-        var nat = (await Ec2.CreateNatGatewayAsync(new() { SubnetId = publicSubnet, AllocationId = allocation })).NatGateway.NatGatewayId;
-        var routeTable = (await Ec2.CreateRouteTableAsync(new() { VpcId = vpcId })).RouteTable.RouteTableId;
-        await Ec2.CreateRouteAsync(new() { RouteTableId = routeTable, DestinationCidrBlock = "0.0.0.0/0", NatGatewayId = nat });
-        await Ec2.AssociateRouteTableAsync(new() { RouteTableId = routeTable, SubnetId = _account.Network.SubnetId });
-        return acl;
     }
 
     private async Task<string> MetadataEndpointAsync(string instanceId) =>
