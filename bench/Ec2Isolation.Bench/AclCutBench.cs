@@ -18,6 +18,35 @@ internal sealed record AclCutMeasurement(
 /// </summary>
 internal sealed class AclCutBench(BenchAccount account, WireRecorder wire, FaultProxy proxy, Ours ours)
 {
+    /// <summary>
+    /// <c>--only acl-cut</c>: the same account, ours alone, and section 1's "groups present, 1 ENI" case beside it for
+    /// the round trips without the path; rewrites the network ACL section of <paramref name="path"/> only.
+    /// </summary>
+    public static async Task<int> RunAloneAsync(BenchOptions options, string path, Action<string> progress)
+    {
+        var began = Stopwatch.GetTimestamp();
+        var loadAtStart = Report.LoadAverage();
+        var moto = new MotoServer();
+        await moto.InitializeAsync();
+        try
+        {
+            using var account = await BenchAccount.CreateAsync(moto, extraVpcs: 2, backgroundPerVpc: 6);
+            await using var proxy = FaultProxy.Start(moto.EndpointUrl);
+            await using var wire = await WireRecorder.StartAsync(proxy.Endpoint);
+            await using var ours = Ours.Create(account.Moto.Settings, wire.Endpoint);
+            TimeSpan[] latencies = [TimeSpan.Zero, options.Latency];
+            var plain = await new ContainmentBench(account, wire, proxy, [ours]).RunAsync(options.Runs, latencies, progress, [(true, 1)]);
+            var cuts = await new AclCutBench(account, wire, proxy, ours).RunAsync(options.Runs, latencies, progress);
+            await Report.WriteAclCutAsync(path, options, loadAtStart, cuts, plain, Stopwatch.GetElapsedTime(began));
+            progress($"wrote the network ACL section of {path}");
+            return 0;
+        }
+        finally
+        {
+            await moto.DisposeAsync();
+        }
+    }
+
     public async Task<List<AclCutMeasurement>> RunAsync(int runs, IReadOnlyList<TimeSpan> latencies, Action<string> progress)
     {
         var vpc = await account.NewVpcAsync();

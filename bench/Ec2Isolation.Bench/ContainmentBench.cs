@@ -30,7 +30,9 @@ internal sealed record Measurement(
 /// </summary>
 internal sealed class ContainmentBench(BenchAccount account, WireRecorder wire, FaultProxy proxy, IReadOnlyList<IIsolator> isolators)
 {
-    public async Task<List<Measurement>> RunAsync(int runs, IReadOnlyList<TimeSpan> latencies, Action<string> progress)
+    /// <param name="cases">The cases to measure; all of <see cref="Scenario.Cases"/> when null.</param>
+    public async Task<List<Measurement>> RunAsync(
+        int runs, IReadOnlyList<TimeSpan> latencies, Action<string> progress, IReadOnlyList<(bool GroupsPresent, int Interfaces)>? cases = null)
     {
         // Warm-up, not measured: JIT and connection pools, and each implementation's groups in the shared VPC, which
         // stay there (a "created" scenario would delete them, and the first "present" run would create them again).
@@ -43,7 +45,7 @@ internal sealed class ContainmentBench(BenchAccount account, WireRecorder wire, 
         for (var run = 0; run < runs; run++)
         {
             var order = run % 2 == 0 ? isolators : isolators.Reverse().ToList();
-            foreach (var scenario in from c in Scenario.Cases from latency in latencies select new Scenario(c.GroupsPresent, c.Interfaces, latency))
+            foreach (var scenario in from c in cases ?? Scenario.Cases from latency in latencies select new Scenario(c.GroupsPresent, c.Interfaces, latency))
             {
                 foreach (var isolator in order)
                 {

@@ -16,6 +16,11 @@ void Progress(string message) => Log.Progress(logger, message);
 
 var began = Stopwatch.GetTimestamp();
 var root = BootstrapProcess.RepositoryRoot;
+if (options.Only == "acl-cut")
+{
+    return await AclCutBench.RunAloneAsync(options, Path.Combine(root, "bench", "RESULTS.md"), Progress);
+}
+
 Progress("publishing the Native AOT bootstrap (when stale) and the JIT build");
 var aot = await BootstrapProcess.EnsurePublishedAsync();
 var jit = await ColdStartBench.PublishJitAsync(root);

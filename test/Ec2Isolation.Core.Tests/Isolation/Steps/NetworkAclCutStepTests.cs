@@ -246,6 +246,23 @@ public sealed class NetworkAclCutStepTests
     }
 
     [Fact]
+    public async Task IsolateAsync_GlobalAcceleratorInterfaceInTheInstanceSubnet_NamedAsOpenTheNatPathCutAndTheRunFails()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        var (_, publicAcl) = _cloud.AddNatVpc(VpcId);
+        _cloud.PathResources.Add(new TrackedPathResource(TrackedPathKind.GlobalAccelerator, "eni-ga", VpcId, ["subnet-1"]));
+        _cloud.PathResources.Add(new TrackedPathResource(TrackedPathKind.GlobalAccelerator, "eni-ga-elsewhere", VpcId, ["subnet-other"]));
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Equal(StepNames.NetworkAclCut, error.FailedStep);
+        var open = Assert.Single(_cloud.StoredRecord(InstanceId)!.Artifacts.OpenPaths);
+        Assert.Equal("eni-ga (Global Accelerator interface)", open.Path);
+        Assert.Contains("bypass network ACLs", open.Reason, StringComparison.Ordinal);
+        Assert.Equal(2, publicAcl.Denies.Count());
+    }
+
+    [Fact]
     public async Task IsolateAsync_CutTurnedOff_NoNetworkAclCall()
     {
         _settings = _settings with { CutTrackedPaths = false };
