@@ -69,21 +69,7 @@ internal sealed class AclCutBench(BenchAccount account, WireRecorder wire, Fault
     private async Task<AclCutMeasurement> MeasureAsync(Ec2TestAccount vpc, string aclId, TimeSpan latency)
     {
         var instanceId = await account.RunWebInstanceAsync(vpc, interfaces: 1);
-        var tagEvent = SampleEvents.Load(SampleEvents.TagChange, instanceId);
-        proxy.Rule = latency > TimeSpan.Zero ? _ => new Fault.Delay(latency) : _ => null;
-        _ = wire.Take();
-        long start;
-        try
-        {
-            start = await ours.HandleAsync(tagEvent);
-        }
-        finally
-        {
-            proxy.Rule = _ => null;
-        }
-
-        var end = Stopwatch.GetTimestamp();
-        var calls = wire.Take();
+        var (start, end, calls) = await ContainmentBench.HandleOnTheWireAsync(wire, proxy, ours, instanceId, latency);
         var groupId = await account.FindGroupIdAsync(vpc.VpcId, ours.GroupName);
         var containment = calls.Where(call => ours.Contains(call.Request, groupId)).MaxBy(call => call.End)
             ?? throw new InvalidOperationException($"ours never moved {instanceId} into {groupId}");

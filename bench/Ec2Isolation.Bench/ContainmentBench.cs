@@ -60,11 +60,15 @@ internal sealed class ContainmentBench(BenchAccount account, WireRecorder wire, 
         return results;
     }
 
-    private async Task<Measurement> MeasureAsync(IIsolator isolator, Scenario scenario, Ec2TestAccount vpc)
+    /// <summary>
+    /// Hands <paramref name="isolator"/> the instance's tag-change event with <paramref name="latency"/> added to every
+    /// call; returns when it got the event and when it returned (Stopwatch timestamps), and every call it made.
+    /// </summary>
+    public static async Task<(long Start, long End, IReadOnlyList<WireCall> Calls)> HandleOnTheWireAsync(
+        WireRecorder wire, FaultProxy proxy, IIsolator isolator, string instanceId, TimeSpan latency)
     {
-        var instanceId = await account.RunWebInstanceAsync(vpc, scenario.Interfaces);
         var tagEvent = SampleEvents.Load(SampleEvents.TagChange, instanceId);
-        proxy.Rule = scenario.Latency > TimeSpan.Zero ? _ => new Fault.Delay(scenario.Latency) : _ => null;
+        proxy.Rule = latency > TimeSpan.Zero ? _ => new Fault.Delay(latency) : _ => null;
         _ = wire.Take();
         long start;
         try
@@ -77,7 +81,13 @@ internal sealed class ContainmentBench(BenchAccount account, WireRecorder wire, 
         }
 
         var end = Stopwatch.GetTimestamp();
-        var calls = wire.Take();
+        return (start, end, wire.Take());
+    }
+
+    private async Task<Measurement> MeasureAsync(IIsolator isolator, Scenario scenario, Ec2TestAccount vpc)
+    {
+        var instanceId = await account.RunWebInstanceAsync(vpc, scenario.Interfaces);
+        var (start, end, calls) = await HandleOnTheWireAsync(wire, proxy, isolator, instanceId, scenario.Latency);
         var groupId = await account.FindGroupIdAsync(vpc.VpcId, isolator.GroupName);
         if (!scenario.GroupsPresent)
         {
