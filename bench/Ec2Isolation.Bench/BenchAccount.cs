@@ -45,9 +45,16 @@ internal sealed class BenchAccount(MotoAccount account, IReadOnlyList<Ec2TestAcc
 
     public Task<Ec2TestAccount> NewVpcAsync() => Ec2TestAccount.CreateAsync(Moto.Ec2);
 
-    /// <summary>A web instance with the application profile; every interface in the VPC's web group.</summary>
-    public async Task<string> RunWebInstanceAsync(Ec2TestAccount vpc, int interfaces) =>
-        await RunInstanceAsync(vpc, interfaces, [await WebGroupAsync(vpc)]);
+    /// <summary>
+    /// A web instance with the application profile, every interface in the VPC's web group, tagged for isolation as an
+    /// analyst tags it before its Tag Change event arrives (the function acts on the event only while the tag is there).
+    /// </summary>
+    public async Task<string> RunWebInstanceAsync(Ec2TestAccount vpc, int interfaces)
+    {
+        var instanceId = await RunInstanceAsync(vpc, interfaces, [await WebGroupAsync(vpc)]);
+        await vpc.ApplyTriggerTagAsync(instanceId);
+        return instanceId;
+    }
 
     public async Task<string> FindGroupIdAsync(string vpcId, string groupName) =>
         (await Moto.Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest

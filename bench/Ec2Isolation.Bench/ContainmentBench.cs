@@ -30,7 +30,9 @@ internal sealed record Measurement(
 /// </summary>
 internal sealed class ContainmentBench(BenchAccount account, WireRecorder wire, FaultProxy proxy, IReadOnlyList<IIsolator> isolators)
 {
-    public async Task<List<Measurement>> RunAsync(int runs, IReadOnlyList<TimeSpan> latencies, Action<string> progress)
+    /// <param name="cases">The cases to measure; all of <see cref="Scenario.Cases"/> when null.</param>
+    public async Task<List<Measurement>> RunAsync(
+        int runs, IReadOnlyList<TimeSpan> latencies, Action<string> progress, IReadOnlyList<(bool GroupsPresent, int Interfaces)>? cases = null)
     {
         // Warm-up, not measured: JIT and connection pools, and each implementation's groups in the shared VPC, which
         // stay there (a "created" scenario would delete them, and the first "present" run would create them again).
@@ -43,7 +45,7 @@ internal sealed class ContainmentBench(BenchAccount account, WireRecorder wire, 
         for (var run = 0; run < runs; run++)
         {
             var order = run % 2 == 0 ? isolators : isolators.Reverse().ToList();
-            foreach (var scenario in from c in Scenario.Cases from latency in latencies select new Scenario(c.GroupsPresent, c.Interfaces, latency))
+            foreach (var scenario in from c in cases ?? Scenario.Cases from latency in latencies select new Scenario(c.GroupsPresent, c.Interfaces, latency))
             {
                 foreach (var isolator in order)
                 {
@@ -58,11 +60,15 @@ internal sealed class ContainmentBench(BenchAccount account, WireRecorder wire, 
         return results;
     }
 
-    private async Task<Measurement> MeasureAsync(IIsolator isolator, Scenario scenario, Ec2TestAccount vpc)
+    /// <summary>
+    /// Hands <paramref name="isolator"/> the instance's tag-change event with <paramref name="latency"/> added to every
+    /// call; returns when it got the event and when it returned (Stopwatch timestamps), and every call it made.
+    /// </summary>
+    public static async Task<(long Start, long End, IReadOnlyList<WireCall> Calls)> HandleOnTheWireAsync(
+        WireRecorder wire, FaultProxy proxy, IIsolator isolator, string instanceId, TimeSpan latency)
     {
-        var instanceId = await account.RunWebInstanceAsync(vpc, scenario.Interfaces);
         var tagEvent = SampleEvents.Load(SampleEvents.TagChange, instanceId);
-        proxy.Rule = scenario.Latency > TimeSpan.Zero ? _ => new Fault.Delay(scenario.Latency) : _ => null;
+        proxy.Rule = latency > TimeSpan.Zero ? _ => new Fault.Delay(latency) : _ => null;
         _ = wire.Take();
         long start;
         try
@@ -75,7 +81,13 @@ internal sealed class ContainmentBench(BenchAccount account, WireRecorder wire, 
         }
 
         var end = Stopwatch.GetTimestamp();
-        var calls = wire.Take();
+        return (start, end, wire.Take());
+    }
+
+    private async Task<Measurement> MeasureAsync(IIsolator isolator, Scenario scenario, Ec2TestAccount vpc)
+    {
+        var instanceId = await account.RunWebInstanceAsync(vpc, scenario.Interfaces);
+        var (start, end, calls) = await HandleOnTheWireAsync(wire, proxy, isolator, instanceId, scenario.Latency);
         var groupId = await account.FindGroupIdAsync(vpc.VpcId, isolator.GroupName);
         if (!scenario.GroupsPresent)
         {

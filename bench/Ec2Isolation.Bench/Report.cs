@@ -10,7 +10,7 @@ namespace Ec2Isolation.Bench;
 /// AOT/JIT from the same run, and the targets met or missed. The hand-written "## Interpretation" section
 /// of the existing file is kept.
 /// </summary>
-internal static class Report
+internal static partial class Report
 {
     private const string InterpretationHeading = "## Interpretation";
 
@@ -20,7 +20,8 @@ internal static class Report
 
     /// <param name="loadAtStart">/proc/loadavg when the run began: other work on the machine skews the times.</param>
     public static async Task WriteAsync(
-        string path, BenchOptions options, string loadAtStart, IReadOnlyList<Measurement> containment, IReadOnlyList<ColdStart> coldStarts, Burst burst, TimeSpan took)
+        string path, BenchOptions options, string loadAtStart, IReadOnlyList<Measurement> containment, IReadOnlyList<ColdStart> coldStarts, Burst burst, TimeSpan took,
+        IReadOnlyList<AclCutMeasurement> aclCuts)
     {
         var md = new Markdown();
         var added = containment.Max(m => m.Scenario.Latency);
@@ -31,6 +32,7 @@ internal static class Report
         TimeSection(md, containment);
         ColdStartSection(md, coldStarts);
         BurstSection(md, burst);
+        AclCutSection(md, aclCuts, containment);
         var previous = File.Exists(path) ? await File.ReadAllTextAsync(path) : string.Empty;
         var kept = previous.IndexOf(InterpretationHeading, StringComparison.Ordinal) is var at and >= 0
             ? previous[at..]
@@ -124,9 +126,11 @@ internal static class Report
     }
 
     /// <returns>The chain seen most often, and how often ("12 of 15 runs").</returns>
-    private static (string Chain, string Seen) MostSeenChain(IEnumerable<Measurement> runs)
+    private static (string Chain, string Seen) MostSeenChain(IEnumerable<Measurement> runs) => MostSeenChain(runs.Select(m => m.Chain));
+
+    private static (string Chain, string Seen) MostSeenChain(IEnumerable<IReadOnlyList<string>> runs)
     {
-        var chains = runs.GroupBy(m => string.Join(" → ", m.Chain)).OrderByDescending(g => g.Count()).ToList();
+        var chains = runs.GroupBy(chain => string.Join(" → ", chain)).OrderByDescending(g => g.Count()).ToList();
         return (chains[0].Key, $"{chains[0].Count()} of {chains.Sum(g => g.Count())} runs");
     }
 

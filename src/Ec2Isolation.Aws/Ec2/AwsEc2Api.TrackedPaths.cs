@@ -44,7 +44,10 @@ public sealed partial class AwsEc2Api
 
     /// <remarks>
     /// A Network Load Balancer's interfaces are described "ELB net/NAME/ID" (interface type network_load_balancer); the
-    /// description filter is the one both EC2 and moto honour.
+    /// description is what both EC2 and moto report. Global Accelerator's interfaces (type global_accelerator_managed, one
+    /// in each subnet of an endpoint that preserves client IP addresses:
+    /// https://docs.aws.amazon.com/global-accelerator/latest/dg/about-endpoints.sipp-caveats.html) come from the same
+    /// listing of the VPC's interfaces, classified here: moto does not filter on interface-type.
     /// </remarks>
     public async Task<IReadOnlyList<TrackedPathResource>> DescribeTrackedPathResourcesAsync(
         string vpcId, CancellationToken cancellationToken)
@@ -69,9 +72,10 @@ public sealed partial class AwsEc2Api
                 endpoint.VpcEndpointId, vpcId, endpoint.SubnetIds ?? [], ServiceName: endpoint.ServiceName, EndpointType: endpoint.VpcEndpointType?.Value),
             cancellationToken);
         var loadBalancers = CollectAsync(
-            ec2.Paginators.DescribeNetworkInterfaces(new() { Filters = [.. inVpc, new("description", ["ELB net/*"])] }).NetworkInterfaces,
-            _ => true,
-            eni => new TrackedPathResource(TrackedPathKind.NetworkLoadBalancer, eni.NetworkInterfaceId, vpcId, [eni.SubnetId], Via: eni.Description),
+            ec2.Paginators.DescribeNetworkInterfaces(new() { Filters = inVpc }).NetworkInterfaces,
+            eni => IsNetworkLoadBalancer(eni) || eni.InterfaceType == NetworkInterfaceType.Global_accelerator_managed,
+            eni => new TrackedPathResource(
+                IsNetworkLoadBalancer(eni) ? TrackedPathKind.NetworkLoadBalancer : TrackedPathKind.GlobalAccelerator, eni.NetworkInterfaceId, vpcId, [eni.SubnetId], Via: eni.Description),
             cancellationToken);
         await Task.WhenAll(natGateways, attachments, endpoints, loadBalancers);
         return [.. await natGateways, .. await attachments, .. await endpoints, .. await loadBalancers];
@@ -206,6 +210,8 @@ public sealed partial class AwsEc2Api
         networkInterfaceIds.Count == 0 ? [] : await DescribeInterfacesAsync([new("network-interface-id", [.. networkInterfaceIds])], cancellationToken);
 
     private static string Direction(bool egress) => egress ? "egress" : "ingress";
+
+    private static bool IsNetworkLoadBalancer(NetworkInterface eni) => eni.Description?.StartsWith("ELB net/", StringComparison.Ordinal) == true;
 
     private static async Task<List<TrackedPathResource>> CollectAsync<T>(
         IPaginatedEnumerable<T> items, Func<T, bool> live, Func<T, TrackedPathResource> map, CancellationToken cancellationToken)

@@ -122,11 +122,14 @@ public static class Outcomes
     /// <summary>The network is contained; EC2 throttled the evidence steps, which the continuation queue finishes.</summary>
     public const string Contained = "contained";
 
+    /// <summary>A sweep's only: the instance no longer exists; its record is closed, the network ACL denies of its addresses removed.</summary>
+    public const string Closed = "closed";
+
     /// <summary>Never in a result: an instance that failed fails the invocation (fail closed), and the error goes to the failure queue.</summary>
     internal const string Failed = "failed";
 
     /// <summary>Every outcome a result can carry.</summary>
-    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored, Contained];
+    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored, Contained, Closed];
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

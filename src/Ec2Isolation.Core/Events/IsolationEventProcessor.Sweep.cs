@@ -5,7 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Core.Events;
 
-/// <summary>The scheduled sweep of <see cref="IsolationEventProcessor"/>: tagged instances whose tag event was lost.</summary>
+/// <summary>
+/// The scheduled sweep of <see cref="IsolationEventProcessor"/>: tagged instances whose tag event was lost, and the
+/// isolations in force (IsolationEventProcessor.SweepRecords.cs).
+/// </summary>
 public sealed partial class IsolationEventProcessor
 {
     /// <summary>A sweep isolates this many instances at once: enough to be quick, few enough to stay under EC2's throttling.</summary>
@@ -26,7 +29,8 @@ public sealed partial class IsolationEventProcessor
 
     /// <summary>
     /// Isolates every instance carrying the trigger tag that is not isolated, in the deployment's own account and (central
-    /// mode) every allow-listed member account, each through its own services. An account that cannot be swept (its
+    /// mode) every allow-listed member account, each through its own services; checks every isolation in force there
+    /// (<see cref="IIsolationService.ReconcileAsync"/>: a gone instance's record closed, a drifted one contained again). An account that cannot be swept (its
     /// member role not assumable, say) does not stop the others; it fails the invocation at the end, as a failed isolation does.
     /// </summary>
     private async Task<EventResult> SweepAsync(AccountServices home, IsolationEvent sweep, CancellationToken cancellationToken)
@@ -39,7 +43,9 @@ public sealed partial class IsolationEventProcessor
         }
 
         var tagged = new List<(string AccountId, AccountServices Services, string InstanceId)>();
+        var reached = new Dictionary<string, AccountServices>(StringComparer.Ordinal);
         var unswept = new List<(string AccountId, Exception Error)>();
+        var inForce = RecordsInForceAsync(home, sweep, swept, cancellationToken);
         var accountOptions = new ParallelOptions { MaxDegreeOfParallelism = SweepAccountConcurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(swept, accountOptions, async (accountId, token) =>
         {
@@ -50,6 +56,7 @@ public sealed partial class IsolationEventProcessor
                 lock (tagged)
                 {
                     tagged.AddRange(ids.Select(id => (accountId, services, id)));
+                    reached[accountId] = services;
                 }
             }
             catch (Exception e) when (!token.IsCancellationRequested)
@@ -62,20 +69,35 @@ public sealed partial class IsolationEventProcessor
             }
         });
 
+        // Every isolation in force not tagged (a tagged one is checked below), in an account whose instances were listed.
+        var (records, recordsError) = await inForce;
+        var taggedIds = tagged.Select(t => (t.AccountId, t.InstanceId)).ToHashSet();
+        var untagged = records
+            .Where(r => reached.ContainsKey(r.AccountId) && !taggedIds.Contains((r.AccountId, r.InstanceId)))
+            .Select(r => (r.AccountId, Services: reached[r.AccountId], r.InstanceId, Tagged: false));
+
         var outcomes = new List<InstanceOutcome>();
-        await Parallel.ForEachAsync(tagged, options, async (target, token) =>
+        await Parallel.ForEachAsync(tagged.Select(t => (t.AccountId, t.Services, t.InstanceId, Tagged: true)).Concat(untagged), options, async (target, token) =>
         {
-            var (accountId, services, instanceId) = target;
-            InstanceOutcome outcome;
+            var (accountId, services, instanceId, isTagged) = target;
+            InstanceOutcome? outcome;
             try
             {
-                outcome = await services.Isolation.GetStatusAsync(instanceId, token) is { Status: IsolationStatus.Isolated } record
-                    ? InstanceOutcome.FromRecord(Outcomes.AlreadyIsolated, record, $"{instanceId} was already isolated; nothing changed.")
-                    : await IsolateAsync(sweep, services.Isolation, new IsolationRequest(instanceId, "Sweep: tagged for isolation but not isolated", RequestedBy: "sweep " + sweep.EventId), token);
+                outcome = !isTagged
+                    ? await ReconcileAsync(services.Isolation, instanceId, sweep, token)
+                    : (await services.Isolation.GetStatusAsync(instanceId, token) is { Status: IsolationStatus.Isolated }
+                        ? await ReconcileAsync(services.Isolation, instanceId, sweep, token)
+                        : null)
+                      ?? await IsolateAsync(sweep, services.Isolation, new IsolationRequest(instanceId, "Sweep: tagged for isolation but not isolated", RequestedBy: "sweep " + sweep.EventId), token);
             }
             catch (IsolationFailedException e)
             {
                 outcome = new InstanceOutcome(instanceId, Outcomes.Failed, e.Message) { Error = e.Message };
+            }
+
+            if (outcome is null)
+            {
+                return;
             }
 
             lock (outcomes)
@@ -85,21 +107,23 @@ public sealed partial class IsolationEventProcessor
         });
 
         var failed = outcomes.Where(o => o.Outcome == Outcomes.Failed).ToList();
-        if (failed.Count > 0 || unswept.Count > 0)
+        if (failed.Count > 0 || unswept.Count > 0 || recordsError is not null)
         {
             // Fail loudly: the function's error raises the alarm, each failed run left a record the next sweep completes,
             // and an account that could not be swept is swept again next time.
             var problems = unswept.OrderBy(u => u.AccountId, StringComparer.Ordinal).Select(u => $"account {u.AccountId} could not be swept: {u.Error.Message}")
+                .Concat(recordsError is null ? [] : [$"the isolation records could not be listed, so no isolation in force was checked: {recordsError.Message}"])
                 .Concat(failed.Select(o => $"{o.Account}/{o.InstanceId}: {o.Error}"));
             throw new IsolationFailedException(
-                $"Sweep: {failed.Count} of {outcomes.Count} tagged instances failed to isolate, {unswept.Count} account(s) could not be swept: "
+                $"Sweep: {failed.Count} of {outcomes.Count} instances failed to isolate (or to close), {unswept.Count} account(s) could not be swept: "
                 + string.Join(" | ", problems),
                 "sweep",
-                unswept.Count > 0 ? unswept[0].Error : new InvalidOperationException(failed[0].Error));
+                unswept.Count > 0 ? unswept[0].Error : recordsError ?? new InvalidOperationException(failed[0].Error));
         }
 
         var isolated = outcomes.Count(o => o.Outcome == Outcomes.Isolated);
-        LogSwept(logger, outcomes.Count, swept.Count, isolated);
+        var closed = outcomes.Count(o => o.Outcome == Outcomes.Closed);
+        LogSwept(logger, outcomes.Count, swept.Count, isolated, closed);
         var listed = outcomes
             .OrderBy(o => o.Outcome == Outcomes.AlreadyIsolated)
             .ThenBy(o => o.InstanceId, StringComparer.Ordinal)
@@ -111,7 +135,8 @@ public sealed partial class IsolationEventProcessor
             sweep,
             sweep.Kind,
             EventResult.Swept,
-            $"{outcomes.Count} tagged instance(s) in {swept.Count} account(s), {isolated} isolated by this sweep"
+            $"{outcomes.Count} tagged or isolated instance(s) in {swept.Count} account(s), {isolated} isolated (or contained again) by this sweep"
+                + (closed == 0 ? string.Empty : $", {closed} record(s) of instances that no longer exist closed (their network ACL denies removed)")
                 + (unlisted == 0 ? "." : $"; {unlisted} more not listed, already isolated ones last (counts has every outcome)."),
             listed) with
         {
@@ -119,8 +144,8 @@ public sealed partial class IsolationEventProcessor
         };
     }
 
-    [LoggerMessage(2003, LogLevel.Information, "Sweep found {Tagged} tagged instance(s) in {Accounts} account(s) and isolated {Isolated}")]
-    private static partial void LogSwept(ILogger logger, int tagged, int accounts, int isolated);
+    [LoggerMessage(2003, LogLevel.Information, "Sweep found {Tagged} tagged or isolated instance(s) in {Accounts} account(s), isolated {Isolated} and closed {Closed} record(s) of instances that no longer exist")]
+    private static partial void LogSwept(ILogger logger, int tagged, int accounts, int isolated, int closed);
 
     [LoggerMessage(2004, LogLevel.Error, "Sweep could not sweep account {AccountId}: {Why}")]
     private static partial void LogAccountNotSwept(ILogger logger, string accountId, string why);

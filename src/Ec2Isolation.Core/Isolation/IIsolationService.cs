@@ -28,6 +28,16 @@ public interface IIsolationService
     Task<IReadOnlyList<IsolationRecord>> ListAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// The sweep's check of an isolation in force: an instance that no longer exists has its record closed
+    /// (<see cref="IsolationOutcome.InstanceGone"/>: its network ACL denies removed, so that no future instance given its
+    /// addresses is cut off); an isolated one whose network drifted (an ENI attached since) or whose network ACL denies
+    /// someone removed is contained again (<see cref="IsolationOutcome.Isolated"/>); otherwise nothing changes
+    /// (<see cref="IsolationOutcome.AlreadyIsolated"/>, or <see cref="IsolationOutcome.Unfinished"/> for a live instance
+    /// whose isolation or release a run left unfinished: that run's retry or a rerun finishes it).
+    /// </summary>
+    Task<IsolationResult> ReconcileAsync(string instanceId, string requestedBy, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Names who asked for an isolation whose record does not say, its requestedBy starting with
     /// <paramref name="placeholderPrefix"/> (a tag-change event's id): one write conditional on the version read, never while a
     /// run holds the record (its next write would conflict). Nothing else changes.
@@ -128,6 +138,13 @@ public enum IsolationOutcome
     Contained,
     /// <summary>A continuation whose isolation is no longer in progress (released, another incident's); nothing changed.</summary>
     ContinuationStale,
+    /// <summary>
+    /// The instance no longer exists (terminated): its record is closed (released, <see cref="IsolationRecord.InstanceGone"/>
+    /// saying how) once the network ACL denies of its addresses are removed; nothing else could be restored.
+    /// </summary>
+    InstanceGone,
+    /// <summary>A live instance whose isolation or release a run left unfinished: the sweep leaves it to a rerun; nothing changed.</summary>
+    Unfinished,
 }
 
 public sealed record IsolationResult(IsolationOutcome Outcome, IsolationRecord Record, string Message);

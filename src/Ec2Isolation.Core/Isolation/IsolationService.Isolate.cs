@@ -300,13 +300,17 @@ public sealed partial class IsolationService
         && record.CompletedSteps.Contains(StepNames.Network)
         && !instance.NetworkInterfaces.All(record.IsQuarantinedOnly);
 
-    /// <summary>Finishes an isolation a failed run left, or re-contains an isolated instance whose network drifted.</summary>
+    /// <summary>
+    /// Finishes an isolation a failed run left, or re-contains an isolated instance whose network drifted: the network
+    /// step again, and the network ACL cut again, for the addresses of an ENI attached since (the cut skips the denies in force).
+    /// </summary>
     private static IsolationRecord Resume(IsolationRecord record, InstanceDescription instance, ILogger log)
     {
         if (NetworkDrifted(record, instance))
         {
             Log.NetworkDrifted(log, record.InstanceId);
             record.CompletedSteps.Remove(StepNames.Network);
+            record.CompletedSteps.Remove(StepNames.NetworkAclCut);
         }
 
         record.Status = IsolationStatus.Isolating;

@@ -20,6 +20,11 @@ public sealed partial class IsolationService
             return new IsolationResult(IsolationOutcome.AlreadyReleased, record, $"{instanceId} is already released; nothing changed.");
         }
 
+        if (GoneForGood(state.Instance) is { } gone)
+        {
+            return await CloseGoneAsync(run, record, gone, await requestedBy, cancellationToken);
+        }
+
         if (record.Original.NetworkUnknown && restoreGroups is null)
         {
             throw new RestoreGroupsRequiredException(

@@ -99,6 +99,9 @@ public sealed class IsolationRecord
     /// <summary>Earlier isolations of the same instance, oldest first (their own history emptied).</summary>
     public List<IsolationRecord> History { get; init; } = [];
 
+    /// <summary>Set when the record was closed because its instance no longer exists (<see cref="Model.InstanceGone"/>); null otherwise.</summary>
+    public InstanceGone? InstanceGone { get; set; }
+
     /// <summary>The isolation groups recorded for <paramref name="vpcId"/>; null until the network step recorded them.</summary>
     public VpcIsolationGroups? IsolationGroupsIn(string vpcId) =>
         vpcId == VpcId

@@ -21,6 +21,9 @@ public enum TrackedPathKind
     InterfaceEndpoint,
     GatewayEndpoint,
     NetworkLoadBalancer,
+
+    /// <summary>An interface Global Accelerator puts in each subnet of its endpoints when it preserves client IP addresses.</summary>
+    GlobalAccelerator,
 }
 
 /// <summary>

@@ -2,9 +2,12 @@ using Amazon.EC2;
 using Amazon.EC2.Model;
 using Ec2Isolation.Aws.Ec2;
 using Ec2Isolation.Core;
+using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Isolation.Steps;
+using Ec2Isolation.Core.Model;
 using Ec2Isolation.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ec2Isolation.Aws.Tests.EndToEnd;
 
@@ -26,7 +29,7 @@ public sealed class NetworkAclCutTests(MotoServer moto) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _account = await MotoAccount.CreateAsync(moto);
-        _natAclId = await CreateNatGatewayInPublicSubnetAsync();
+        _natAclId = await NatGatewayPath.CreateAsync(_account.Network);
     }
 
     public Task DisposeAsync()
@@ -133,8 +136,45 @@ public sealed class NetworkAclCutTests(MotoServer moto) : IAsyncLifetime
 
         var removed = await NetworkAclDenies.RemoveAsync(new AwsEc2Api(Ec2), record, None);
 
-        Assert.Equal(2, removed);
+        Assert.Equal(2, removed.Count);
         Assert.Equal(before[_natAclId], (await AclsAsync())[_natAclId]);
+    }
+
+    [Fact]
+    public async Task HandleAsync_SweepAfterAnIsolatedInstanceTerminated_ItsEntriesRemovedAndItsRecordClosed()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var before = await AclsAsync();
+        using var provider = _account.BuildProvider();
+        await provider.GetRequiredService<IIsolationService>().IsolateAsync(Request(instance.InstanceId), None);
+        await Ec2.ModifyInstanceAttributeAsync(new() { InstanceId = instance.InstanceId, DisableApiTermination = false });
+        await Ec2.TerminateInstancesAsync(new() { InstanceIds = [instance.InstanceId] });
+
+        var result = await provider.GetRequiredService<IIsolationEventProcessor>().HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), None);
+
+        Assert.Equal(before[_natAclId], (await AclsAsync())[_natAclId]);
+        Assert.Equal([(instance.InstanceId, Outcomes.Closed)], result.Instances.Select(i => (i.InstanceId, i.Outcome)));
+        var record = (await provider.GetRequiredService<IIsolationService>().GetStatusAsync(instance.InstanceId, None))!;
+        Assert.Equal((IsolationStatus.Released, "terminated", 2), (record.Status, record.InstanceGone?.InstanceState, record.InstanceGone?.RemovedNetworkAclDenies.Count));
+    }
+
+    [Fact]
+    public async Task HandleAsync_SweepAfterSomeoneDeletedADeny_PutBackAheadOfTheAllows()
+    {
+        var instance = await _account.Network.RunInstanceAsync([await _account.Network.CreateGroupAsync("app")]);
+        var address = await PrivateAddressAsync(instance.NetworkInterfaceIds[0]);
+        using var provider = _account.BuildProvider();
+        await provider.GetRequiredService<IIsolationService>().IsolateAsync(Request(instance.InstanceId), None);
+        var deleted = (await AclsAsync())[_natAclId].Single(e => e is { Allow: false, Egress: true, RuleNumber: < 32767 });
+        await Ec2.DeleteNetworkAclEntryAsync(new() { NetworkAclId = _natAclId, RuleNumber = deleted.RuleNumber, Egress = true });
+
+        var result = await provider.GetRequiredService<IIsolationEventProcessor>().HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep), None);
+
+        var denies = (await AclsAsync())[_natAclId].Where(e => e is { Allow: false, RuleNumber: < 100 }).ToList();
+        Assert.Equal([(false, address + "/32"), (true, address + "/32")], denies.Select(e => (e.Egress, e.Cidr)).Order());
+        var outcome = Assert.Single(result.Instances);
+        Assert.Equal(Outcomes.Isolated, outcome.Outcome);
+        Assert.Contains("put back", outcome.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -148,32 +188,6 @@ public sealed class NetworkAclCutTests(MotoServer moto) : IAsyncLifetime
 
         await service.ReleaseAsync(new ReleaseRequest(instance.InstanceId, "tester"), None);
         Assert.Equal("enabled", await MetadataEndpointAsync(instance.InstanceId));
-    }
-
-    /// <summary>A public subnet with its own ACL (allow all at 100, both ways) and a NAT gateway, the private subnet's default route to it.</summary>
-    /// <returns>The public subnet's ACL.</returns>
-    private async Task<string> CreateNatGatewayInPublicSubnetAsync()
-    {
-        var vpcId = _account.Network.VpcId;
-        var publicSubnet = (await Ec2.CreateSubnetAsync(new() { VpcId = vpcId, CidrBlock = "10.0.9.0/24" })).Subnet.SubnetId;
-        var acl = (await Ec2.CreateNetworkAclAsync(new() { VpcId = vpcId })).NetworkAcl.NetworkAclId;
-        foreach (var egress in new[] { false, true })
-        {
-            await Ec2.CreateNetworkAclEntryAsync(new()
-            {
-                NetworkAclId = acl, RuleNumber = 100, Egress = egress, Protocol = "-1", RuleAction = RuleAction.Allow, CidrBlock = "0.0.0.0/0",
-            });
-        }
-
-        var current = (await Ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { Filters = [new("association.subnet-id", [publicSubnet])] })).NetworkAcls
-            .SelectMany(a => a.Associations).Single(a => a.SubnetId == publicSubnet);
-        await Ec2.ReplaceNetworkAclAssociationAsync(new() { AssociationId = current.NetworkAclAssociationId, NetworkAclId = acl });
-        var allocation = (await Ec2.AllocateAddressAsync(new AllocateAddressRequest { Domain = DomainType.Vpc })).AllocationId;
-        var nat = (await Ec2.CreateNatGatewayAsync(new() { SubnetId = publicSubnet, AllocationId = allocation })).NatGateway.NatGatewayId;
-        var routeTable = (await Ec2.CreateRouteTableAsync(new() { VpcId = vpcId })).RouteTable.RouteTableId;
-        await Ec2.CreateRouteAsync(new() { RouteTableId = routeTable, DestinationCidrBlock = "0.0.0.0/0", NatGatewayId = nat });
-        await Ec2.AssociateRouteTableAsync(new() { RouteTableId = routeTable, SubnetId = _account.Network.SubnetId });
-        return acl;
     }
 
     private async Task<string> MetadataEndpointAsync(string instanceId) =>

@@ -29,6 +29,10 @@ public sealed class SweepSummaryTests
 
         _isolation.Setup(i => i.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => changed.Contains(id) ? null : SampleRecords.Record(id, accountId: FakeCloud.AccountId));
+        _isolation.Setup(i => i.ListAsync(It.IsAny<CancellationToken>())).ReturnsAsync([.. ids.Except(changed).Select(id => SampleRecords.Record(id, accountId: FakeCloud.AccountId))]);
+        _isolation.Setup(i => i.ReconcileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, string _, CancellationToken _) =>
+                new IsolationResult(IsolationOutcome.AlreadyIsolated, SampleRecords.Record(id, accountId: FakeCloud.AccountId), "already isolated"));
         _isolation.Setup(i => i.IsolateAsync(It.IsAny<IsolationRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((IsolationRequest request, CancellationToken _) =>
                 new IsolationResult(IsolationOutcome.Isolated, SampleRecords.Record(request.InstanceId, accountId: FakeCloud.AccountId), "isolated"));

@@ -24,6 +24,9 @@ internal sealed partial class FakeCloud
     public Dictionary<string, ConnectionTracking> Tracking { get; } = [];
     public HashSet<string> NonNitroEnis { get; } = [];
 
+    /// <summary>DeleteNetworkAclEntry calls that EC2 would have answered InvalidNetworkAclEntry.NotFound.</summary>
+    public int MissingAclEntryDeletes { get; private set; }
+
     /// <summary>Every CIDR ever written into an ACL by the tool, for the one-address invariant.</summary>
     public List<string> WrittenAclCidrs { get; } = [];
 
@@ -95,12 +98,19 @@ internal sealed partial class FakeCloud
             return true;
         });
 
+    /// <summary>
+    /// EC2 answers <c>InvalidNetworkAclEntry.NotFound</c> for an entry that is not there, <c>InvalidNetworkAclID.NotFound</c>
+    /// for a deleted ACL (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html); the adapter takes
+    /// both for "gone already", as the port says, so the fake removes nothing and counts the call in <see cref="MissingAclEntryDeletes"/>.
+    /// </summary>
     public Task DeleteNetworkAclEntryAsync(string networkAclId, int ruleNumber, bool egress, CancellationToken cancellationToken) =>
         Call("DeleteNetworkAclEntry", () =>
         {
             lock (_lock)
             {
-                return Acls.Find(a => a.NetworkAclId == networkAclId)?.Entries.RemoveAll(e => e.RuleNumber == ruleNumber && e.Egress == egress);
+                var removed = Acls.Find(a => a.NetworkAclId == networkAclId)?.Entries.RemoveAll(e => e.RuleNumber == ruleNumber && e.Egress == egress) ?? 0;
+                MissingAclEntryDeletes += removed == 0 ? 1 : 0;
+                return removed;
             }
         });
 

@@ -63,7 +63,6 @@ internal sealed class NetworkAclCutStep : IIsolationStep
         }
     }
 
-    /// <summary>Removes exactly the recorded entries, from the record alone: it works as well when the instance is gone.</summary>
     /// <summary>
     /// Whether the instance is a load balancer target; when its registrations could not be read (the target step fails
     /// on that and says so), the Network Load Balancers' paths are cut too: denying the instance's own addresses there
@@ -81,6 +80,7 @@ internal sealed class NetworkAclCutStep : IIsolationStep
         }
     }
 
+    /// <summary>Removes exactly the recorded entries, from the record alone: it works as well when the instance is gone.</summary>
     public Task RestoreAsync(RunContext context, CancellationToken cancellationToken) =>
         NetworkAclDenies.RemoveAsync(context.Apis.Ec2, context.Record, cancellationToken);
 

@@ -14,4 +14,10 @@ internal static partial class TrackedPathLog
 
     [LoggerMessage(1602, LogLevel.Warning, "{NetworkInterfaceId} of {InstanceId} does not support connection tracking timeouts (not on Nitro): {Reason}")]
     public static partial void TrackingUnsupported(ILogger logger, string networkInterfaceId, string instanceId, string reason);
+
+    [LoggerMessage(1603, LogLevel.Warning, "{Count} network ACL deny entries of isolated {InstanceId} are no longer in force (removed, or overtaken by an allow entry); putting them back: {Entries}")]
+    public static partial void DeniesMissing(ILogger logger, int count, string instanceId, string entries);
+
+    [LoggerMessage(1604, LogLevel.Information, "{InstanceId} no longer exists ({InstanceState}): its record is closed and {Removed} network ACL deny entries of its addresses removed")]
+    public static partial void ClosedInstanceGone(ILogger logger, string instanceId, string instanceState, int removed);
 }

@@ -127,5 +127,15 @@ internal static class TrackedPathPlan
         {
             yield return new Path($"{loadBalancer.Id} ({loadBalancer.Via})", loadBalancer.SubnetIds);
         }
+
+        // Traffic of an accelerator that preserves client IP addresses is not evaluated by network ACLs at all
+        // (https://docs.aws.amazon.com/global-accelerator/latest/dg/preserve-client-ip-address.how-to-enable-preservation.html):
+        // its interface in the instance's subnet says the instance may be its endpoint, which no deny can change.
+        foreach (var accelerator in resources.Where(r => r.Kind == TrackedPathKind.GlobalAccelerator && r.SubnetIds.Contains(eni.SubnetId)))
+        {
+            open.Add(new($"{accelerator.Id} (Global Accelerator interface)",
+                $"it shares subnet {eni.SubnetId} with {eni.NetworkInterfaceId}: if the instance is an endpoint of an accelerator that preserves client IP addresses, "
+                + "those flows bypass network ACLs altogether and no deny can cut them"));
+        }
     }
 }

@@ -240,9 +240,26 @@ public sealed class NetworkAclCutStepTests
 
         var removed = await NetworkAclDenies.RemoveAsync(_cloud, record, CancellationToken.None);
 
-        Assert.Equal(3, removed);
+        Assert.Equal(3, removed.Count);
         Assert.Equal([theirs], publicAcl.Denies);
         Assert.Empty(record.Artifacts.NetworkAclDenies);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_GlobalAcceleratorInterfaceInTheInstanceSubnet_NamedAsOpenTheNatPathCutAndTheRunFails()
+    {
+        _cloud.AddInstance(InstanceId, VpcId);
+        var (_, publicAcl) = _cloud.AddNatVpc(VpcId);
+        _cloud.PathResources.Add(new TrackedPathResource(TrackedPathKind.GlobalAccelerator, "eni-ga", VpcId, ["subnet-1"]));
+        _cloud.PathResources.Add(new TrackedPathResource(TrackedPathKind.GlobalAccelerator, "eni-ga-elsewhere", VpcId, ["subnet-other"]));
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Equal(StepNames.NetworkAclCut, error.FailedStep);
+        var open = Assert.Single(_cloud.StoredRecord(InstanceId)!.Artifacts.OpenPaths);
+        Assert.Equal("eni-ga (Global Accelerator interface)", open.Path);
+        Assert.Contains("bypass network ACLs", open.Reason, StringComparison.Ordinal);
+        Assert.Equal(2, publicAcl.Denies.Count());
     }
 
     [Fact]
