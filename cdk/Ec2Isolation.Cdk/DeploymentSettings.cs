@@ -233,6 +233,7 @@ public sealed partial record DeploymentSettings
         settings = OrganizationSettings.Read(settings, Read, List, problems);
         settings = EventKindContext.Read(settings, Read, problems);
         settings = TrackedPathContext.Read(settings, Read, problems);
+        settings = AfterContainmentContext.Read(settings, Read, problems);
 
         return problems.Count == 0
             ? settings
@@ -282,7 +283,7 @@ public sealed partial record DeploymentSettings
             }
         }
 
-        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(EventKindContext.Environment(this)).Concat(TrackedPathContext.Environment(this)))
+        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(EventKindContext.Environment(this)).Concat(TrackedPathContext.Environment(this)).Concat(AfterContainmentContext.Environment(this)))
         {
             environment[name] = value;
         }
