@@ -1,3 +1,4 @@
+using System.Text;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Ec2Isolation.Core.Model;
@@ -45,7 +46,8 @@ public sealed partial class AwsEc2Api
 
     /// <remarks>
     /// ImportKeyPair takes RSA (1024, 2048, 4096 bits) and ED25519 keys, in the OpenSSH public key format among others;
-    /// the SDK base64-encodes the material before it sends it (checked against moto, which decodes it). https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html
+    /// "For API calls, the text must be base64-encoded": the SDK v4's string property is sent as given, so it is encoded
+    /// here (moto, which decodes it, answers 500 to the raw OpenSSH line). https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html
     /// </remarks>
     public async Task<string> ImportKeyPairAsync(string keyName, string publicKey, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
     {
@@ -55,7 +57,7 @@ public sealed partial class AwsEc2Api
                 new()
                 {
                     KeyName = keyName,
-                    PublicKeyMaterial = publicKey,
+                    PublicKeyMaterial = Convert.ToBase64String(Encoding.ASCII.GetBytes(publicKey)),
                     TagSpecifications = TagSpecifications(ResourceType.KeyPair, tags),
                     DryRun = DryRun,
                 },
