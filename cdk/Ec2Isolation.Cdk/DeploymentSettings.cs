@@ -245,6 +245,7 @@ public sealed partial record DeploymentSettings
                 text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 86400 ? v : null,
                 "a whole number of seconds from 1 to 86400"),
         };
+        settings = AfterContainmentContext.Read(settings, Read, problems);
 
         return problems.Count == 0
             ? settings
@@ -294,7 +295,7 @@ public sealed partial record DeploymentSettings
             }
         }
 
-        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(EventKindContext.Environment(this)).Concat(TrackedPathContext.Environment(this)))
+        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(EventKindContext.Environment(this)).Concat(TrackedPathContext.Environment(this)).Concat(AfterContainmentContext.Environment(this)))
         {
             environment[name] = value;
         }

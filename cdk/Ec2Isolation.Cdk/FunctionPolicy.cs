@@ -14,7 +14,7 @@ namespace Ec2Isolation.Cdk;
 /// policy without the table (<see cref="Targets.TableArn"/> null): the central deployment writes the records with its own credentials.
 /// A member account's analyst role (<see cref="Targets.ForAnalysts"/>) adds releasing and replacing, scoped the same way.
 /// </summary>
-internal static class FunctionPolicy
+internal static partial class FunctionPolicy
 {
     /// <param name="SecretParameters">The SSM parameters (names or ARNs) of the notifiers' secrets; empty without notifiers.</param>
     /// <param name="SecretsKeyArn">The customer managed key that encrypts them, if any.</param>
@@ -148,7 +148,8 @@ internal static class FunctionPolicy
             // The other EC2 changes touch instances, network interfaces, volumes, security groups and the VPC of this
             // region and account, and snapshots (whose ARNs have no account).
             new("ContainInstances", a => a.StartsWith("ec2:", StringComparison.Ordinal) && !IsDescribe(a) && !IsGroupRuleChange(a) && !IsNetworkAclEntry(a)
-                    && a is not ("ec2:CreateTags" or "ec2:DeleteTags" or "ec2:RunInstances" or "ec2:ModifyInstanceAttribute"),
+                    && a is not ("ec2:CreateTags" or "ec2:DeleteTags" or "ec2:RunInstances" or "ec2:ModifyInstanceAttribute")
+                    && !IsAfterContainment(a),
                 [Arn(stack, "ec2", "*", null), Snapshots(stack)]),
 
             // The deny entries of always-tracked paths: network ACLs of this account and region, nothing else. IAM offers no
@@ -169,6 +170,8 @@ internal static class FunctionPolicy
                 })]),
             new("TargetGroupMembership", a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) && !IsDescribe(a),
                 [Arn(stack, "elasticloadbalancing", "targetgroup", "*/*")]),
+
+            .. AfterContainmentScopes(t),
 
             // The notifiers' secrets: exactly the configured parameters, nothing under or beside them.
             new("ReadNotifierSecrets", a => a.StartsWith("ssm:", StringComparison.Ordinal), [.. t.SecretParameters.Select(p => ParameterArn(stack, p))]),

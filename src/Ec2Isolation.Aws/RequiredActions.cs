@@ -6,7 +6,10 @@ namespace Ec2Isolation.Aws;
 /// </summary>
 public static class RequiredActions
 {
-    /// <summary>What isolating (the function, and the CLI's isolate) calls. The function never releases.</summary>
+    /// <summary>
+    /// What isolating (the function, and the CLI's isolate and stop) calls. The function never releases. The key pair and
+    /// stop steps are off by default; their actions are granted, scoped, so that turning them on needs no new policy.
+    /// </summary>
     public static IReadOnlyList<string> Isolate { get; } =
     [
         "ec2:DescribeInstances",
@@ -52,6 +55,9 @@ public static class RequiredActions
         "elasticloadbalancing:DeregisterTargets",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "ec2:DescribeKeyPairs",
+        "ec2:DeleteKeyPair",
+        "ec2:StopInstances",
     ];
 
     /// <summary>
@@ -67,6 +73,8 @@ public static class RequiredActions
         "autoscaling:ExitStandby",
         "elasticloadbalancing:RegisterTargets",
         "dynamodb:Scan",
+        "ec2:ImportKeyPair",
+        "ec2:StartInstances",
     ];
 
     /// <summary>
@@ -83,6 +91,9 @@ public static class RequiredActions
         "iam:PassRole",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "ec2:DescribeSnapshots",
+        "ec2:DescribeImages",
+        "ec2:RegisterImage",
     ];
 
     /// <summary>

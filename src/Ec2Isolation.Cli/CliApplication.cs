@@ -74,7 +74,7 @@ internal sealed class CliApplication
         _rootCommand = new RootCommand("Isolates compromised EC2 instances and releases them, keeping a durable record of each isolation.")
         {
             _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), ReplaceCommand(), StatusCommand(),
-            InvokeCommand(), RecordsCommand(),
+            InvokeCommand(), RecordsCommand(), StopCommand(),
         };
     }
 
@@ -132,18 +132,46 @@ internal sealed class CliApplication
     {
         var ami = new Option<string?>("--ami") { Description = "Launch from this AMI (ami-...) instead of the launch template the instance was launched from." };
         var force = new Option<bool>("--force") { Description = "Launch even when a replacement launched earlier is still there." };
+        var snapshots = ReimageOptions.FromSnapshot();
+        var before = ReimageOptions.Before();
+        var includeIsolationSnapshots = ReimageOptions.IncludeIsolationSnapshots();
         return ChangeCommand(
             new Command(
                 "replace",
                 "Launch a clean replacement of an isolated instance: its subnet, instance type, original security groups (primary network interface) "
-                + "and instance profile, from an AMI or its launch template. Auto Scaling members are replaced by their group.")
+                + "and instance profile, from an AMI, its launch template, or (re-image) known-good snapshots of its volumes. Auto Scaling members are replaced by their group.")
             {
-                ami, force,
+                ami, force, snapshots, before, includeIsolationSnapshots,
             },
             "The isolated instance to replace (i-...).",
-            (parseResult, instanceId) => new ReplacementRequest(instanceId, parseResult.GetValue(ami), parseResult.GetValue(force)),
+            (parseResult, instanceId) => new ReplacementRequest(
+                instanceId,
+                parseResult.GetValue(ami),
+                parseResult.GetValue(force),
+                parseResult.GetValue(snapshots) is { Length: > 0 } named ? named : null,
+                parseResult.GetValue(before),
+                parseResult.GetValue(includeIsolationSnapshots)),
             (services, request, token) => services.Replacement.PlanReplacementAsync(request, token),
             async (services, request, token) => new ReplaceOutput(await services.Replacement.ReplaceAsync(request, token)));
+    }
+
+    private Command StopCommand()
+    {
+        var instanceId = new Argument<string>("instance-id") { Description = "The isolated instance to stop (i-...)." };
+        var force = new Option<bool>("--force") { Description = "Stop although a snapshot of it has not completed (exit code 5 without it)." };
+        var command = new Command(
+            "stop",
+            "Stop an isolated instance once every snapshot the isolation took has completed. Its memory is lost; its volumes and snapshots are kept. "
+            + "Recorded; release starts it again if it was running.")
+        {
+            instanceId, force, _account,
+        };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult,
+            async (services, token) => new StopOutput(await services.Isolation.StopAsync(
+                new StopRequest(parseResult.GetRequiredValue(instanceId), parseResult.GetValue(force)), token)),
+            cancellationToken));
+        return command;
     }
 
     private Command StatusCommand()

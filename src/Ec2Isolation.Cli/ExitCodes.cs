@@ -1,6 +1,8 @@
 using Ec2Isolation.Core;
 using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Ports;
 
 namespace Ec2Isolation.Cli;
 
@@ -28,8 +30,16 @@ internal static class ExitCodes
     /// </summary>
     public const int RestoreGroupsRequired = 4;
 
+    /// <summary>A stop refused because a snapshot of the instance has not completed (pending, failed, or none recorded): pass --force to stop anyway; nothing was changed.</summary>
+    public const int SnapshotsPending = 5;
+
+    /// <summary>EC2 refuses to stop the instance and will again (an instance store root, a Spot Instance of a one-time request); nothing was changed.</summary>
+    public const int StopRefused = 6;
+
     public static int For(Exception exception) => exception switch
     {
+        SnapshotsPendingException => SnapshotsPending,
+        StopRefusedException => StopRefused,
         InvalidRequestException or InvalidEventException or AccountRefusedException => InvalidRequest,
         IsolationBusyException => Busy,
         RestoreGroupsRequiredException => RestoreGroupsRequired,

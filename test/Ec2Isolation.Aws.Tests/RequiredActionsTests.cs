@@ -35,9 +35,12 @@ public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(mot
         // are the next isolations' of the same role (Isolate_SixInstancesOfOneRole_...), GetPolicy and GetPolicyVersion
         // re-read a role's boundary whose revocation list the record table lost; DescribeTrunkInterfaceAssociations looks
         // for the branch ENIs behind a trunk ENI (moto makes none, nor implements the call). CreateNetworkAclEntry cuts an always-tracked
-        // path (a NAT gateway: NetworkAclCutTests); ModifyInstanceMetadataOptions is the optional metadata step.
+        // path (a NAT gateway: NetworkAclCutTests); ModifyInstanceMetadataOptions is the optional metadata step;
+        // DescribeKeyPairs, DeleteKeyPair and StopInstances are the optional key pair and stop steps (and the CLI's stop:
+        // Stop_AfterIsolation_CallsOnlyListedActions).
         var otherPaths = new[]
         {
+            "ec2:DescribeKeyPairs", "ec2:DeleteKeyPair", "ec2:StopInstances",
             "iam:PassRole", "ec2:AssociateIamInstanceProfile", "ec2:DisassociateIamInstanceProfile", "ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "dynamodb:GetItem",
             "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:GetPolicy", "iam:GetPolicyVersion",
             "ec2:DescribeTrunkInterfaceAssociations", "ec2:CreateNetworkAclEntry", "ec2:ModifyInstanceMetadataOptions",
@@ -99,8 +102,47 @@ public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(mot
 
         var called = Called(await Moto.StopRecordingAsync());
         Assert.Subset(RequiredActions.Replace.ToHashSet(), called);
-        // EC2 checks these two during RunInstances itself: the tags on creation, and passing the profile's role.
-        Assert.Equal(["ec2:CreateTags", "iam:PassRole"], RequiredActions.Replace.Except(called).Order());
+        // EC2 checks these two during RunInstances itself: the tags on creation, and passing the profile's role; the
+        // re-image's three are Replace_FromSnapshotsBeforeTheIncident_CallsOnlyListedActionsAndTheReimagesOwn.
+        Assert.Equal(
+            ["ec2:CreateTags", "ec2:DescribeImages", "ec2:DescribeSnapshots", "ec2:RegisterImage", "iam:PassRole"],
+            RequiredActions.Replace.Except(called).Order());
+    }
+
+    [Fact]
+    public async Task Replace_FromSnapshotsBeforeTheIncident_CallsOnlyListedActionsAndTheReimagesOwn()
+    {
+        var instance = await Account.Network.RunInstanceAsync([await Account.Network.CreateGroupAsync("web")]);
+        var ec2 = Account.Network.Ec2;
+        var volume = (await ec2.DescribeInstancesAsync(new Amazon.EC2.Model.DescribeInstancesRequest { InstanceIds = [instance.InstanceId] })).Reservations[0].Instances[0].BlockDeviceMappings[0].Ebs.VolumeId;
+        var knownGood = (await ec2.CreateSnapshotAsync(new() { VolumeId = volume })).Snapshot.SnapshotId;
+        using var provider = Account.BuildProvider();
+        await provider.GetRequiredService<IIsolationService>().IsolateAsync(new IsolationRequest(instance.InstanceId, RequestedBy: "tester"), CancellationToken.None);
+        await Moto.StartRecordingAsync();
+
+        var result = await provider.GetRequiredService<IReplacementService>().ReplaceAsync(
+            new ReplacementRequest(instance.InstanceId, Before: TimeProvider.System.GetUtcNow().AddHours(1)), CancellationToken.None);
+
+        var called = Called(await Moto.StopRecordingAsync());
+        Assert.Equal([knownGood], result.Launch!.Volumes.Select(v => v.SnapshotId));
+        Assert.Subset(RequiredActions.Replace.ToHashSet(), called);
+        Assert.Superset(new HashSet<string> { "ec2:DescribeSnapshots", "ec2:DescribeImages", "ec2:RegisterImage", "ec2:RunInstances" }, called);
+    }
+
+    [Fact]
+    public async Task Stop_AfterIsolation_CallsOnlyListedActions()
+    {
+        var instance = await Account.Network.RunInstanceAsync([await Account.Network.CreateGroupAsync("web")]);
+        var service = Account.CreateService();
+        await service.IsolateAsync(new IsolationRequest(instance.InstanceId, RequestedBy: "tester"), CancellationToken.None);
+        await Moto.StartRecordingAsync();
+
+        var result = await service.StopAsync(new StopRequest(instance.InstanceId, RequestedBy: "tester"), CancellationToken.None);
+
+        var called = Called(await Moto.StopRecordingAsync());
+        Assert.Equal(StopOutcome.Stopped, result.Outcome);
+        Assert.Subset(RequiredActions.Isolate.ToHashSet(), called);
+        Assert.Contains("ec2:StopInstances", called);
     }
 
     /// <summary>The IAM actions of the recorded requests; GetCallerIdentity needs no permission.</summary>

@@ -139,6 +139,18 @@ public sealed class DeploymentSettingsTests
             key => key is "EC2ISOLATION_NETWORK_ACL_CUT" or "EC2ISOLATION_DISABLE_METADATA" or "EC2ISOLATION_SHORTEN_CONNECTION_TRACKING");
     }
 
+    [Fact]
+    public void FunctionEnvironment_AfterContainmentKeys_MappedOnlyWhenOn()
+    {
+        var settings = Read(new() { ["deleteKeyPair"] = true, ["stopAfterSnapshots"] = "true" });
+
+        var environment = settings.FunctionEnvironment("table", "profile", 120);
+
+        Assert.Equal(("true", "true"), (environment["EC2ISOLATION_DELETE_KEY_PAIR"], environment["EC2ISOLATION_STOP_AFTER_SNAPSHOTS"]));
+        Assert.DoesNotContain(DeploymentSettings.Defaults.FunctionEnvironment("table", "profile", 120).Keys,
+            key => key is "EC2ISOLATION_DELETE_KEY_PAIR" or "EC2ISOLATION_STOP_AFTER_SNAPSHOTS");
+    }
+
     private static DeploymentSettings Read(Dictionary<string, object> context)
     {
         JsiiNode.SilenceVersionWarnings();

@@ -106,3 +106,50 @@ public sealed class ReplaceCommandTests
         Assert.Contains("ec2-isolation replace --help", run.Error, StringComparison.Ordinal);
     }
 }
+
+/// <summary>replace's re-image options: parsed into the request, a bad time refused before any service is built.</summary>
+public sealed class ReplaceFromSnapshotsCommandTests
+{
+    private readonly CliHarness _cli = new();
+
+    [Fact]
+    public async Task Replace_FromSnapshotRepeated_EverySnapshotPassedInOrder()
+    {
+        _cli.Replacement
+            .Setup(s => s.ReplaceAsync(
+                It.Is<ReplacementRequest>(r => r.FromSnapshots!.SequenceEqual(new[] { "snap-0aaaaaaaaaaaaaaaa", "snap-0bbbbbbbbbbbbbbbb" }) && r.Before == null && !r.IncludeIsolationSnapshots),
+                It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new ReplacementResult(ReplacementOutcome.AlreadyReplaced, TestData.InstanceId, "already replaced"));
+
+        var run = await _cli.RunAsync($"replace {TestData.InstanceId} --from-snapshot snap-0aaaaaaaaaaaaaaaa --from-snapshot snap-0bbbbbbbbbbbbbbbb");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("2026-12-01T08:00:00Z")]
+    [InlineData("2026-12-01T09:00:00+01:00")]
+    [InlineData("2026-12-01T08:00:00")]
+    public async Task Replace_Before_ParsedAsUtcUnlessItNamesAnOffset(string time)
+    {
+        _cli.Replacement
+            .Setup(s => s.ReplaceAsync(
+                It.Is<ReplacementRequest>(r => r.Before == new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero) && r.FromSnapshots == null && r.IncludeIsolationSnapshots),
+                It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new ReplacementResult(ReplacementOutcome.AlreadyReplaced, TestData.InstanceId, "already replaced"));
+
+        var run = await _cli.RunAsync($"replace {TestData.InstanceId} --before {time} --include-isolation-snapshots");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+    }
+
+    [Fact]
+    public async Task Replace_BeforeNotATime_ExitsTwoNamingTheOptionAndBuildsNothing()
+    {
+        var run = await _cli.RunAsync($"replace {TestData.InstanceId} --before yesterday");
+
+        Assert.Equal(ExitCodes.InvalidRequest, run.ExitCode);
+        Assert.Contains("--before must be an ISO 8601 time", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.Null(_cli.Context);
+    }
+}

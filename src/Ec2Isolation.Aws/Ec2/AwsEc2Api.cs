@@ -68,6 +68,8 @@ public sealed partial class AwsEc2Api(IAmazonEC2 ec2, bool dryRun = false) : IEc
                 [.. (eni.PrivateIpAddresses ?? []).Select(address => address.PrivateIpAddress)
                     .Concat((eni.Ipv6Addresses ?? []).Select(address => address.Ipv6Address))]))],
             UsesIpv6 = (instance.NetworkInterfaces ?? []).Exists(eni => eni.Ipv6Addresses is { Count: > 0 } || eni.Ipv6Prefixes is { Count: > 0 }),
+            KeyName = instance.KeyName,
+            Boot = BootOf(instance),
         };
     }
 

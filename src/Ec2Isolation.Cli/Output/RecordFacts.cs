@@ -40,6 +40,12 @@ internal static class RecordFacts
                 : $"{attachments.InstanceProfile?.InstanceProfileArn ?? "(none)"} -> {record.Artifacts.IsolationProfileAssociationId ?? "(not yet)"}"));
         AddIf(rows, "snapshots", record.Artifacts.SnapshotIds.Count == 0 ? null : List(record.Artifacts.SnapshotIds));
         AddIf(rows, "replacements", record.ReplacementInstanceIds.Count == 0 ? null : List(record.ReplacementInstanceIds));
+        AddIf(rows, "replacement images", record.Artifacts.ReplacementImageIds.Count == 0 ? null : List(record.Artifacts.ReplacementImageIds));
+        AddIf(rows, "key pair", record.Artifacts.KeyPair is { } key ? $"{key.KeyName} ({key.KeyPairId}) deleted; its public key is recorded" : null);
+        AddIf(rows, "stopped", record.Stop is { } stop
+            ? $"{Time(stop.StoppedAt)} by {stop.RequestedBy} (was {stop.StateBefore}{(stop.Forced ? ", forced" : "")})"
+              + (stop.StartedAgainAt is { } started ? $"; started again {Time(started)}" : string.Empty)
+            : null);
         AddIf(rows, "auto scaling", attachments?.AutoScaling is { } asg ? $"{asg.GroupName} (was {asg.LifecycleState})" : null);
         rows.AddRange((attachments?.TargetRegistrations ?? []).Select(target =>
             Fact("target group", target.TargetGroupArn + (target.IpAddress is { } address ? $" address {address}" : string.Empty)

@@ -64,6 +64,12 @@ public sealed record IsolationSettings
     /// </summary>
     public Uri? ContinuationQueueUrl { get; init; }
 
+    /// <summary>Whether to record, then delete, the instance's EC2 key pair while isolated (EC2ISOLATION_DELETE_KEY_PAIR, default false).</summary>
+    public bool DeleteKeyPair { get; init; }
+
+    /// <summary>Whether the isolation stops the instance once its snapshots have completed (EC2ISOLATION_STOP_AFTER_SNAPSHOTS, default false: memory is lost).</summary>
+    public bool StopAfterSnapshots { get; init; }
+
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
 
@@ -153,6 +159,7 @@ public sealed record IsolationSettings
         settings = NotificationSettingsReader.Read(settings, Read, problems);
         settings = AccountSettingsReader.Read(settings, Read, problems);
         settings = EventKindSettingsReader.Read(settings, Read, problems);
+        settings = AfterContainmentSettingsReader.Read(settings, Read, problems);
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("Configuration is incomplete: " + string.Join("; ", problems) + ".");

@@ -9,7 +9,7 @@ namespace Ec2Isolation.Core.Isolation;
 /// (another run holds the record), <see cref="IsolationFailedException"/> (a step failed; the record says what completed
 /// and what failed), <see cref="RestoreGroupsRequiredException"/> (a release must name the groups to restore).
 /// </summary>
-public interface IIsolationService
+public partial interface IIsolationService
 {
     Task<IsolationResult> IsolateAsync(IsolationRequest request, CancellationToken cancellationToken);
 

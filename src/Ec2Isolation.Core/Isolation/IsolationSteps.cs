@@ -15,12 +15,14 @@ internal static class IsolationSteps
         new MetadataAndTrackingStep(),
         new InstanceProfileStep(),
         new CredentialRevocationStep(),
+        new KeyPairStep(),
         new AutoScalingStandbyStep(),
         new TargetDeregistrationStep(),
         new ProtectionStep(),
         new VolumesStep(),
         new SnapshotsStep(),
         new StatusTagsStep(),
+        new StopStep(),
     ];
 
     /// <summary>

@@ -29,6 +29,12 @@ public sealed record InstanceDescription
     /// <summary>True when an ENI of the instance has an IPv6 address or prefix: it may have flows over IPv6.</summary>
     public bool UsesIpv6 { get; init; }
 
+    /// <summary>The name of the EC2 key pair it was launched with, or null.</summary>
+    public string? KeyName { get; init; }
+
+    /// <summary>What an image registered from its root volume's snapshot must repeat for it to boot (<c>replace --before</c>).</summary>
+    public BootTraits? Boot { get; init; }
+
     public bool IsGone => State is "terminated" or "shutting-down";
 
     /// <summary>
@@ -110,3 +116,10 @@ public sealed record SecurityGroupRule(string Protocol, int? FromPort, int? ToPo
     public override string ToString() =>
         Protocol == "-1" ? $"all {Peer}" : $"{Protocol} {FromPort}-{ToPort} {Peer}";
 }
+
+/// <summary>
+/// The instance's boot traits as DescribeInstances gives them: RegisterImage needs them to build an image that boots
+/// from a snapshot of its root volume (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RegisterImage.html).
+/// <paramref name="PlatformDetails"/> is "Linux/UNIX", "Windows", "Red Hat Enterprise Linux", ...
+/// </summary>
+public sealed record BootTraits(string RootDeviceName, string Architecture, string PlatformDetails, string? BootMode, bool EnaSupport);

@@ -96,6 +96,9 @@ public sealed class IsolationRecord
     /// <summary>What became of each notice of every run, in the order they were queued (a ticket tag when its ticket came back).</summary>
     public List<NotificationResult> Notifications { get; init; } = [];
 
+    /// <summary>The stop after evidence (<c>stop</c>, or the stop step); null while the isolation has not stopped it.</summary>
+    public InstanceStop? Stop { get; set; }
+
     /// <summary>Earlier isolations of the same instance, oldest first (their own history emptied).</summary>
     public List<IsolationRecord> History { get; init; } = [];
 
@@ -230,6 +233,12 @@ public sealed class IsolationArtifacts
 
     /// <summary>The ENIs' connection tracking timeouts as they were, when the tracking step shortened them.</summary>
     public List<ConnectionTracking> OriginalConnectionTracking { get; set; } = [];
+
+    /// <summary>The instance's key pair as it was, public key included, when the key pair step deleted it; release re-imports it.</summary>
+    public KeyPairInfo? KeyPair { get; set; }
+
+    /// <summary>Images registered from snapshots to launch replacements (<c>replace --from-snapshot/--before</c>); kept for later launches.</summary>
+    public List<string> ReplacementImageIds { get; set; } = [];
 }
 
 /// <summary>The isolation groups of one VPC.</summary>

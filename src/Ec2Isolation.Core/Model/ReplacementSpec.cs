@@ -23,6 +23,11 @@ public sealed record ReplacementSpec
     /// <summary>Makes the launch idempotent: a rerun after a launch that was not recorded gets the same instance back.</summary>
     public required string ClientToken { get; init; }
 
-    /// <summary>Where the image comes from, for people: the AMI, or the launch template and version.</summary>
-    public string Source => ImageId ?? $"launch template {LaunchTemplate?.LaunchTemplateId} version {LaunchTemplate?.Version}";
+    /// <summary>The volumes, when the image was registered from snapshots of the isolated instance's volumes (root first); else empty.</summary>
+    public IReadOnlyList<SnapshotVolume> Volumes { get; init; } = [];
+
+    /// <summary>Where the image comes from, for people: the AMI (and the snapshots it was registered from), or the launch template and version.</summary>
+    public string Source => Volumes.Count > 0
+        ? $"{ImageId} registered from {string.Join(", ", Volumes.Select(volume => $"{volume.SnapshotId} ({volume.DeviceName})"))}"
+        : ImageId ?? $"launch template {LaunchTemplate?.LaunchTemplateId} version {LaunchTemplate?.Version}";
 }

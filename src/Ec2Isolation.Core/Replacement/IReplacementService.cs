@@ -19,7 +19,19 @@ public interface IReplacementService
 /// <param name="InstanceId">The isolated instance (i-...).</param>
 /// <param name="ImageId">The AMI to launch from; null: the launch template the instance was launched from.</param>
 /// <param name="Force">Launch even when a replacement recorded earlier is still there.</param>
-public sealed record ReplacementRequest(string InstanceId, string? ImageId = null, bool Force = false);
+/// <param name="FromSnapshots">
+/// Re-image from these snapshots of the instance's volumes (the root volume's among them): an image is registered from
+/// them. Exclusive with <paramref name="ImageId"/> and <paramref name="Before"/>.
+/// </param>
+/// <param name="Before">Re-image from each volume's latest completed snapshot started before this time (the root volume must have one).</param>
+/// <param name="IncludeIsolationSnapshots">Allow the snapshots an isolation took (the compromised state); never chosen otherwise.</param>
+public sealed record ReplacementRequest(
+    string InstanceId, string? ImageId = null, bool Force = false, IReadOnlyList<string>? FromSnapshots = null, DateTimeOffset? Before = null,
+    bool IncludeIsolationSnapshots = false)
+{
+    /// <summary>True when the replacement is re-imaged from snapshots.</summary>
+    public bool FromSnapshotImage => FromSnapshots is { Count: > 0 } || Before is not null;
+}
 
 public enum ReplacementOutcome
 {

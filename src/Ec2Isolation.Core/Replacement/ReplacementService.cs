@@ -16,7 +16,7 @@ namespace Ec2Isolation.Core.Replacement;
 /// it. An Auto Scaling member is left to its group: the isolation put it in Standby without lowering the desired
 /// capacity, so the group launches the replacement.
 /// </summary>
-public sealed class ReplacementService(
+public sealed partial class ReplacementService(
     AwsApis apis, IEc2Api ec2PermissionProbe, IsolationSettings settings, TimeProvider time, ILogger<ReplacementService> logger)
     : IReplacementService
 {
@@ -42,6 +42,7 @@ public sealed class ReplacementService(
         ArgumentNullException.ThrowIfNull(request);
         var instanceId = InstanceIds.Validate(request.InstanceId);
         var imageId = request.ImageId is null ? null : InstanceIds.ValidateImageId(request.ImageId);
+        ValidateSource(request);
         var record = await run.Records.GetAsync(instanceId, cancellationToken) switch
         {
             null => throw new InvalidRequestException($"{instanceId} has no isolation record: isolate it before replacing it; nothing was launched."),
@@ -76,10 +77,20 @@ public sealed class ReplacementService(
                 existing);
         }
 
-        var spec = Spec(record, await run.Ec2.DescribeInstanceAsync(instanceId, cancellationToken), imageId);
+        var instance = await run.Ec2.DescribeInstanceAsync(instanceId, cancellationToken);
+        var snapshotImage = request.FromSnapshotImage ? await ChooseSnapshotsAsync(run.Ec2, record, instance, request, cancellationToken) : null;
+        var spec = Spec(record, instance, snapshotImage is null ? imageId : SnapshotImagePlaceholder);
         var lease = await RecordLease.AcquireAsync(run.Records, time, new LeaseTerm(settings.LeaseDuration, Deadline: null), record, record, cancellationToken);
         onLaunch?.Invoke();
-        var replacementId = await LaunchAsync(run.Ec2, lease, spec, log, cancellationToken);
+        var replacementId = await LaunchAsync(lease, log, async () =>
+        {
+            if (snapshotImage is not null)
+            {
+                spec = spec with { ImageId = await RegisterAsync(run.Ec2, lease, snapshotImage, cancellationToken), Volumes = snapshotImage.Volumes };
+            }
+
+            return await run.Ec2.RunReplacementAsync(spec, cancellationToken);
+        });
         record.ReplacementInstanceIds.Add(replacementId);
         try
         {
@@ -98,7 +109,8 @@ public sealed class ReplacementService(
         return new ReplacementResult(
             ReplacementOutcome.Launched,
             instanceId,
-            $"Launched {replacementId} to replace {instanceId}, from {spec.Source}, with the original groups of its primary network interface and its original instance profile.",
+            $"Launched {replacementId} to replace {instanceId}, from {spec.Source}, with the original groups of its primary network interface and its original instance profile."
+            + (snapshotImage?.Caveats is { Length: > 0 } caveats ? " " + caveats : string.Empty),
             replacementId,
             spec);
     }
@@ -111,11 +123,11 @@ public sealed class ReplacementService(
     }
 
     /// <summary>Launches; a failed launch gives the record up at once, unchanged, so that it never holds up an isolation.</summary>
-    private static async Task<string> LaunchAsync(IEc2Api ec2, RecordLease lease, ReplacementSpec spec, ILogger log, CancellationToken cancellationToken)
+    private static async Task<string> LaunchAsync(RecordLease lease, ILogger log, Func<Task<string>> launch)
     {
         try
         {
-            return await ec2.RunReplacementAsync(spec, cancellationToken);
+            return await launch();
         }
         catch
         {

@@ -63,4 +63,22 @@ public sealed class IsolationSettingsTests
 
         Assert.Contains("EC2ISOLATION_INSTANCE_PROFILE", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void FromEnvironment_AfterContainmentFlags_OffByDefaultAndReadWhenSet()
+    {
+        var defaults = Read(("EC2ISOLATION_TABLE", "records"));
+        var set = Read(("EC2ISOLATION_TABLE", "records"), ("EC2ISOLATION_DELETE_KEY_PAIR", "true"), ("EC2ISOLATION_STOP_AFTER_SNAPSHOTS", "True"));
+
+        Assert.Equal((false, false), (defaults.DeleteKeyPair, defaults.StopAfterSnapshots));
+        Assert.Equal((true, true), (set.DeleteKeyPair, set.StopAfterSnapshots));
+    }
+
+    [Fact]
+    public void FromEnvironment_AfterContainmentFlagNotABoolean_NamedInTheError()
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Read(("EC2ISOLATION_TABLE", "records"), ("EC2ISOLATION_STOP_AFTER_SNAPSHOTS", "soon")));
+
+        Assert.Contains("EC2ISOLATION_STOP_AFTER_SNAPSHOTS must be true or false, not 'soon'", error.Message, StringComparison.Ordinal);
+    }
 }

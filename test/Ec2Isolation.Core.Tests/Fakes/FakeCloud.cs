@@ -246,7 +246,8 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
         });
 
     public Task SetProtectionAsync(string instanceId, InstanceProtection protection, ProtectionAttributes attributes, CancellationToken cancellationToken) =>
-        Call("ModifyInstanceAttribute:protection", () =>
+        // Stop protection alone is lifted for a stop after evidence: named apart from the protection step's call.
+        Call(attributes == ProtectionAttributes.Stop ? "ModifyInstanceAttribute:stop-protection" : "ModifyInstanceAttribute:protection", () =>
         {
             var instance = Instance(instanceId);
             RefuseProtection(instance, attributes);
@@ -278,10 +279,12 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
     public Task<IReadOnlyList<string>> CreateSnapshotsAsync(string instanceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
         Call("CreateSnapshots", () =>
         {
-            var ids = Instance(instanceId).Volumes.Select(_ => "snap-" + NextId()).ToList();
+            var volumes = Instance(instanceId).Volumes;
+            var ids = volumes.Select(_ => "snap-" + NextId()).ToList();
             lock (_lock)
             {
                 Snapshots.AddRange(ids.Select(id => (id, instanceId, tags)));
+                RememberSnapshots(ids.Zip(volumes, (id, volume) => (id, volume.VolumeId)), tags);
             }
 
             return (IReadOnlyList<string>)ids;
@@ -408,6 +411,8 @@ internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILo
                 GroupNames = instance.Enis.SelectMany(eni => EniGroups[eni]).Distinct()
                     .ToDictionary(id => id, id => Groups.Find(g => g.GroupId == id)?.Name ?? id),
                 UsesIpv6 = instance.DualStack,
+                KeyName = instance.KeyName,
+                Boot = instance.Boot,
             };
         }
     }
@@ -435,6 +440,8 @@ internal sealed class FakeInstance
     public required InstanceProtection Protection { get; set; }
     public ProfileAssociation? Association { get; set; }
     public Dictionary<string, string> Tags { get; } = [];
+    public string? KeyName { get; set; }
+    public BootTraits? Boot { get; set; } = new("/dev/xvda", "x86_64", "Linux/UNIX", "uefi-preferred", EnaSupport: true);
 }
 
 internal sealed class FakeGroup

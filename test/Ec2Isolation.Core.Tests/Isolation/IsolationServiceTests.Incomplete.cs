@@ -64,7 +64,7 @@ public sealed partial class IsolationServiceTests
         Assert.Equal((StepNames.CredentialRevocation, IsolationOutcome.Incomplete), (error.FailedStep, error.Result?.Outcome));
         Assert.Equal([StepNames.CredentialRevocation], error.FailedSteps.Keys);
         Assert.Contains("AccessDenied", error.Message, StringComparison.Ordinal);
-        Assert.Contains("These hold: network, network-acl-cut, metadata-and-tracking, instance-profile, auto-scaling-standby", error.Message, StringComparison.Ordinal);
+        Assert.Contains("These hold: network, network-acl-cut, metadata-and-tracking, instance-profile, key-pair, auto-scaling-standby", error.Message, StringComparison.Ordinal);
         Assert.Equal("Standby", _cloud.AutoScaling[InstanceId].LifecycleState);
         Assert.Equal(new InstanceProtection(true, true, "stop"), _cloud.Instances[InstanceId].Protection);
         Assert.Single(_cloud.Snapshots);

@@ -553,7 +553,8 @@ public sealed partial class IsolationServiceTests
         _cloud.AddInstance(InstanceId, VpcId, enis: 2, profileArn: ProfileArn);
         _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
         _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
-        _settings = _settings with { DisableMetadata = true };
+        _settings = _settings with { DisableMetadata = true, DeleteKeyPair = true, StopAfterSnapshots = failingStep == StepNames.StopAfterSnapshots };
+        _cloud.Instances[InstanceId].KeyName = _cloud.AddKeyPair("ops", "ssh-ed25519 AAAAC3Nza").KeyName;
         FailOn(FirstMutationsOf(failingStep));
 
         var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
@@ -1197,6 +1198,8 @@ public sealed partial class IsolationServiceTests
         StepNames.Volumes => ["ModifyInstanceAttribute:volumes"],
         StepNames.Snapshots => ["CreateSnapshots"],
         StepNames.StatusTags => ["CreateTags"],
+        StepNames.KeyPair => ["DeleteKeyPair"],
+        StepNames.StopAfterSnapshots => ["StopInstances"],
         _ => throw new ArgumentOutOfRangeException(nameof(step)),
     };
 

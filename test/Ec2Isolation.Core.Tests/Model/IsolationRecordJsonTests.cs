@@ -23,4 +23,30 @@ public sealed class IsolationRecordJsonTests
         Assert.Empty(record.NotRestored);
         Assert.True(record.Original.Attachments!.IsRead(AttachmentParts.TargetRegistrations));
     }
+
+    [Fact]
+    public void Deserialize_RecordWrittenBeforeTheAfterContainmentFields_ImagesEmptyKeyPairAndStopNull()
+    {
+        var json = JsonNode.Parse(JsonSerializer.Serialize(SampleRecords.Record(), IsolationJsonContext.Default.IsolationRecord))!.AsObject();
+        json["artifacts"]!.AsObject().Remove("replacementImageIds");
+
+        var record = JsonSerializer.Deserialize(json.ToJsonString(), IsolationJsonContext.Default.IsolationRecord)!;
+
+        Assert.Empty(record.Artifacts.ReplacementImageIds);
+        Assert.Equal((null, null), (record.Artifacts.KeyPair, record.Stop));
+    }
+
+    [Fact]
+    public void Serialize_KeyPairAndStop_RoundTrip()
+    {
+        var record = SampleRecords.Record();
+        record.Artifacts.KeyPair = new KeyPairInfo("key-1", "ops", "ed25519", "SHA256:x", "ssh-ed25519 AAAA ops");
+        record.Stop = new InstanceStop { RequestedBy = "alice", StoppedAt = DateTimeOffset.UnixEpoch, StateBefore = "running", IncompleteSnapshots = ["snap-1 (pending)"] };
+
+        var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(record, IsolationJsonContext.Default.IsolationRecord), IsolationJsonContext.Default.IsolationRecord)!;
+
+        Assert.Equal(record.Artifacts.KeyPair, copy.Artifacts.KeyPair);
+        Assert.Equal(("alice", "running"), (copy.Stop!.RequestedBy, copy.Stop.StateBefore));
+        Assert.Equal(["snap-1 (pending)"], copy.Stop.IncompleteSnapshots);
+    }
 }

@@ -10,7 +10,7 @@ using Moq;
 
 namespace Ec2Isolation.Core.Tests.Replacement;
 
-public sealed class ReplacementServiceTests
+public sealed partial class ReplacementServiceTests
 {
     private const string InstanceId = "i-0123456789abcdef0";
     private const string ImageId = "ami-0123456789abcdef0";
