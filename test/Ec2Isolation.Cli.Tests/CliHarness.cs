@@ -4,6 +4,7 @@ using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Replacement;
+using Ec2Isolation.Core.Scanning;
 using Moq;
 
 namespace Ec2Isolation.Cli.Tests;
@@ -18,6 +19,8 @@ internal sealed class CliHarness
     public Mock<IReplacementService> Replacement { get; } = new(MockBehavior.Strict);
 
     public Mock<IRecordMigration> Migration { get; } = new(MockBehavior.Strict);
+
+    public Mock<IReplacementScanner> Scanner { get; } = new(MockBehavior.Strict);
 
     public Dictionary<string, string> Environment { get; } = new()
     {
@@ -34,7 +37,7 @@ internal sealed class CliHarness
             (context, _) =>
             {
                 Context = context;
-                return Task.FromResult(new CliServices(Service.Object, Events.Object, Replacement.Object, Migration.Object));
+                return Task.FromResult(new CliServices(Service.Object, Events.Object, Replacement.Object, Migration.Object, Scanner.Object));
             },
             Environment.GetValueOrDefault);
         using var output = new StringWriter();

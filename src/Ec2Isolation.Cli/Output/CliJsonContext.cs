@@ -19,4 +19,5 @@ namespace Ec2Isolation.Cli.Output;
 [JsonSerializable(typeof(Core.Events.EventResult))]
 [JsonSerializable(typeof(Core.Replacement.ReplacementResult))]
 [JsonSerializable(typeof(Aws.DynamoDb.MigrationResult))]
+[JsonSerializable(typeof(Core.Scanning.ScanResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -40,6 +40,7 @@ internal static class RecordFacts
                 : $"{attachments.InstanceProfile?.InstanceProfileArn ?? "(none)"} -> {record.Artifacts.IsolationProfileAssociationId ?? "(not yet)"}"));
         AddIf(rows, "snapshots", record.Artifacts.SnapshotIds.Count == 0 ? null : List(record.Artifacts.SnapshotIds));
         AddIf(rows, "replacements", record.ReplacementInstanceIds.Count == 0 ? null : List(record.ReplacementInstanceIds));
+        rows.AddRange(record.ReplacementScans.Select(scan => Fact("replacement scan", $"{Time(scan.At)} {scan.Describe()}")));
         AddIf(rows, "auto scaling", attachments?.AutoScaling is { } asg ? $"{asg.GroupName} (was {asg.LifecycleState})" : null);
         rows.AddRange((attachments?.TargetRegistrations ?? []).Select(target =>
             Fact("target group", target.TargetGroupArn + (target.IpAddress is { } address ? $" address {address}" : string.Empty)

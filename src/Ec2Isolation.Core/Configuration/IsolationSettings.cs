@@ -58,6 +58,12 @@ public sealed record IsolationSettings
     /// <summary>Whether to shorten the ENIs' connection tracking idle timeouts while isolated (EC2ISOLATION_SHORTEN_CONNECTION_TRACKING, default false).</summary>
     public bool ShortenConnectionTracking { get; init; }
 
+    /// <summary>
+    /// How long <c>replace</c> waits for Amazon Inspector to scan the replacement before it reports "not scanned"
+    /// (EC2ISOLATION_INSPECTOR_WAIT_SECONDS, default 300; 0 looks once).
+    /// </summary>
+    public TimeSpan InspectorWait { get; init; } = TimeSpan.FromMinutes(5);
+
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
 
@@ -135,6 +141,7 @@ public sealed record IsolationSettings
         settings = NotificationSettingsReader.Read(settings, Read, problems);
         settings = AccountSettingsReader.Read(settings, Read, problems);
         settings = EventKindSettingsReader.Read(settings, Read, problems);
+        settings = ScanSettingsReader.Read(settings, Read, problems);
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("Configuration is incomplete: " + string.Join("; ", problems) + ".");

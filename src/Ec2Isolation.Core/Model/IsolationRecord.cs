@@ -86,6 +86,9 @@ public sealed class IsolationRecord
     /// <summary>What became of each notice of every run, in the order they were queued (a ticket tag when its ticket came back).</summary>
     public List<NotificationResult> Notifications { get; init; } = [];
 
+    /// <summary>Amazon Inspector's summaries of the replacements (<c>replace</c>, <c>scan</c>), oldest first.</summary>
+    public List<ScanSummary> ReplacementScans { get; set; } = [];
+
     /// <summary>Earlier isolations of the same instance, oldest first (their own history emptied).</summary>
     public List<IsolationRecord> History { get; init; } = [];
 

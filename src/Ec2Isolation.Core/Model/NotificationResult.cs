@@ -14,6 +14,8 @@ public enum NoticeKind
     Failed,
     /// <summary>The original configuration was restored.</summary>
     Released,
+    /// <summary>Amazon Inspector's findings on a replacement were read, or it could not scan it.</summary>
+    Scanned,
 }
 
 /// <summary>What became of one notice (or of the ticket tag a notice's ticket led to), as the record keeps it.</summary>

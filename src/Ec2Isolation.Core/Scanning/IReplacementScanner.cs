@@ -1,0 +1,24 @@
+using Ec2Isolation.Core.Model;
+
+namespace Ec2Isolation.Core.Scanning;
+
+/// <summary>
+/// Reads Amazon Inspector's findings on the latest replacement of an isolated instance (the CLI's <c>scan</c>, and
+/// <c>replace</c> after a launch), records the summary and sends it to the ticket and the chat. Inspector not enabled,
+/// no coverage within the wait, or a refusal: the summary says "not scanned" and why; only bad input
+/// (<see cref="InvalidRequestException"/>) and a record that cannot be written throw.
+/// </summary>
+public interface IReplacementScanner
+{
+    Task<ScanResult> ScanAsync(ScanRequest request, CancellationToken cancellationToken);
+}
+
+/// <param name="InstanceId">The isolated instance whose latest replacement is scanned.</param>
+/// <param name="Wait">How long to wait for Inspector to cover and scan the replacement (zero: look once); null: the setting.</param>
+public sealed record ScanRequest(string InstanceId, TimeSpan? Wait = null);
+
+/// <param name="Summary">What Inspector said, as recorded.</param>
+public sealed record ScanResult(string InstanceId, ScanSummary Summary)
+{
+    public string Message => Summary.Describe();
+}
