@@ -77,6 +77,7 @@ internal sealed partial class CliApplication
             _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), ReplaceCommand(), StatusCommand(),
             InvokeCommand(), RecordsCommand(), ScanCommand(),
         };
+        _rootCommand.Options.OfType<VersionOption>().Single().Action = new CliVersion();
     }
 
     /// <summary>Parses and runs the command line; a parse error is bad input (exit code 2), reported like any other error.</summary>
