@@ -31,12 +31,25 @@ internal sealed partial class CliApplication
     private static TimeSpan? ScanWait(ParseResult parseResult, Option<int?> scanWait) =>
         parseResult.GetValue(scanWait) is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
 
-    /// <summary>Scans the replacement this run launched; a replacement found already there, or left to its group, is not.</summary>
+    /// <summary>
+    /// Scans the replacement this run launched; a replacement found already there, or left to its group, is not. A summary
+    /// another run kept out of the record is still shown, and the message says so.
+    /// </summary>
     private static async Task<ReplacementResult> ScanLaunchedAsync(
-        CliServices services, ReplacementResult result, ScanRequest? scan, CancellationToken cancellationToken) =>
-        scan is null || result.Outcome != ReplacementOutcome.Launched
-            ? result
-            : result with { Scan = (await services.Scanner.ScanAsync(scan, cancellationToken)).Summary };
+        CliServices services, ReplacementResult result, ScanRequest? scan, CancellationToken cancellationToken)
+    {
+        if (scan is null || result.Outcome != ReplacementOutcome.Launched)
+        {
+            return result;
+        }
+
+        var scanned = await services.Scanner.ScanAsync(scan, cancellationToken);
+        return result with
+        {
+            Scan = scanned.Summary,
+            Message = scanned.NotRecorded is { } why ? $"{result.Message} The scan summary was not recorded ({why}): run 'scan' to record it." : result.Message,
+        };
+    }
 
     private Command ScanCommand()
     {

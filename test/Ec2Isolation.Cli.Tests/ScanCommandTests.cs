@@ -124,6 +124,17 @@ public sealed class ScanCommandTests
     }
 
     [Fact]
+    public async Task Scan_RecordBusy_PrintsTheSummaryWithBusyExitCode()
+    {
+        _cli.Scanner.Setup(s => s.ScanAsync(It.IsAny<ScanRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new ScanResult(TestData.InstanceId, Scanned, "another run holds it"));
+
+        var run = await _cli.RunAsync($"scan {TestData.InstanceId}");
+
+        Assert.Equal((ExitCodes.Busy, Scanned.Describe() + " (not recorded: another run holds it)\n"), (run.ExitCode, run.Output));
+    }
+
+    [Fact]
     public async Task Scan_NoReplacement_InvalidRequestExitCode()
     {
         _cli.Scanner.Setup(s => s.ScanAsync(It.IsAny<ScanRequest>(), It.IsAny<CancellationToken>()))

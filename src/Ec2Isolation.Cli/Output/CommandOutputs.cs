@@ -170,10 +170,13 @@ internal sealed record ErrorOutput(ErrorDetail Error);
 /// <param name="FailedSteps">Every step that failed, with its error (an isolation goes on after a failed step once the network is contained).</param>
 internal sealed record ErrorDetail(int Code, string Message, string? FailedStep, IReadOnlyDictionary<string, string>? FailedSteps = null);
 
-/// <summary>A scan of a replacement: <c>{ "instanceId", "summary" }</c>; as text, its one line.</summary>
+/// <summary>A scan of a replacement: <c>{ "instanceId", "summary", "notRecorded" }</c>; as text, its one line.</summary>
 internal sealed record ScanOutput(ScanResult Result) : ICommandOutput
 {
     public object Json => Result;
+
+    /// <summary>Busy when another run held the record: the summary is printed but not recorded.</summary>
+    public int ExitCode => Result.NotRecorded is null ? ExitCodes.Success : ExitCodes.Busy;
 
     public void WriteTable(TextWriter writer) => writer.WriteLine(Result.Message);
 }

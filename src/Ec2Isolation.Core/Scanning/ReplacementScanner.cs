@@ -52,7 +52,17 @@ public sealed class ReplacementScanner(
             ScanLog.Scanned(logger, replacementId, summary.Describe());
         }
 
-        await RecordAsync(instanceId, summary, cancellationToken);
+        try
+        {
+            await RecordAsync(instanceId, summary, cancellationToken);
+        }
+        catch (IsolationBusyException e)
+        {
+            // The summary is what the analyst waited for: printed all the same, and a later 'scan' records it.
+            ScanLog.NotRecorded(logger, replacementId, e.Message);
+            return new ScanResult(instanceId, summary, e.Message);
+        }
+
         return new ScanResult(instanceId, summary);
     }
 

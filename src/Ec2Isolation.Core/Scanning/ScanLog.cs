@@ -13,4 +13,7 @@ internal static partial class ScanLog
 
     [LoggerMessage(1312, LogLevel.Warning, "Amazon Inspector did not scan {ReplacementInstanceId}: {Reason}")]
     public static partial void NotScanned(ILogger logger, string replacementInstanceId, string reason);
+
+    [LoggerMessage(1313, LogLevel.Warning, "The summary of {ReplacementInstanceId} was not recorded: {Reason}")]
+    public static partial void NotRecorded(ILogger logger, string replacementInstanceId, string reason);
 }

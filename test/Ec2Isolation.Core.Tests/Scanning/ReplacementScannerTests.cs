@@ -169,14 +169,16 @@ public sealed class ReplacementScannerTests
     }
 
     [Fact]
-    public async Task ScanAsync_RecordHeldByAnotherRun_BusyAndTheSummaryNotRecorded()
+    public async Task ScanAsync_RecordHeldByAnotherRun_SummaryReturnedAndSaidNotRecorded()
     {
         await RecordReplacedAsync(leaseOwner: "other-run");
         _cloud.InspectorCoverage[ReplacementId] = [Scanned];
 
-        await Assert.ThrowsAsync<IsolationBusyException>(
-            () => CreateSut(new FakeTimeProvider(Start)).ScanAsync(new ScanRequest(InstanceId, TimeSpan.Zero), CancellationToken.None));
+        var result = await CreateSut(new FakeTimeProvider(Start)).ScanAsync(new ScanRequest(InstanceId, TimeSpan.Zero), CancellationToken.None);
 
+        Assert.True(result.Summary.Scanned);
+        Assert.Contains("being worked on by another run", result.NotRecorded, StringComparison.Ordinal);
+        Assert.EndsWith($"(not recorded: {result.NotRecorded})", result.Message, StringComparison.Ordinal);
         Assert.Empty(_cloud.StoredRecord(InstanceId)!.ReplacementScans);
     }
 
