@@ -12,13 +12,13 @@ namespace Ec2Isolation.Cdk;
 /// <see cref="RequiredActions.ReleaseAndStatus"/> is granted. <see cref="RequiredActions.Notifications"/> is granted
 /// only when a notifier is configured, on its secrets' parameters alone. A member account's execution role gets the same
 /// policy without the table (<see cref="Targets.TableArn"/> null): the central deployment writes the records with its own credentials.
-/// A member account's analyst role (<see cref="Targets.ForAnalysts"/>) adds releasing and replacing, scoped the same way.
+/// A member account's analyst role (<see cref="Targets.ForAnalysts"/>) adds releasing, replacing and the Inspector scan, scoped the same way.
 /// </summary>
 internal static partial class FunctionPolicy
 {
     /// <param name="SecretParameters">The SSM parameters (names or ARNs) of the notifiers' secrets; empty without notifiers.</param>
     /// <param name="SecretsKeyArn">The customer managed key that encrypts them, if any.</param>
-    /// <param name="ForAnalysts">The analyst's CLI: <see cref="RequiredActions.ReleaseAndStatus"/> and <see cref="RequiredActions.Replace"/> too.</param>
+    /// <param name="ForAnalysts">The analyst's CLI: <see cref="RequiredActions.ReleaseAndStatus"/>, <see cref="RequiredActions.Replace"/> and <see cref="RequiredActions.Scan"/> too.</param>
     public sealed record Targets(
         Stack Stack, string? TableArn, string IsolationRoleArn, string TagKey, string RevocableRoles, IReadOnlyList<string> SecretParameters, string? SecretsKeyArn,
         bool ForAnalysts = false);
@@ -78,7 +78,9 @@ internal static partial class FunctionPolicy
 
     /// <summary>Isolating's actions (and the analyst's, for analysts), but the table's where there is no table.</summary>
     private static IEnumerable<string> Required(Targets targets) =>
-        (targets.ForAnalysts ? RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).Concat(RequiredActions.Replace).Distinct() : RequiredActions.Isolate)
+        (targets.ForAnalysts
+            ? RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).Concat(RequiredActions.Replace).Concat(RequiredActions.Scan).Distinct()
+            : RequiredActions.Isolate)
             .Where(action => targets.TableArn is not null || !IsTable(action));
 
     private static bool IsTable(string action) => action.StartsWith("dynamodb:", StringComparison.Ordinal);
@@ -172,6 +174,10 @@ internal static partial class FunctionPolicy
                 [Arn(stack, "elasticloadbalancing", "targetgroup", "*/*")]),
 
             .. AfterContainmentScopes(t),
+            // Inspector's account status, coverage and findings (the scan of a replacement, analysts only): these read
+            // actions support no resource-level permissions, "*" is their only resource
+            // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoninspector2.html).
+            new("ReadInspectorFindings", a => a.StartsWith("inspector2:", StringComparison.Ordinal), ["*"]),
 
             // The notifiers' secrets: exactly the configured parameters, nothing under or beside them.
             new("ReadNotifierSecrets", a => a.StartsWith("ssm:", StringComparison.Ordinal), [.. t.SecretParameters.Select(p => ParameterArn(stack, p))]),

@@ -4,6 +4,7 @@ using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
+using Amazon.Runtime.Signing;
 using Amazon.SecurityToken;
 using Amazon.SimpleSystemsManagement;
 using Ec2Isolation.Aws.Sts;
@@ -75,6 +76,18 @@ public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials cr
     /// <summary>SSM Parameter Store, for the notifiers' secrets.</summary>
     public IAmazonSimpleSystemsManagement CreateSsm() =>
         new AmazonSimpleSystemsManagementClient(Credentials, Configure(new AmazonSimpleSystemsManagementConfig()));
+
+    /// <summary>
+    /// An HttpClient whose requests are signed with SigV4 for <paramref name="signingName"/> in the factory's region, for
+    /// the services without an SDK package here. Redirects are never followed below the signer
+    /// (SigV4SigningHandler's documentation).
+    /// </summary>
+    public HttpClient CreateSignedHttpClient(string signingName) =>
+        new(new SigV4SigningHandler(Credentials, Region, signingName, new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        }));
 
     /// <summary>
     /// The endpoint of a Query-protocol service with no SDK package here (iam, autoscaling, elasticloadbalancing):

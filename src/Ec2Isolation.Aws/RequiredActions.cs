@@ -97,6 +97,20 @@ public static class RequiredActions
     ];
 
     /// <summary>
+    /// What the Amazon Inspector scan of a replacement adds (the analyst's CLI: <c>replace</c> and <c>scan</c>), beside
+    /// GetItem and PutItem of its record. None of the three supports resource-level permissions, so "*" is their only
+    /// resource (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoninspector2.html).
+    /// </summary>
+    public static IReadOnlyList<string> Scan { get; } =
+    [
+        "inspector2:BatchGetAccountStatus",
+        "inspector2:ListCoverage",
+        "inspector2:ListFindings",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+    ];
+
+    /// <summary>
     /// What the notifiers add when Slack or Jira is configured: reading their SecureString parameters (grant it on the
     /// parameters EC2ISOLATION_SLACK_WEBHOOK_PARAMETER and EC2ISOLATION_JIRA_TOKEN_PARAMETER name, nothing wider), and
     /// kms:Decrypt on the key that encrypts them when it is a customer managed key (the AWS managed aws/ssm key needs no

@@ -1,5 +1,6 @@
 using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Aws.Ec2;
+using Ec2Isolation.Aws.Inspector;
 using Ec2Isolation.Aws.Notifications;
 using Ec2Isolation.Aws.Organizations;
 using Ec2Isolation.Aws.Query;
@@ -13,6 +14,7 @@ using Ec2Isolation.Core.Metrics;
 using Ec2Isolation.Core.Notifications;
 using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Replacement;
+using Ec2Isolation.Core.Scanning;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -120,6 +122,13 @@ public static class ServiceCollectionExtensions
             settings,
             time,
             provider.GetRequiredService<ILogger<ReplacementService>>());
-        return new AccountServices(isolation, apis.Ec2, replacement);
+        var scanner = new ReplacementScanner(
+            InspectorScanner.Create(clients, time),
+            apis,
+            settings,
+            time,
+            provider.GetRequiredService<ILogger<ReplacementScanner>>(),
+            provider.GetServices<IIsolationNotifier>());
+        return new AccountServices(isolation, apis.Ec2, replacement, scanner);
     }
 }

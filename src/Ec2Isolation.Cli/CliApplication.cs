@@ -7,6 +7,7 @@ using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Replacement;
+using Ec2Isolation.Core.Scanning;
 using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Cli;
@@ -15,7 +16,7 @@ namespace Ec2Isolation.Cli;
 /// ec2-isolation: parses the command line, builds the service for the command, calls it and prints the result.
 /// The service comes from a factory and the environment from a function, so that tests run it in-process.
 /// </summary>
-internal sealed class CliApplication
+internal sealed partial class CliApplication
 {
     /// <summary>How long an interrupted run may take to record where it stopped before the process exits.</summary>
     public static readonly TimeSpan InterruptGracePeriod = TimeSpan.FromSeconds(30);
@@ -74,8 +75,9 @@ internal sealed class CliApplication
         _rootCommand = new RootCommand("Isolates compromised EC2 instances and releases them, keeping a durable record of each isolation.")
         {
             _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), ReplaceCommand(), StatusCommand(),
-            InvokeCommand(), RecordsCommand(), StopCommand(),
+            InvokeCommand(), RecordsCommand(), StopCommand(), ScanCommand(),
         };
+        _rootCommand.Options.OfType<VersionOption>().Single().Action = new CliVersion();
     }
 
     /// <summary>Parses and runs the command line; a parse error is bad input (exit code 2), reported like any other error.</summary>
@@ -135,24 +137,28 @@ internal sealed class CliApplication
         var snapshots = ReimageOptions.FromSnapshot();
         var before = ReimageOptions.Before();
         var includeIsolationSnapshots = ReimageOptions.IncludeIsolationSnapshots();
+        var (scanWait, noScan) = ScanOptions();
         return ChangeCommand(
             new Command(
                 "replace",
                 "Launch a clean replacement of an isolated instance: its subnet, instance type, original security groups (primary network interface) "
                 + "and instance profile, from an AMI, its launch template, or (re-image) known-good snapshots of its volumes. Auto Scaling members are replaced by their group.")
             {
-                ami, force, snapshots, before, includeIsolationSnapshots,
+                ami, force, snapshots, before, includeIsolationSnapshots, scanWait, noScan,
             },
             "The isolated instance to replace (i-...).",
-            (parseResult, instanceId) => new ReplacementRequest(
-                instanceId,
-                parseResult.GetValue(ami),
-                parseResult.GetValue(force),
-                parseResult.GetValue(snapshots) is { Length: > 0 } named ? named : null,
-                parseResult.GetValue(before),
-                parseResult.GetValue(includeIsolationSnapshots)),
-            (services, request, token) => services.Replacement.PlanReplacementAsync(request, token),
-            async (services, request, token) => new ReplaceOutput(await services.Replacement.ReplaceAsync(request, token)));
+            (parseResult, instanceId) => (
+                Replacement: new ReplacementRequest(
+                    instanceId,
+                    parseResult.GetValue(ami),
+                    parseResult.GetValue(force),
+                    parseResult.GetValue(snapshots) is { Length: > 0 } named ? named : null,
+                    parseResult.GetValue(before),
+                    parseResult.GetValue(includeIsolationSnapshots)),
+                Scan: parseResult.GetValue(noScan) ? null : new ScanRequest(instanceId, ScanWait(parseResult, scanWait))),
+            (services, request, token) => services.Replacement.PlanReplacementAsync(request.Replacement, token),
+            async (services, request, token) => new ReplaceOutput(
+                await ScanLaunchedAsync(services, await services.Replacement.ReplaceAsync(request.Replacement, token), request.Scan, token)));
     }
 
     private Command StopCommand()

@@ -4,15 +4,17 @@ using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Replacement;
+using Ec2Isolation.Core.Scanning;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ec2Isolation.Cli;
 
 /// <summary>
-/// What the commands call: the isolation and replacement services of the account the command acts in, the Lambda's
+/// What the commands call: the isolation, replacement and scan services of the account the command acts in, the Lambda's
 /// event processor for <c>invoke</c>, and the record migration.
 /// </summary>
-internal sealed record CliServices(IIsolationService Isolation, IIsolationEventProcessor Events, IReplacementService Replacement, IRecordMigration Migration);
+internal sealed record CliServices(
+    IIsolationService Isolation, IIsolationEventProcessor Events, IReplacementService Replacement, IRecordMigration Migration, IReplacementScanner Scanner);
 
 /// <summary>The real services: the shared composition root, with the CLI's console logging.</summary>
 internal static class CompositionRoot
@@ -31,6 +33,7 @@ internal static class CompositionRoot
             account.Isolation,
             provider.GetRequiredService<IIsolationEventProcessor>(),
             account.Replacement,
-            new RecordMigration(provider.GetRequiredService<AwsClientFactory>().CreateDynamoDb(), context.Settings.TableName));
+            new RecordMigration(provider.GetRequiredService<AwsClientFactory>().CreateDynamoDb(), context.Settings.TableName),
+            account.Scanner);
     }
 }

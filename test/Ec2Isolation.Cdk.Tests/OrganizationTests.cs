@@ -59,11 +59,24 @@ public sealed class OrganizationTests(SynthesizedStacks stacks)
         var allowed = statements.Where(s => (string?)s["Effect"] == "Allow").SelectMany(s => Strings(s["Action"])).Distinct().Order();
 
         Assert.Equal(
-            RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).Concat(RequiredActions.Replace).Distinct().Where(a => !a.StartsWith("dynamodb:", StringComparison.Ordinal)).Order(),
+            RequiredActions.Isolate.Concat(RequiredActions.ReleaseAndStatus).Concat(RequiredActions.Replace).Concat(RequiredActions.Scan).Distinct()
+                .Where(a => !a.StartsWith("dynamodb:", StringComparison.Ordinal)).Order(),
             allowed);
         Assert.Contains(statements, s => (string?)s["Sid"] == "DenyWritingOntoStackRoles");
         var everyResource = statements.Where(s => s["Resource"]!.ToJsonString() is "\"*\"" or "[\"*\"]");
-        Assert.All(everyResource.SelectMany(s => Strings(s["Action"])), action => Assert.Contains(":Describe", action, StringComparison.Ordinal));
+        Assert.All(everyResource.SelectMany(s => Strings(s["Action"])), action => Assert.True(
+            action.Contains(":Describe", StringComparison.Ordinal) || RequiredActions.Scan.Contains(action), $"{action} is granted on every resource"));
+    }
+
+    [Fact]
+    public void MemberAnalystRole_ReadsInspectorOnlyWithItsThreeReadActions()
+    {
+        var inspector = AnalystStatements().Single(s => (string?)s["Sid"] == "ReadInspectorFindings");
+
+        Assert.Equal(["inspector2:BatchGetAccountStatus", "inspector2:ListCoverage", "inspector2:ListFindings"], Strings(inspector["Action"]).Order());
+        Assert.Equal(("Allow", "\"*\""), ((string?)inspector["Effect"], inspector["Resource"]!.ToJsonString()));
+        Assert.DoesNotContain(AnalystStatements().Where(s => (string?)s["Sid"] != "ReadInspectorFindings").SelectMany(s => Strings(s["Action"])),
+            action => action.StartsWith("inspector2:", StringComparison.Ordinal));
     }
 
     [Fact]

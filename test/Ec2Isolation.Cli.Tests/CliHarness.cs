@@ -3,7 +3,9 @@ using System.CommandLine.Parsing;
 using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Replacement;
+using Ec2Isolation.Core.Scanning;
 using Moq;
 
 namespace Ec2Isolation.Cli.Tests;
@@ -19,6 +21,9 @@ internal sealed class CliHarness
 
     public Mock<IRecordMigration> Migration { get; } = new(MockBehavior.Strict);
 
+    /// <summary>Answers every scan "not scanned" unless a test sets it up otherwise; tests verify what it was asked.</summary>
+    public Mock<IReplacementScanner> Scanner { get; } = NotScanning();
+
     public Dictionary<string, string> Environment { get; } = new()
     {
         ["EC2ISOLATION_TABLE"] = "isolations",
@@ -28,13 +33,26 @@ internal sealed class CliHarness
     /// <summary>The context the service was built with; null when the command never got that far.</summary>
     public CliContext? Context { get; private set; }
 
+    private static Mock<IReplacementScanner> NotScanning()
+    {
+        var scanner = new Mock<IReplacementScanner>(MockBehavior.Strict);
+        scanner.Setup(s => s.ScanAsync(It.IsAny<ScanRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((ScanRequest request, CancellationToken _) => new ScanResult(request.InstanceId, new ScanSummary
+            {
+                ReplacementInstanceId = "i-0aaaaaaaaaaaaaaaa",
+                At = DateTimeOffset.UnixEpoch,
+                NotScannedReason = "Amazon Inspector does not scan EC2 instances in this account and region.",
+            }));
+        return scanner;
+    }
+
     public async Task<CliRun> RunAsync(string commandLine, CancellationToken cancellationToken = default)
     {
         var application = new CliApplication(
             (context, _) =>
             {
                 Context = context;
-                return Task.FromResult(new CliServices(Service.Object, Events.Object, Replacement.Object, Migration.Object));
+                return Task.FromResult(new CliServices(Service.Object, Events.Object, Replacement.Object, Migration.Object, Scanner.Object));
             },
             Environment.GetValueOrDefault);
         using var output = new StringWriter();

@@ -28,6 +28,8 @@ internal sealed record NoticeText(string Title, string Summary, IReadOnlyList<No
             NoticeKind.Completed => ($"EC2 instance {id} isolated", "Isolation complete: network contained, credentials revoked, evidence kept."),
             NoticeKind.Failed when releasing => ($"Release of EC2 instance {id} failed", notice.Error ?? "A release step failed."),
             NoticeKind.Failed => ($"Isolation of EC2 instance {id} failed", notice.Error ?? "An isolation step failed."),
+            NoticeKind.Scanned when record.ReplacementScans.LastOrDefault() is { } scan =>
+                ($"Amazon Inspector on the replacement of EC2 instance {id}", scan.Describe()),
             _ => ($"EC2 instance {id} released", "Original configuration restored."),
         };
 
@@ -61,6 +63,11 @@ internal sealed record NoticeText(string Title, string Summary, IReadOnlyList<No
             facts.Add(new("Ticket", ticket));
         }
 
-        return new(title, summary, facts, notice.Kind == NoticeKind.Released ? null : notice.ReleaseCommand);
+        if (record.ReplacementScans.LastOrDefault() is { } last)
+        {
+            facts.Add(new("Replacement scan", last.Describe()));
+        }
+
+        return new(title, summary, facts, notice.Kind is NoticeKind.Released or NoticeKind.Scanned ? null : notice.ReleaseCommand);
     }
 }

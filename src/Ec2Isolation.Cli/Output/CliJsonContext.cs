@@ -20,4 +20,5 @@ namespace Ec2Isolation.Cli.Output;
 [JsonSerializable(typeof(Core.Replacement.ReplacementResult))]
 [JsonSerializable(typeof(Aws.DynamoDb.MigrationResult))]
 [JsonSerializable(typeof(Core.Isolation.StopResult))]
+[JsonSerializable(typeof(Core.Scanning.ScanResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

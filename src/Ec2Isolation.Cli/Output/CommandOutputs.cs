@@ -4,6 +4,7 @@ using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Replacement;
+using Ec2Isolation.Core.Scanning;
 
 namespace Ec2Isolation.Cli.Output;
 
@@ -51,6 +52,11 @@ internal sealed record ReplaceOutput(ReplacementResult Result) : ICommandOutput
     public void WriteTable(TextWriter writer)
     {
         writer.WriteLine(Result.Message);
+        if (Result.Scan is { } scan)
+        {
+            writer.WriteLine(scan.Describe());
+        }
+
         if (Result.Launch is not { } launch)
         {
             return;
@@ -163,3 +169,14 @@ internal sealed record ErrorOutput(ErrorDetail Error);
 /// <param name="FailedStep">The first step that failed.</param>
 /// <param name="FailedSteps">Every step that failed, with its error (an isolation goes on after a failed step once the network is contained).</param>
 internal sealed record ErrorDetail(int Code, string Message, string? FailedStep, IReadOnlyDictionary<string, string>? FailedSteps = null);
+
+/// <summary>A scan of a replacement: <c>{ "instanceId", "summary", "notRecorded" }</c>; as text, its one line.</summary>
+internal sealed record ScanOutput(ScanResult Result) : ICommandOutput
+{
+    public object Json => Result;
+
+    /// <summary>Busy when another run held the record: the summary is printed but not recorded.</summary>
+    public int ExitCode => Result.NotRecorded is null ? ExitCodes.Success : ExitCodes.Busy;
+
+    public void WriteTable(TextWriter writer) => writer.WriteLine(Result.Message);
+}

@@ -46,6 +46,7 @@ internal static class RecordFacts
             ? $"{Time(stop.StoppedAt)} by {stop.RequestedBy} (was {stop.StateBefore}{(stop.Forced ? ", forced" : "")})"
               + (stop.StartedAgainAt is { } started ? $"; started again {Time(started)}" : string.Empty)
             : null);
+        rows.AddRange(record.ReplacementScans.Select(scan => Fact("replacement scan", $"{Time(scan.At)} {scan.Describe()}")));
         AddIf(rows, "auto scaling", attachments?.AutoScaling is { } asg ? $"{asg.GroupName} (was {asg.LifecycleState})" : null);
         rows.AddRange((attachments?.TargetRegistrations ?? []).Select(target =>
             Fact("target group", target.TargetGroupArn + (target.IpAddress is { } address ? $" address {address}" : string.Empty)

@@ -1,14 +1,15 @@
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Replacement;
+using Ec2Isolation.Core.Scanning;
 
 namespace Ec2Isolation.Core.Accounts;
 
 /// <summary>
 /// The services acting in one account: the engine, the EC2 calls the event processor makes itself (finding tags,
-/// the sweep), and replacement. Their records all go to the deployment's own table.
+/// the sweep), replacement, and the Amazon Inspector scan of a replacement. Their records all go to the deployment's own table.
 /// </summary>
-public sealed record AccountServices(IIsolationService Isolation, IEc2Api Ec2, IReplacementService Replacement);
+public sealed record AccountServices(IIsolationService Isolation, IEc2Api Ec2, IReplacementService Replacement, IReplacementScanner Scanner);
 
 /// <summary>
 /// Which account an event or a command acts in. The deployment's own account uses its own credentials; another

@@ -70,6 +70,12 @@ public sealed record IsolationSettings
     /// <summary>Whether the isolation stops the instance once its snapshots have completed (EC2ISOLATION_STOP_AFTER_SNAPSHOTS, default false: memory is lost).</summary>
     public bool StopAfterSnapshots { get; init; }
 
+    /// <summary>
+    /// How long <c>replace</c> waits for Amazon Inspector to scan the replacement before it reports "not scanned"
+    /// (EC2ISOLATION_INSPECTOR_WAIT_SECONDS, default 300; 0 looks once).
+    /// </summary>
+    public TimeSpan InspectorWait { get; init; } = TimeSpan.FromMinutes(5);
+
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
 
@@ -160,6 +166,7 @@ public sealed record IsolationSettings
         settings = AccountSettingsReader.Read(settings, Read, problems);
         settings = EventKindSettingsReader.Read(settings, Read, problems);
         settings = AfterContainmentSettingsReader.Read(settings, Read, problems);
+        settings = ScanSettingsReader.Read(settings, Read, problems);
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("Configuration is incomplete: " + string.Join("; ", problems) + ".");

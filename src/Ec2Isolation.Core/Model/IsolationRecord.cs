@@ -99,6 +99,9 @@ public sealed class IsolationRecord
     /// <summary>The stop after evidence (<c>stop</c>, or the stop step); null while the isolation has not stopped it.</summary>
     public InstanceStop? Stop { get; set; }
 
+    /// <summary>Amazon Inspector's summaries of the replacements (<c>replace</c>, <c>scan</c>), oldest first.</summary>
+    public List<ScanSummary> ReplacementScans { get; set; } = [];
+
     /// <summary>Earlier isolations of the same instance, oldest first (their own history emptied).</summary>
     public List<IsolationRecord> History { get; init; } = [];
 

@@ -19,6 +19,8 @@ public enum NoticeKind
     /// <see cref="Notifications.IsolationNotice.Tampering"/> names the call, its caller and EC2's answer).
     /// </summary>
     Tampered,
+    /// <summary>Amazon Inspector's findings on a replacement were read, or it could not scan it.</summary>
+    Scanned,
 }
 
 /// <summary>What became of one notice (or of the ticket tag a notice's ticket led to), as the record keeps it.</summary>

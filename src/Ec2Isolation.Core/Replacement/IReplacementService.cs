@@ -46,10 +46,12 @@ public enum ReplacementOutcome
 /// <param name="ReplacementInstanceId">The replacement launched, or the one already there.</param>
 /// <param name="Launch">What was launched (<see cref="ReplacementOutcome.Launched"/> only).</param>
 /// <param name="AutoScalingGroupName">The group that replaces the instance.</param>
+/// <param name="Scan">Amazon Inspector's summary of the replacement, when the command scanned it after the launch.</param>
 public sealed record ReplacementResult(
     ReplacementOutcome Outcome,
     string InstanceId,
     string Message,
     string? ReplacementInstanceId = null,
     ReplacementSpec? Launch = null,
-    string? AutoScalingGroupName = null);
+    string? AutoScalingGroupName = null,
+    ScanSummary? Scan = null);
