@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.Core.Configuration;
@@ -57,6 +58,12 @@ public sealed record IsolationSettings
 
     /// <summary>Whether to shorten the ENIs' connection tracking idle timeouts while isolated (EC2ISOLATION_SHORTEN_CONNECTION_TRACKING, default false).</summary>
     public bool ShortenConnectionTracking { get; init; }
+
+    /// <summary>What each trigger and severity band does: contain, ask, notify or ignore (EC2ISOLATION_TIERS; docs/tiers.md).</summary>
+    public TierPolicy Tiers { get; init; } = TierPolicy.Default;
+
+    /// <summary>Approvals in Slack: the signing secret's parameter and the approvers (EC2ISOLATION_SLACK_SIGNING_SECRET_PARAMETER, EC2ISOLATION_APPROVERS); null: none.</summary>
+    public ApprovalSettings? Approvals { get; init; }
 
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
@@ -135,6 +142,7 @@ public sealed record IsolationSettings
         settings = NotificationSettingsReader.Read(settings, Read, problems);
         settings = AccountSettingsReader.Read(settings, Read, problems);
         settings = EventKindSettingsReader.Read(settings, Read, problems);
+        settings = ApprovalSettingsReader.Read(settings, Read, problems);
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("Configuration is incomplete: " + string.Join("; ", problems) + ".");

@@ -105,11 +105,17 @@ public static class Outcomes
     public const string Refused = "refused";
     public const string Ignored = "ignored";
 
+    /// <summary>The tier asks first: an approval request was posted (or one is pending); nothing changed yet.</summary>
+    public const string ApprovalRequested = "approval-requested";
+
+    /// <summary>The tier only notifies: the channel was told; nothing changed.</summary>
+    public const string Notified = "notified";
+
     /// <summary>Never in a result: an instance that failed fails the invocation (fail closed), and the error goes to the failure queue.</summary>
     internal const string Failed = "failed";
 
     /// <summary>Every outcome a result can carry.</summary>
-    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored];
+    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored, ApprovalRequested, Notified];
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

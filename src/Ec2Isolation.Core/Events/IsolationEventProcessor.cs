@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,7 @@ namespace Ec2Isolation.Core.Events;
 /// region the deployment may not act in is refused (an outcome, not an error: a retry cannot change it).
 /// </summary>
 public sealed partial class IsolationEventProcessor(
-    IAccountRouter accounts, IsolationSettings settings, ILogger<IsolationEventProcessor> logger) : IIsolationEventProcessor
+    IAccountRouter accounts, IsolationSettings settings, ILogger<IsolationEventProcessor> logger, ApprovalService? approvals = null) : IIsolationEventProcessor
 {
     public async Task<EventResult> HandleAsync(string eventJson, CancellationToken cancellationToken)
     {
@@ -61,6 +62,13 @@ public sealed partial class IsolationEventProcessor(
         {
             LogIgnored(logger, kind, "not the trigger tag set to its value on an EC2 instance");
             return Ignored(change, kind, change.InstanceId, $"Not {key}={settings.TriggerTagValue} set on an EC2 instance; nothing to do.");
+        }
+
+        var reason = $"Tag {key}={settings.TriggerTagValue} applied";
+        var target = new FindingTarget(change.Account, change.Region, change.InstanceId, FindingId: string.Empty, reason, "tag-change event " + change.EventId, TierOf(Triggers.Tag, AnalystSeverity));
+        if (await ApplyTierAsync(target.Tier, change, target, cancellationToken) is { } asked)
+        {
+            return Single(change, kind, asked);
         }
 
         var outcome = await IsolateAsync(

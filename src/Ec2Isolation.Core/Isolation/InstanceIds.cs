@@ -12,6 +12,9 @@ public static partial class InstanceIds
             : throw new InvalidRequestException(
                 $"'{Printable(instanceId)}' is not an EC2 instance id (i- followed by 8 or 17 lowercase hex digits).");
 
+    /// <summary>Whether the text is an EC2 instance id.</summary>
+    public static bool IsValid(string? instanceId) => instanceId is not null && InstanceId().IsMatch(instanceId);
+
     /// <summary>Throws <see cref="InvalidRequestException"/> unless the text is an AMI id (ami- and 8 or 17 hex digits).</summary>
     public static string ValidateImageId(string imageId) =>
         ImageId().IsMatch(imageId)

@@ -86,6 +86,9 @@ public sealed class IsolationRecord
     /// <summary>What became of each notice of every run, in the order they were queued (a ticket tag when its ticket came back).</summary>
     public List<NotificationResult> Notifications { get; init; } = [];
 
+    /// <summary>The approval decisions that asked for this isolation (an approver's, or a time-out's), in the order made.</summary>
+    public List<Approvals.ApprovalDecision> Approvals { get; set; } = [];
+
     /// <summary>Earlier isolations of the same instance, oldest first (their own history emptied).</summary>
     public List<IsolationRecord> History { get; init; } = [];
 
