@@ -66,10 +66,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => provider.GetRequiredService<IAccountRouter>().Home.Isolation);
         services.AddSingleton(provider => provider.GetRequiredService<IAccountRouter>().Home.Replacement);
         services.AddNotifiers(settings);
+        services.AddApprovals(settings);
         services.AddSingleton<IIsolationEventProcessor>(provider => new IsolationEventProcessor(
             provider.GetRequiredService<IAccountRouter>(),
             settings,
-            provider.GetRequiredService<ILogger<IsolationEventProcessor>>()));
+            provider.GetRequiredService<ILogger<IsolationEventProcessor>>(),
+            provider.GetService<Core.Approvals.ApprovalService>()));
         return services;
     }
 

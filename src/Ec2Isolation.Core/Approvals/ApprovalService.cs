@@ -176,7 +176,7 @@ public sealed partial class ApprovalService(
     public Task<IReadOnlyList<ApprovalRequest>> ListPendingAsync(CancellationToken cancellationToken) => store.ListPendingAsync(cancellationToken);
 
     /// <summary>The facts a message shows, in order.</summary>
-    internal static Dictionary<string, string> Facts(
+    public static Dictionary<string, string> Facts(
         string accountId, string region, string instanceId, string? findingTitle, double? severity, IReadOnlyDictionary<string, string> evidence)
     {
         var facts = new Dictionary<string, string> { ["Instance"] = instanceId, ["Account"] = accountId, ["Region"] = region };
@@ -309,7 +309,7 @@ public sealed partial class ApprovalService(
 
     private static string Expiry(ExpiryAction action) => action == ExpiryAction.Contain ? "isolated" : "dropped";
 
-    internal static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     /// <summary>EC2 tag values allow letters, digits, spaces and + - = . _ : / @, up to 256 characters.</summary>
     private static string TagText(string text)
