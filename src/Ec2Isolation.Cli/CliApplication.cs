@@ -15,7 +15,7 @@ namespace Ec2Isolation.Cli;
 /// ec2-isolation: parses the command line, builds the service for the command, calls it and prints the result.
 /// The service comes from a factory and the environment from a function, so that tests run it in-process.
 /// </summary>
-internal sealed class CliApplication
+internal sealed partial class CliApplication
 {
     /// <summary>How long an interrupted run may take to record where it stopped before the process exits.</summary>
     public static readonly TimeSpan InterruptGracePeriod = TimeSpan.FromSeconds(30);
@@ -74,7 +74,7 @@ internal sealed class CliApplication
         _rootCommand = new RootCommand("Isolates compromised EC2 instances and releases them, keeping a durable record of each isolation.")
         {
             _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), ReplaceCommand(), StatusCommand(),
-            InvokeCommand(), RecordsCommand(),
+            InvokeCommand(), RecordsCommand(), DecideCommand(approve: true), DecideCommand(approve: false),
         };
     }
 
@@ -160,7 +160,10 @@ internal sealed class CliApplication
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult,
             async (services, token) => parseResult.GetValue(instanceId) is { } id
-                ? StatusOutput.From(id, await services.Isolation.GetStatusAsync(id, token))
+                ? StatusOutput.From(id, await services.Isolation.GetStatusAsync(id, token)) with
+                {
+                    Approval = services.Approvals is { } approvals ? await approvals.GetAsync(id, token) : null,
+                }
                 : new RecordsOutput([.. (await services.Isolation.ListAsync(token)).Where(r => AccountOf(parseResult) is not { } account || r.AccountId == account)]),
             cancellationToken));
         return command;

@@ -1,3 +1,5 @@
+using Ec2Isolation.Aws.Sts;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Aws;
 using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Core.Accounts;
@@ -12,7 +14,9 @@ namespace Ec2Isolation.Cli;
 /// What the commands call: the isolation and replacement services of the account the command acts in, the Lambda's
 /// event processor for <c>invoke</c>, and the record migration.
 /// </summary>
-internal sealed record CliServices(IIsolationService Isolation, IIsolationEventProcessor Events, IReplacementService Replacement, IRecordMigration Migration);
+/// <param name="Approvals">The approval requests of the account and region the command acts in; null without Slack approvals.</param>
+internal sealed record CliServices(
+    IIsolationService Isolation, IIsolationEventProcessor Events, IReplacementService Replacement, IRecordMigration Migration, ApprovalCommands? Approvals = null);
 
 /// <summary>The real services: the shared composition root, with the CLI's console logging.</summary>
 internal static class CompositionRoot
@@ -31,6 +35,13 @@ internal static class CompositionRoot
             account.Isolation,
             provider.GetRequiredService<IIsolationEventProcessor>(),
             account.Replacement,
-            new RecordMigration(provider.GetRequiredService<AwsClientFactory>().CreateDynamoDb(), context.Settings.TableName));
+            new RecordMigration(provider.GetRequiredService<AwsClientFactory>().CreateDynamoDb(), context.Settings.TableName),
+            provider.GetService<ApprovalService>() is { } approvals
+                ? new ApprovalCommands(
+                    approvals,
+                    context.AccountId ?? await provider.GetRequiredService<IAccountIdentity>().GetAccountIdAsync(cancellationToken),
+                    context.Connection.Region,
+                    provider.GetRequiredService<StsCallerIdentity>().GetCallerArnAsync)
+                : null);
     }
 }
