@@ -37,6 +37,9 @@ public sealed class SynthesizedStacks : IDisposable
         SecretsKeyArn = SecretsKeyArn,
         AttackSequences = false,
         SecurityHubActionId = "SocIsolate",
+        Tiers = "guardduty:4-8.5=ask/30/contain",
+        SlackSigningSecretParameter = "/ec2-isolation/slack-signing-secret",
+        Approvers = "U0123ABCD,U0456EFGH",
     };
 
     /// <summary>The Jira token's parameter, given as an ARN (the Slack one as a name).</summary>
