@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using Amazon.CDK;
-using Amazon.CDK.Assertions;
 using Ec2Isolation.Core;
 
 namespace Ec2Isolation.Cdk.Tests;
