@@ -10,16 +10,16 @@ public sealed class ApprovalUrlTests(SynthesizedStacks stacks)
     [Fact]
     public void FunctionUrl_ApprovalsConfigured_AuthNoneWithTheUrlAsAnOutput()
     {
-        stacks.Configured.Template.ResourceCountIs("AWS::Lambda::Url", 1);
-        stacks.Configured.Template.HasResourceProperties("AWS::Lambda::Url", new Dictionary<string, object> { ["AuthType"] = "NONE" });
-        var output = stacks.Configured.Json["Outputs"]!["SlackInteractivityUrl"]!;
+        stacks.Approvals.Template.ResourceCountIs("AWS::Lambda::Url", 1);
+        stacks.Approvals.Template.HasResourceProperties("AWS::Lambda::Url", new Dictionary<string, object> { ["AuthType"] = "NONE" });
+        var output = stacks.Approvals.Json["Outputs"]!["SlackInteractivityUrl"]!;
         Assert.Contains("FunctionFunctionUrl", output["Value"]!.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public void FunctionUrl_ApprovalsConfigured_PublicInvokeOnlyThroughTheUrl()
     {
-        var permissions = stacks.Configured.Resources("AWS::Lambda::Permission").Values
+        var permissions = stacks.Approvals.Resources("AWS::Lambda::Permission").Values
             .Where(p => (string?)p["Properties"]!["Principal"] == "*").Select(p => p["Properties"]!).ToList();
 
         // Since October 2025 a function URL needs both; the direct invoke only via the URL, never with an event of anyone's.
@@ -33,7 +33,7 @@ public sealed class ApprovalUrlTests(SynthesizedStacks stacks)
     [Fact]
     public void FunctionUrl_NoApprovals_NoUrlAndNoPublicPermission()
     {
-        foreach (var stack in new[] { stacks.Defaults, stacks.ExistingTopic, stacks.Central })
+        foreach (var stack in new[] { stacks.Defaults, stacks.Configured, stacks.ExistingTopic, stacks.Central })
         {
             stack.Template.ResourceCountIs("AWS::Lambda::Url", 0);
             Assert.DoesNotContain(stack.Resources("AWS::Lambda::Permission").Values, p => (string?)p["Properties"]!["Principal"] == "*");
@@ -43,7 +43,7 @@ public sealed class ApprovalUrlTests(SynthesizedStacks stacks)
     [Fact]
     public void Environment_ApprovalsConfigured_PassesTiersSecretAndApprovers()
     {
-        var variables = stacks.Configured.Resources("AWS::Lambda::Function").Values.Single()["Properties"]!["Environment"]!["Variables"]!;
+        var variables = stacks.Approvals.Resources("AWS::Lambda::Function").Values.Single()["Properties"]!["Environment"]!["Variables"]!;
 
         Assert.Equal("guardduty:4-8.5=ask/30/contain", (string?)variables["EC2ISOLATION_TIERS"]);
         Assert.Equal("/ec2-isolation/slack-signing-secret", (string?)variables["EC2ISOLATION_SLACK_SIGNING_SECRET_PARAMETER"]);
@@ -53,12 +53,20 @@ public sealed class ApprovalUrlTests(SynthesizedStacks stacks)
     [Fact]
     public void GuardDutyRule_TierAsksBelowTheThreshold_DeliversFromThatTiersBand()
     {
-        var patterns = stacks.Configured.Resources("AWS::Events::Rule").Values
+        var patterns = stacks.Approvals.Resources("AWS::Events::Rule").Values
             .Select(rule => rule["Properties"]!["EventPattern"])
             .Where(pattern => pattern?["source"]?[0]?.GetValue<string>() == "aws.guardduty" && pattern["detail"]!["resource"] is not null)
             .ToList();
 
         Assert.Equal(4, Assert.Single(patterns)!["detail"]!["severity"]![0]!["numeric"]![1]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void Policy_ApprovalsConfigured_ReadsTheSigningSecret()
+    {
+        var json = stacks.Approvals.Json.ToJsonString();
+
+        Assert.Contains("parameter/ec2-isolation/slack-signing-secret", json, StringComparison.Ordinal);
     }
 
     [Theory]

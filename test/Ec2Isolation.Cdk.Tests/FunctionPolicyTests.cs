@@ -53,11 +53,10 @@ public sealed class FunctionPolicyTests(SynthesizedStacks stacks)
         Assert.Equal(RequiredActions.Notifications, Strings(read["Action"]));
         Assert.Equal("ReadNotifierSecrets", (string?)read["Sid"]);
         var resources = read["Resource"]!.AsArray();
-        Assert.Equal(3, resources.Count);
+        Assert.Equal(2, resources.Count);
         // A name (leading slash or not) becomes an ARN in the stack's account and region; an ARN is kept as given.
         Assert.Equal("arn:${AWS::Partition}:ssm:eu-west-1:${AWS::AccountId}:parameter/ec2-isolation/slack-webhook", JoinedArn(resources[0]));
         Assert.Equal(SynthesizedStacks.JiraTokenParameterArn, (string?)resources[1]);
-        Assert.Equal("arn:${AWS::Partition}:ssm:eu-west-1:${AWS::AccountId}:parameter/ec2-isolation/slack-signing-secret", JoinedArn(resources[2]));
         Assert.Null(read["Condition"]);
     }
 
