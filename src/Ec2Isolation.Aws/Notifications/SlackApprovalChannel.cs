@@ -56,12 +56,12 @@ public sealed class SlackApprovalChannel(SsmSecret webhook, NotificationHttp htt
     private static SlackApprovalMessage Message(
         string title, string text, IReadOnlyDictionary<string, string> facts, IReadOnlyList<SlackButton>? buttons, bool? replaceOriginal)
     {
-        var lines = string.Join("\n", facts.Select(fact => $"*{fact.Key}:* {Escape(fact.Value)}"));
+        var lines = string.Join("\n", facts.Select(fact => $"*{fact.Key}:* {SlackNotifier.Escape(fact.Value)}"));
         List<SlackApprovalBlock> blocks =
         [
-            new("header", Text: new("plain_text", Limit(title, 150))),
-            new("section", Text: new("mrkdwn", Limit(Escape(text), 3000))),
-            new("section", Text: new("mrkdwn", Limit(lines, 3000))),
+            new("header", Text: new("plain_text", SlackNotifier.Limit(title, 150))),
+            new("section", Text: new("mrkdwn", SlackNotifier.Limit(SlackNotifier.Escape(text), 3000))),
+            new("section", Text: new("mrkdwn", SlackNotifier.Limit(lines, 3000))),
         ];
         if (buttons is not null)
         {
@@ -83,12 +83,6 @@ public sealed class SlackApprovalChannel(SsmSecret webhook, NotificationHttp htt
     }
 
     private static string Serialize(SlackApprovalMessage message) => JsonSerializer.Serialize(message, SlackApprovalJsonContext.Default.SlackApprovalMessage);
-
-    /// <summary>The three characters Slack's mrkdwn reserves.</summary>
-    private static string Escape(string text) =>
-        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
-
-    private static string Limit(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 }
 
 /// <summary>A Slack message with blocks; <c>replace_original</c> when it answers through a response URL.</summary>
