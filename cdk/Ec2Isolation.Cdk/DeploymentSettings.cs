@@ -94,7 +94,19 @@ public sealed partial record DeploymentSettings
     public required string? SecretsKeyArn { get; init; }
 
     /// <summary>The SSM parameters (names or ARNs) of the configured notifiers' secrets; empty when no notifier is configured.</summary>
-    public IReadOnlyList<string> SecretParameters => [.. new[] { SlackWebhookParameter, JiraTokenParameter }.OfType<string>()];
+    public IReadOnlyList<string> SecretParameters => [.. new[] { SlackWebhookParameter, JiraTokenParameter, SlackSigningSecretParameter }.OfType<string>()];
+
+    /// <summary>`tiers`, default none (contain as before tiers): the tier table, as EC2ISOLATION_TIERS (docs/tiers.md).</summary>
+    public string? Tiers { get; init; }
+
+    /// <summary>
+    /// `slackSigningSecretParameter`, default none (no approvals in Slack): the SSM SecureString parameter holding the Slack
+    /// app's signing secret, as EC2ISOLATION_SLACK_SIGNING_SECRET_PARAMETER; with it the stack serves the interactivity URL.
+    /// </summary>
+    public string? SlackSigningSecretParameter { get; init; }
+
+    /// <summary>`approvers`: the Slack user ids that may approve or deny, comma-separated, as EC2ISOLATION_APPROVERS.</summary>
+    public string? Approvers { get; init; }
 
     /// <summary>
     /// `allowedAccounts`, comma-separated account ids, organizational unit ids (ou-...), "organization" or "*", default
@@ -246,6 +258,7 @@ public sealed partial record DeploymentSettings
                 "a whole number of seconds from 1 to 86400"),
         };
         settings = AfterContainmentContext.Read(settings, Read, problems);
+        settings = ApprovalContext.Read(settings, Read, problems);
 
         return problems.Count == 0
             ? settings
@@ -295,7 +308,7 @@ public sealed partial record DeploymentSettings
             }
         }
 
-        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(EventKindContext.Environment(this)).Concat(TrackedPathContext.Environment(this)).Concat(AfterContainmentContext.Environment(this)))
+        foreach (var (name, value) in OrganizationSettings.CentralEnvironment(this, region).Concat(EventKindContext.Environment(this)).Concat(TrackedPathContext.Environment(this)).Concat(AfterContainmentContext.Environment(this)).Concat(ApprovalContext.Environment(this)))
         {
             environment[name] = value;
         }

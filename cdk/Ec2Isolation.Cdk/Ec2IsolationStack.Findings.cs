@@ -29,7 +29,7 @@ public sealed partial class Ec2IsolationStack
                     Detail = new Dictionary<string, object>
                     {
                         ["type"] = new[] { AttackSequenceType },
-                        ["severity"] = new object[] { new Dictionary<string, object> { ["numeric"] = new object[] { ">=", settings.GuardDutyMinSeverity } } },
+                        ["severity"] = new object[] { new Dictionary<string, object> { ["numeric"] = new object[] { ">=", ApprovalContext.RuleSeverity(settings, Core.Approvals.Triggers.AttackSequence) } } },
                     },
                 },
             });

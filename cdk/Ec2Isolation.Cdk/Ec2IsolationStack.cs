@@ -133,6 +133,7 @@ public sealed partial class Ec2IsolationStack : Stack
             OnSuccess = new EventBridgeDestination(resultBus),
             OnFailure = new SqsDestination(failedInvocations),
         });
+        AddSlackInteractivityUrl(function, settings);
         AddAlarm("FunctionErrors", function.MetricErrors(), "The isolation function failed: see its log group and the FailedInvocations queue");
         AddAlarm("FailedInvocationsAlarm", failedInvocations.MetricApproximateNumberOfMessagesVisible(),
             "Events the isolation function failed on after its retries");
@@ -251,7 +252,7 @@ public sealed partial class Ec2IsolationStack : Stack
         var detail = new Dictionary<string, object>
         {
             ["resource"] = new Dictionary<string, object> { ["resourceType"] = new[] { "Instance" } },
-            ["severity"] = new object[] { new Dictionary<string, object> { ["numeric"] = new object[] { ">=", settings.GuardDutyMinSeverity } } },
+            ["severity"] = new object[] { new Dictionary<string, object> { ["numeric"] = new object[] { ">=", ApprovalContext.RuleSeverity(settings, Core.Approvals.Triggers.GuardDuty) } } },
         };
         if (settings.GuardDutyTypePrefixes.Count > 0)
         {

@@ -74,12 +74,14 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider => provider.GetRequiredService<IAccountRouter>().Home.Isolation);
         services.AddSingleton(provider => provider.GetRequiredService<IAccountRouter>().Home.Replacement);
         services.AddNotifiers(settings);
+        services.AddApprovals(settings);
         services.AddSingleton<IIsolationEventProcessor>(provider => new IsolationEventProcessor(
             provider.GetRequiredService<IAccountRouter>(),
             settings,
             provider.GetRequiredService<ILogger<IsolationEventProcessor>>(),
             provider.GetRequiredService<ThrottleCounter>(),
-            provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetService<Core.Approvals.ApprovalService>()));
         return services;
     }
 

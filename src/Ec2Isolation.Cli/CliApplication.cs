@@ -75,7 +75,7 @@ internal sealed partial class CliApplication
         _rootCommand = new RootCommand("Isolates compromised EC2 instances and releases them, keeping a durable record of each isolation.")
         {
             _region, _profile, _endpointUrl, _output, _verbose, IsolateCommand(), ReleaseCommand(), ReplaceCommand(), StatusCommand(),
-            InvokeCommand(), RecordsCommand(), StopCommand(), ScanCommand(),
+            InvokeCommand(), RecordsCommand(), StopCommand(), ScanCommand(), DecideCommand(approve: true), DecideCommand(approve: false),
         };
         _rootCommand.Options.OfType<VersionOption>().Single().Action = new CliVersion();
     }
@@ -194,7 +194,10 @@ internal sealed partial class CliApplication
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult,
             async (services, token) => parseResult.GetValue(instanceId) is { } id
-                ? StatusOutput.From(id, await services.Isolation.GetStatusAsync(id, token))
+                ? StatusOutput.From(id, await services.Isolation.GetStatusAsync(id, token)) with
+                {
+                    Approval = services.Approvals is { } approvals ? await approvals.GetAsync(id, token) : null,
+                }
                 : new RecordsOutput([.. (await services.Isolation.ListAsync(token)).Where(r => AccountOf(parseResult) is not { } account || r.AccountId == account)]),
             cancellationToken));
         return command;

@@ -1,3 +1,5 @@
+using Ec2Isolation.Aws.Sts;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Aws;
 using Ec2Isolation.Aws.DynamoDb;
 using Ec2Isolation.Core.Accounts;
@@ -13,8 +15,10 @@ namespace Ec2Isolation.Cli;
 /// What the commands call: the isolation, replacement and scan services of the account the command acts in, the Lambda's
 /// event processor for <c>invoke</c>, and the record migration.
 /// </summary>
+/// <param name="Approvals">The approval requests of the account and region the command acts in; null without Slack approvals.</param>
 internal sealed record CliServices(
-    IIsolationService Isolation, IIsolationEventProcessor Events, IReplacementService Replacement, IRecordMigration Migration, IReplacementScanner Scanner);
+    IIsolationService Isolation, IIsolationEventProcessor Events, IReplacementService Replacement, IRecordMigration Migration, IReplacementScanner Scanner,
+    ApprovalCommands? Approvals = null);
 
 /// <summary>The real services: the shared composition root, with the CLI's console logging.</summary>
 internal static class CompositionRoot
@@ -34,6 +38,13 @@ internal static class CompositionRoot
             provider.GetRequiredService<IIsolationEventProcessor>(),
             account.Replacement,
             new RecordMigration(provider.GetRequiredService<AwsClientFactory>().CreateDynamoDb(), context.Settings.TableName),
-            account.Scanner);
+            account.Scanner,
+            provider.GetService<ApprovalService>() is { } approvals
+                ? new ApprovalCommands(
+                    approvals,
+                    context.AccountId ?? await provider.GetRequiredService<IAccountIdentity>().GetAccountIdAsync(cancellationToken),
+                    context.Connection.Region,
+                    provider.GetRequiredService<StsCallerIdentity>().GetCallerArnAsync)
+                : null);
     }
 }

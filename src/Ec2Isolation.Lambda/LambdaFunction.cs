@@ -1,3 +1,4 @@
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Lambda.Runtime;
@@ -14,7 +15,8 @@ namespace Ec2Isolation.Lambda;
 /// timeout never makes the retry find the record busy.
 /// </summary>
 public sealed partial class LambdaFunction(
-    ILambdaRuntimeApi runtime, IIsolationEventProcessor processor, TimeProvider time, ILogger<LambdaFunction> logger, InvocationDeadline? deadline = null)
+    ILambdaRuntimeApi runtime, IIsolationEventProcessor processor, TimeProvider time, ILogger<LambdaFunction> logger, InvocationDeadline? deadline = null,
+    SlackInteractionEndpoint? slack = null)
 {
     /// <summary>Time left to record a failure and post the error before Lambda ends the invocation.</summary>
     public static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(3);
@@ -60,9 +62,21 @@ public sealed partial class LambdaFunction(
         Task posted;
         try
         {
-            var result = await processor.HandleAsync(invocation.Body, token.Token);
-            LogHandled(result.EventKind, result.Action);
-            posted = runtime.SendResponseAsync(invocation.RequestId, result.ToJson(), stoppingToken);
+            if (FunctionUrlEvent.TryParse(invocation.Body) is { } request)
+            {
+                // Slack's clicks through the function URL; everything else is an EventBridge event.
+                var answer = slack is null
+                    ? new HttpAnswer(404, "Approvals are not configured here (EC2ISOLATION_SLACK_SIGNING_SECRET_PARAMETER, EC2ISOLATION_APPROVERS).")
+                    : await slack.HandleAsync(request, token.Token);
+                LogAnswered(answer.StatusCode);
+                posted = runtime.SendResponseAsync(invocation.RequestId, FunctionUrlEvent.Response(answer), stoppingToken);
+            }
+            else
+            {
+                var result = await processor.HandleAsync(invocation.Body, token.Token);
+                LogHandled(result.EventKind, result.Action);
+                posted = runtime.SendResponseAsync(invocation.RequestId, result.ToJson(), stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -107,6 +121,9 @@ public sealed partial class LambdaFunction(
 
     [LoggerMessage(3001, LogLevel.Information, "Handled a {EventKind} event: {Action}")]
     private partial void LogHandled(string eventKind, string action);
+
+    [LoggerMessage(3005, LogLevel.Information, "Answered a request to the function URL with {StatusCode}")]
+    private partial void LogAnswered(int statusCode);
 
     [LoggerMessage(3002, LogLevel.Error, "Invocation failed with {ErrorType}: {ErrorMessage}")]
     private partial void LogFailed(string errorType, string errorMessage, Exception exception);

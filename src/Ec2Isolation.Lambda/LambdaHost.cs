@@ -1,6 +1,7 @@
 using Ec2Isolation.Aws;
 using Ec2Isolation.Aws.Sts;
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
@@ -72,7 +73,8 @@ public static partial class LambdaHost
             var logger = services.GetRequiredService<ILogger<LambdaFunction>>();
             try
             {
-                await new LambdaFunction(runtime, processor, time, logger, services.GetRequiredService<InvocationDeadline>()).RunAsync(stoppingToken);
+                await new LambdaFunction(
+                    runtime, processor, time, logger, services.GetRequiredService<InvocationDeadline>(), services.GetService<SlackInteractionEndpoint>()).RunAsync(stoppingToken);
                 return 0;
             }
             catch (Exception e) when (e is HttpRequestException or LambdaRuntimeApiException)

@@ -40,6 +40,19 @@ public sealed class SynthesizedStacks : IDisposable
         ContainmentAlarmSeconds = 30,
     };
 
+    /// <summary>
+    /// Slack approvals: a tier that asks below the threshold, the signing secret and the approvers. In the organization's
+    /// assembly: moto's CloudFormation does not create a function URL.
+    /// </summary>
+    public static DeploymentSettings ApprovalSettings { get; } = DeploymentSettings.Defaults with
+    {
+        GuardDutyMinSeverity = 8.5,
+        SlackWebhookParameter = "/ec2-isolation/slack-webhook",
+        Tiers = "guardduty:4-8.5=ask/30/contain",
+        SlackSigningSecretParameter = "/ec2-isolation/slack-signing-secret",
+        Approvers = "U0123ABCD,U0456EFGH",
+    };
+
     /// <summary>The Jira token's parameter, given as an ARN (the Slack one as a name).</summary>
     public const string JiraTokenParameterArn = "arn:aws:ssm:eu-west-1:123456789012:parameter/soc/jira-token";
 
@@ -97,9 +110,11 @@ public sealed class SynthesizedStacks : IDisposable
         var organization = new App(new AppProps { Outdir = _organizationFolder });
         var central = Ec2IsolationApp.AddStacks(organization, CentralSettings, Code, account: CentralAccount, defaultRegion: "us-east-1").Single();
         var member = Ec2IsolationApp.AddMemberStack(organization, MemberSettings);
+        var approvals = Ec2IsolationApp.AddStacks(organization, ApprovalSettings, Code, account: null, defaultRegion: "eu-central-1").Single();
         var organizationAssembly = organization.Synth();
         Central = Load(central, organizationAssembly);
         Member = Load(member, organizationAssembly);
+        Approvals = Load(approvals, organizationAssembly);
     }
 
     public StackTemplate Defaults { get; }
@@ -112,7 +127,9 @@ public sealed class SynthesizedStacks : IDisposable
 
     public StackTemplate Member { get; }
 
-    public IReadOnlyList<StackTemplate> All => [Defaults, Configured, ExistingTopic, Central, Member];
+    public StackTemplate Approvals { get; }
+
+    public IReadOnlyList<StackTemplate> All => [Defaults, Configured, ExistingTopic, Central, Member, Approvals];
 
     /// <summary>The cloud assembly folder, as `cdk synth -o` writes it: templates, asset manifests, staged assets.</summary>
     public string AssemblyFolder => _outputFolder;

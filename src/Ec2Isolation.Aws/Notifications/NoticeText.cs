@@ -55,6 +55,9 @@ internal sealed record NoticeText(string Title, string Summary, IReadOnlyList<No
             facts.Add(new("GuardDuty findings", string.Join(", ", record.FindingIds)));
         }
 
+        // The approval that asked for the isolation, in the Slack notice and the Jira ticket alike.
+        facts.AddRange(record.Approvals.Select(approval =>
+            new NoticeFact("Approval", $"{approval.Status} by {approval.DecidedBy} at {approval.DecidedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC (request {approval.RequestId})")));
         facts.Add(releasing ? new("Released by", record.ReleasedBy ?? "unknown") : new("Requested by", record.RequestedBy));
         facts.Add(new(releasing ? "Restored" : "Done", done.Count == 0 ? "nothing yet" : string.Join(", ", done)));
         facts.Add(new("Snapshots", record.Artifacts.SnapshotIds.Count == 0 ? "none yet" : string.Join(", ", record.Artifacts.SnapshotIds)));

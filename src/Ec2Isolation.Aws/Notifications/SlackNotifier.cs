@@ -48,8 +48,8 @@ public sealed class SlackNotifier(SsmSecret webhook, NotificationHttp http) : II
     }
 
     /// <summary>The three characters Slack's mrkdwn reserves.</summary>
-    private static string Escape(string text) =>
+    internal static string Escape(string text) =>
         text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 
-    private static string Limit(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
+    internal static string Limit(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 }

@@ -7,7 +7,7 @@ namespace Ec2Isolation.Aws.Notifications;
 /// A secret kept in an SSM SecureString parameter: read with decryption once per process and kept in memory (a failed
 /// read is tried again on the next use). Never logged, never recorded: errors name the parameter, not its value.
 /// </summary>
-public sealed class SsmSecret(IAmazonSimpleSystemsManagement ssm, string parameterName)
+public sealed class SsmSecret(IAmazonSimpleSystemsManagement ssm, string parameterName) : Core.Approvals.ISecretSource
 {
     private readonly Lock _lock = new();
     private Task<string>? _value;

@@ -16,6 +16,7 @@ namespace Ec2Isolation.Cli.Output;
 [JsonSerializable(typeof(StatusOutput))]
 [JsonSerializable(typeof(RecordsOutput))]
 [JsonSerializable(typeof(ErrorOutput))]
+[JsonSerializable(typeof(ApprovalOutput))]
 [JsonSerializable(typeof(Core.Events.EventResult))]
 [JsonSerializable(typeof(Core.Replacement.ReplacementResult))]
 [JsonSerializable(typeof(Aws.DynamoDb.MigrationResult))]

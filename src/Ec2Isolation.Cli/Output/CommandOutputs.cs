@@ -99,12 +99,20 @@ internal sealed record PlanOutput(IsolationPlan Plan) : ICommandOutput
 /// <summary>One instance's record, or none: <c>{ "instanceId", "message", "record" }</c>.</summary>
 internal sealed record StatusOutput(string InstanceId, string Message, IsolationRecord? Record) : ICommandOutput
 {
+    /// <summary>The instance's current approval request (pending, or decided), when approvals are configured.</summary>
+    public Core.Approvals.ApprovalRequest? Approval { get; init; }
+
     public static StatusOutput From(string instanceId, IsolationRecord? record) => record is null
         ? new(instanceId, $"{instanceId} is not isolated (no isolation record).", null)
         : new(instanceId, $"{instanceId}: {record.Status}", record);
 
     public void WriteTable(TextWriter writer)
     {
+        if (Approval is { } approval)
+        {
+            writer.WriteLine(ApprovalOutput.Describe(approval));
+        }
+
         if (Record is null)
         {
             writer.WriteLine(Message);

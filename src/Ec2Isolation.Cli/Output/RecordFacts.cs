@@ -57,6 +57,7 @@ internal static class RecordFacts
             : record.LastError is null ? [] : [Fact("last error", $"{record.FailedStep}: {record.LastError}")]);
         rows.AddRange(record.NotRestored.Select(what => Fact("not restored", what)));
         rows.AddRange(record.Notifications.Select(notice => Fact("notice", Notice(notice))));
+        rows.AddRange(record.Approvals.Select(approval => Fact("approval", $"{approval.Status} by {approval.DecidedBy} at {Time(approval.DecidedAt)} (request {approval.RequestId})")));
         TextTable.Write(writer, rows);
     }
 

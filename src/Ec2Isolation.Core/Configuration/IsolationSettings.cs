@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core.Model;
 
 namespace Ec2Isolation.Core.Configuration;
@@ -75,6 +76,12 @@ public sealed record IsolationSettings
     /// (EC2ISOLATION_INSPECTOR_WAIT_SECONDS, default 300; 0 looks once).
     /// </summary>
     public TimeSpan InspectorWait { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>What each trigger and severity band does: contain, ask, notify or ignore (EC2ISOLATION_TIERS; docs/tiers.md).</summary>
+    public TierPolicy Tiers { get; init; } = TierPolicy.Default;
+
+    /// <summary>Approvals in Slack: the signing secret's parameter and the approvers (EC2ISOLATION_SLACK_SIGNING_SECRET_PARAMETER, EC2ISOLATION_APPROVERS); null: none.</summary>
+    public ApprovalSettings? Approvals { get; init; }
 
     public string QuarantineGroupName { get; init; } = "ec2-isolation-quarantine";
     public string AllTrafficGroupName { get; init; } = "ec2-isolation-all-traffic";
@@ -167,6 +174,7 @@ public sealed record IsolationSettings
         settings = EventKindSettingsReader.Read(settings, Read, problems);
         settings = AfterContainmentSettingsReader.Read(settings, Read, problems);
         settings = ScanSettingsReader.Read(settings, Read, problems);
+        settings = ApprovalSettingsReader.Read(settings, Read, problems);
         return problems.Count == 0
             ? settings
             : throw new InvalidRequestException("Configuration is incomplete: " + string.Join("; ", problems) + ".");

@@ -125,11 +125,17 @@ public static class Outcomes
     /// <summary>A sweep's only: the instance no longer exists; its record is closed, the network ACL denies of its addresses removed.</summary>
     public const string Closed = "closed";
 
+    /// <summary>The tier asks first: an approval request was posted (or one is pending); nothing changed yet.</summary>
+    public const string ApprovalRequested = "approval-requested";
+
+    /// <summary>The tier only notifies: the channel was told; nothing changed.</summary>
+    public const string Notified = "notified";
+
     /// <summary>Never in a result: an instance that failed fails the invocation (fail closed), and the error goes to the failure queue.</summary>
     internal const string Failed = "failed";
 
     /// <summary>Every outcome a result can carry.</summary>
-    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored, Contained, Closed];
+    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored, Contained, Closed, ApprovalRequested, Notified];
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

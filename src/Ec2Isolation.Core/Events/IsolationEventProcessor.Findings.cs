@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core.Isolation;
 using Microsoft.Extensions.Logging;
 
@@ -21,10 +22,12 @@ public sealed partial class IsolationEventProcessor
 
     /// <summary>What the result's action is for an event about several instances: the first outcome of this order among them.</summary>
     private static readonly string[] ActionPrecedence =
-        [Outcomes.Isolated, Outcomes.Contained, Outcomes.Busy, Outcomes.Refused, Outcomes.AlreadyIsolated, Outcomes.AlreadyHandled, Outcomes.Ignored];
+        [Outcomes.Isolated, Outcomes.Contained, Outcomes.Busy, Outcomes.Refused, Outcomes.ApprovalRequested, Outcomes.Notified, Outcomes.AlreadyIsolated, Outcomes.AlreadyHandled, Outcomes.Ignored];
 
     /// <summary>One instance a finding asks to isolate, in the account and region it names.</summary>
-    private sealed record FindingTarget(string AccountId, string Region, string InstanceId, string FindingId, string Reason, string RequestedBy);
+    /// <param name="Tier">What the trigger's tier does with it; contain when none is given.</param>
+    private sealed record FindingTarget(
+        string AccountId, string Region, string InstanceId, string FindingId, string Reason, string RequestedBy, Tier? Tier = null, string? FindingTitle = null, double? Severity = null);
 
     private async Task<EventResult> OnFindingAsync(IsolationEvent.Finding finding, CancellationToken cancellationToken)
     {
@@ -43,8 +46,10 @@ public sealed partial class IsolationEventProcessor
                 $"Attack sequence {finding.FindingId} does not isolate here (EC2ISOLATION_ATTACK_SEQUENCES=false); nothing to do.");
         }
 
-        // An attack sequence has its own setting: the type prefixes choose among the single-instance findings.
-        if (finding.Severity < settings.GuardDutyMinSeverity
+        // An attack sequence has its own setting: the type prefixes choose among the single-instance findings. The
+        // severity's tier decides the rest (by default: contain at or above EC2ISOLATION_GUARDDUTY_MIN_SEVERITY, ignore below).
+        var tier = TierOf(finding.SequenceId is null ? Triggers.GuardDuty : Triggers.AttackSequence, finding.Severity);
+        if (tier.Action == TierAction.Ignore
             || (finding.SequenceId is null && settings.GuardDutyTypePrefixes.Count > 0
                 && !settings.GuardDutyTypePrefixes.Any(p => finding.Type.StartsWith(p, StringComparison.Ordinal))))
         {
@@ -57,7 +62,8 @@ public sealed partial class IsolationEventProcessor
             + (finding.SequenceId is { } sequence ? $" (attack sequence {sequence}, {finding.Instances.Count} instances)" : string.Empty);
         return await IsolateTargetsAsync(
             finding,
-            [.. finding.Instances.Select(id => new FindingTarget(finding.FindingAccount, finding.Region, id, finding.FindingId, reason, "guardduty event " + finding.EventId))],
+            [.. finding.Instances.Select(id => new FindingTarget(
+                finding.FindingAccount, finding.Region, id, finding.FindingId, reason, "guardduty event " + finding.EventId, tier, finding.Type, finding.Severity))],
             cancellationToken);
     }
 
@@ -80,7 +86,7 @@ public sealed partial class IsolationEventProcessor
         var targets = action.Findings
             .SelectMany(finding => finding.Instances.Select(instance => new FindingTarget(
                 finding.AccountId, instance.Region, instance.InstanceId, finding.Id, $"Security Hub custom action {action.ActionId} on finding {finding.Id}",
-                "securityhub custom action event " + action.EventId)))
+                "securityhub custom action event " + action.EventId, TierOf(Triggers.SecurityHubAction, AnalystSeverity), finding.Id)))
             .DistinctBy(target => (target.AccountId, target.Region, target.InstanceId))
             .ToList();
         if (targets.Count == 0)
@@ -190,6 +196,11 @@ public sealed partial class IsolationEventProcessor
         catch (AccountRefusedException e)
         {
             return new InstanceOutcome(target.InstanceId, Outcomes.Refused, e.Message) { Account = target.AccountId, Error = e.Message };
+        }
+
+        if (await ApplyTierAsync(target.Tier, received, target, cancellationToken) is { } asked)
+        {
+            return asked;
         }
 
         // The trigger tag shows responders in the console why the instance is isolated, as an analyst's tag would, and

@@ -77,6 +77,17 @@ public sealed partial class IsolationEventProcessor
             .Select(r => (r.AccountId, Services: reached[r.AccountId], r.InstanceId, Tagged: false));
 
         var outcomes = new List<InstanceOutcome>();
+        try
+        {
+            // Each tier's time-out: an unanswered approval request is contained or dropped, once.
+            outcomes.AddRange(approvals is null ? [] : await approvals.ExpireAsync(cancellationToken));
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogApprovalsNotExpired(logger, e.Message);
+            unswept.Add(("approval requests", e));
+        }
+
         await Parallel.ForEachAsync(tagged.Select(t => (t.AccountId, t.Services, t.InstanceId, Tagged: true)).Concat(untagged), options, async (target, token) =>
         {
             var (accountId, services, instanceId, isTagged) = target;
@@ -149,6 +160,9 @@ public sealed partial class IsolationEventProcessor
 
     [LoggerMessage(2004, LogLevel.Error, "Sweep could not sweep account {AccountId}: {Why}")]
     private static partial void LogAccountNotSwept(ILogger logger, string accountId, string why);
+
+    [LoggerMessage(2007, LogLevel.Error, "Sweep could not apply the time-outs of approval requests: {Why}")]
+    private static partial void LogApprovalsNotExpired(ILogger logger, string why);
 
     [LoggerMessage(2005, LogLevel.Warning, "Sweep covers account {AccountId} only: EC2ISOLATION_ALLOWED_ACCOUNTS=* names no member accounts to sweep (list them, or name the organization or its units)")]
     private static partial void LogMembersNotSwept(ILogger logger, string accountId);

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Metrics;
@@ -18,7 +19,7 @@ namespace Ec2Isolation.Core.Events;
 /// <param name="throttles">The throttled-call counter the AWS adapters report to; each isolation run is measured (docs/metrics.md).</param>
 public sealed partial class IsolationEventProcessor(
     IAccountRouter accounts, IsolationSettings settings, ILogger<IsolationEventProcessor> logger,
-    ThrottleCounter? throttles = null, TimeProvider? time = null) : IIsolationEventProcessor
+    ThrottleCounter? throttles = null, TimeProvider? time = null, ApprovalService? approvals = null) : IIsolationEventProcessor
 {
     private readonly IsolationMetering _metering = new(logger, throttles, time ?? TimeProvider.System);
 
@@ -67,6 +68,13 @@ public sealed partial class IsolationEventProcessor(
         {
             LogIgnored(logger, kind, "not the trigger tag set to its value on an EC2 instance");
             return Ignored(change, kind, change.InstanceId, $"Not {key}={settings.TriggerTagValue} set on an EC2 instance; nothing to do.");
+        }
+
+        var reason = $"Tag {key}={settings.TriggerTagValue} applied";
+        var target = new FindingTarget(change.Account, change.Region, change.InstanceId, FindingId: string.Empty, reason, "tag-change event " + change.EventId, TierOf(Triggers.Tag, AnalystSeverity));
+        if (await ApplyTierAsync(target.Tier, change, target, cancellationToken) is { } asked)
+        {
+            return Single(change, kind, asked);
         }
 
         var outcome = await IsolateAsync(

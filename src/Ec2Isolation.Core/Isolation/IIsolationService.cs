@@ -79,6 +79,7 @@ public enum RequesterNamingOutcome
 /// Act only if the instance, as the run describes it, carries this tag with this value (a tag-change event: one delivered
 /// late or twice, after a release removed the tag, must change nothing); otherwise <see cref="IsolationOutcome.TriggerTagAbsent"/>.
 /// </param>
+/// <param name="Approval">The decision of the approval request that asked for this isolation, kept in the record; none when no one was asked.</param>
 /// <param name="Redo">
 /// Steps to apply again on an instance already isolated (re-containment after someone undid them): its record is resumed
 /// with these steps run again, as a record whose network drifted is; none: an isolated instance is left as it is.
@@ -90,7 +91,8 @@ public enum RequesterNamingOutcome
 public sealed record IsolationRequest(
     string InstanceId, string? Reason = null, string? IncidentId = null, string? RequestedBy = null, string? FindingId = null,
     IReadOnlyDictionary<string, string>? TagsOnceClaimed = null, KeyValuePair<string, string>? OnlyIfTagged = null,
-    IReadOnlyCollection<string>? Redo = null, TamperingCall? Tampering = null)
+    IReadOnlyCollection<string>? Redo = null, TamperingCall? Tampering = null,
+    Approvals.ApprovalDecision? Approval = null)
 {
     /// <summary>
     /// The incident whose deferred EC2 evidence steps this run finishes (a message of the continuation queue): it acts

@@ -252,6 +252,11 @@ public sealed partial class IsolationService
             record.FindingIds.Add(findingId);
         }
 
+        if (request.Approval is { } approval && !record.Approvals.Exists(a => a.RequestId == approval.RequestId))
+        {
+            record.Approvals.Add(approval);
+        }
+
         return record;
     }
 

@@ -102,6 +102,9 @@ public sealed class IsolationRecord
     /// <summary>Amazon Inspector's summaries of the replacements (<c>replace</c>, <c>scan</c>), oldest first.</summary>
     public List<ScanSummary> ReplacementScans { get; set; } = [];
 
+    /// <summary>The approval decisions that asked for this isolation (an approver's, or a time-out's), in the order made.</summary>
+    public List<Approvals.ApprovalDecision> Approvals { get; set; } = [];
+
     /// <summary>Earlier isolations of the same instance, oldest first (their own history emptied).</summary>
     public List<IsolationRecord> History { get; init; } = [];
 

@@ -1,0 +1,30 @@
+using Ec2Isolation.Core.Approvals;
+
+namespace Ec2Isolation.Cli.Output;
+
+/// <summary>A decision: <c>{ "message", "request" }</c>; as text, the message and the request.</summary>
+internal sealed record ApprovalOutput(string Message, ApprovalRequest? Request) : ICommandOutput
+{
+    public ApprovalOutput(ApprovalAnswer answer)
+        : this(answer?.Message ?? string.Empty, answer?.Request)
+    {
+    }
+
+    /// <summary>One line about a request: pending until when, or who decided what.</summary>
+    public static string Describe(ApprovalRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Status == ApprovalStatus.Pending
+            ? $"approval: request {request.RequestId} pending until {RecordFacts.Time(request.ExpiresAt)}, then {request.OnExpiry.ToString().ToLowerInvariant()} ({request.Reason})"
+            : $"approval: request {request.RequestId} {request.Status} by {request.DecidedBy} at {RecordFacts.Time(request.DecidedAt!.Value)}: {request.Outcome}";
+    }
+
+    public void WriteTable(TextWriter writer)
+    {
+        writer.WriteLine(Message);
+        if (Request is not null)
+        {
+            writer.WriteLine(Describe(Request));
+        }
+    }
+}

@@ -1,0 +1,335 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Ec2Isolation.Core.Accounts;
+using Ec2Isolation.Core.Configuration;
+using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace Ec2Isolation.Core.Approvals;
+
+/// <summary>
+/// Approval requests: asks (one pending request per instance; an event delivered again or a finding re-published asks
+/// nothing more), decides each request once (a conditional write: a second click, a replay or a race changes nothing),
+/// isolates an approved one through the engine with the approver as RequestedBy, and applies each tier's time-out.
+/// </summary>
+public sealed partial class ApprovalService(
+    IAccountRouter accounts, IApprovalStore store, IApprovalChannel channel, IsolationSettings settings, TimeProvider time, ILogger<ApprovalService> logger)
+{
+    /// <summary>Who decides a request that nobody answered in time.</summary>
+    public const string TimeOut = "time-out";
+
+    /// <summary>Posts an approval request for <paramref name="target"/>, unless one is pending or its finding was decided before.</summary>
+    public async Task<InstanceOutcome> AskAsync(ApprovalTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var now = time.GetUtcNow();
+        var existing = await store.GetAsync(target.AccountId, target.Region, target.InstanceId, cancellationToken);
+        if (existing is { Status: ApprovalStatus.Pending } pending && !pending.IsExpired(now))
+        {
+            if (pending.PostedAt is null)
+            {
+                await PostAsync(pending, cancellationToken);
+            }
+
+            return Outcome(target, Outcomes.ApprovalRequested, $"{target.InstanceId} awaits a decision on approval request {pending.RequestId} until {Time(pending.ExpiresAt)}; nothing more asked.");
+        }
+
+        if (existing is { FindingId: { } decidedFinding } && decidedFinding == target.FindingId)
+        {
+            return Outcome(target, Outcomes.AlreadyHandled, $"Finding {target.FindingId} was decided before ({existing.Status} by {existing.DecidedBy}); nothing changed.");
+        }
+
+        var request = new ApprovalRequest
+        {
+            RequestId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            AccountId = target.AccountId,
+            Region = target.Region,
+            InstanceId = target.InstanceId,
+            Trigger = target.Trigger,
+            Reason = target.Reason,
+            FindingId = target.FindingId,
+            FindingTitle = target.FindingTitle,
+            Severity = target.Severity,
+            SourceEventId = target.SourceEventId,
+            RequestedAt = now,
+            ExpiresAt = now + target.Tier.Timeout,
+            OnExpiry = target.Tier.OnExpiry,
+            Evidence = await EvidenceAsync(target, cancellationToken),
+            Version = (existing?.Version ?? 0) + 1,
+        };
+        try
+        {
+            await store.PutAsync(request, existing?.Version, cancellationToken);
+        }
+        catch (RecordConflictException)
+        {
+            // Another event for this instance asked at the same moment: its request is the one.
+            return Outcome(target, Outcomes.ApprovalRequested, $"{target.InstanceId} was asked about by another event at the same moment; nothing more asked.");
+        }
+
+        await PostAsync(request, cancellationToken);
+        LogAsked(logger, request.RequestId, target.InstanceId, request.ExpiresAt);
+        return Outcome(target, Outcomes.ApprovalRequested,
+            $"Approval requested for {target.InstanceId} (request {request.RequestId}); without a decision by {Time(request.ExpiresAt)} it is {Expiry(request.OnExpiry)}.");
+    }
+
+    /// <summary>Tells the channel about <paramref name="target"/>; changes nothing.</summary>
+    public async Task<InstanceOutcome> NotifyAsync(ApprovalTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var evidence = await EvidenceAsync(target, cancellationToken);
+        await channel.PostNoticeAsync(
+            $"{target.InstanceId} was reported; not isolated",
+            $"{target.Reason}. This tier only notifies: nothing was changed. To isolate: ec2-isolation isolate {target.InstanceId} --account {target.AccountId} --region {target.Region}",
+            Facts(target.AccountId, target.Region, target.InstanceId, target.FindingTitle, target.Severity, evidence),
+            cancellationToken);
+        return Outcome(target, Outcomes.Notified, $"{target.InstanceId}: the channel was told; nothing changed (the tier notifies only).");
+    }
+
+    /// <summary>
+    /// Decides a request once: approval isolates through the engine, denial changes nothing. An unknown or superseded
+    /// request, one decided before, or one past its expiry changes nothing and says why.
+    /// </summary>
+    public async Task<ApprovalAnswer> DecideAsync(ApprovalClick click, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(click);
+        var parts = click.ButtonValue.Split('/');
+        if (parts.Length != 4 || !InstanceIds.IsInstanceId(parts[2]))
+        {
+            return new(false, "This is not an approval request of this deployment; nothing changed.");
+        }
+
+        var request = await store.GetAsync(parts[0], parts[1], parts[2], cancellationToken);
+        if (request is null || !CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.ASCII.GetBytes(request.RequestId), System.Text.Encoding.ASCII.GetBytes(parts[3])))
+        {
+            return new(false, $"No such approval request for {parts[2]} (a newer request replaced it, or it never existed); nothing changed.");
+        }
+
+        if (request.Status != ApprovalStatus.Pending)
+        {
+            return new(false, $"Request {request.RequestId} was decided before: {request.Status} by {request.DecidedBy} at {Time(request.DecidedAt!.Value)}; nothing changed.", request);
+        }
+
+        var now = time.GetUtcNow();
+        if (request.IsExpired(now))
+        {
+            return new(false, $"Request {request.RequestId} expired at {Time(request.ExpiresAt)}; it is {Expiry(request.OnExpiry)} by the time-out, not by this decision. Nothing changed.", request);
+        }
+
+        if (!await ClaimAsync(request, click.Approve ? ApprovalStatus.Approved : ApprovalStatus.Denied, click.DecidedBy, now, cancellationToken))
+        {
+            return new(false, $"Request {request.RequestId} was decided by someone else at the same moment; nothing changed by this decision.", request);
+        }
+
+        LogDecided(logger, request.RequestId, request.InstanceId, request.Status, click.DecidedBy);
+        request.Outcome = click.Approve
+            ? (await IsolateAsync(request, cancellationToken)).Text
+            : $"Denied by {click.DecidedBy}: nothing was changed.";
+        await SaveOutcomeAsync(request, cancellationToken);
+        if (click.ResponseUrl is { } responseUrl)
+        {
+            await UpdateMessageAsync(request, responseUrl, cancellationToken);
+        }
+
+        return new(true, request.Outcome, request);
+    }
+
+    /// <summary>Applies the time-out of every pending request past its expiry: contain or drop, each once, each told to the channel.</summary>
+    public async Task<IReadOnlyList<InstanceOutcome>> ExpireAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var outcomes = new List<InstanceOutcome>();
+        foreach (var request in (await store.ListPendingAsync(cancellationToken)).Where(r => r.IsExpired(now)))
+        {
+            if (!await ClaimAsync(request, ApprovalStatus.Expired, TimeOut, now, cancellationToken))
+            {
+                continue;
+            }
+
+            LogExpired(logger, request.RequestId, request.InstanceId, request.OnExpiry);
+            var (contained, text) = request.OnExpiry == ExpiryAction.Contain
+                ? await IsolateAsync(request, cancellationToken)
+                : (false, $"Nobody decided by {Time(request.ExpiresAt)}; the request was dropped and nothing was changed.");
+            request.Outcome = text;
+            await SaveOutcomeAsync(request, cancellationToken);
+            await channel.PostNoticeAsync(
+                $"Approval request for {request.InstanceId} expired",
+                request.Outcome,
+                Facts(request.AccountId, request.Region, request.InstanceId, request.FindingTitle, request.Severity, request.Evidence),
+                cancellationToken);
+            // A time-out's isolation that failed fails the sweep (the alarm fires); the trigger tag lets the next sweep finish it.
+            var outcome = request.OnExpiry == ExpiryAction.Drop ? Outcomes.Ignored : contained ? Outcomes.Isolated : Outcomes.Failed;
+            outcomes.Add(new InstanceOutcome(request.InstanceId, outcome, text) { Account = request.AccountId, Error = outcome == Outcomes.Failed ? text : null });
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>The current request of one instance, for <c>status</c>.</summary>
+    public Task<ApprovalRequest?> GetAsync(string accountId, string region, string instanceId, CancellationToken cancellationToken) =>
+        store.GetAsync(accountId, region, instanceId, cancellationToken);
+
+    /// <summary>Every pending request.</summary>
+    public Task<IReadOnlyList<ApprovalRequest>> ListPendingAsync(CancellationToken cancellationToken) => store.ListPendingAsync(cancellationToken);
+
+    /// <summary>The facts a message shows, in order.</summary>
+    public static Dictionary<string, string> Facts(
+        string accountId, string region, string instanceId, string? findingTitle, double? severity, IReadOnlyDictionary<string, string> evidence)
+    {
+        var facts = new Dictionary<string, string> { ["Instance"] = instanceId, ["Account"] = accountId, ["Region"] = region };
+        if (findingTitle is not null)
+        {
+            facts["Finding"] = findingTitle;
+        }
+
+        if (severity is { } value)
+        {
+            facts["Severity"] = value.ToString("0.0", CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (label, text) in evidence)
+        {
+            facts[label] = text;
+        }
+
+        return facts;
+    }
+
+    /// <summary>Pending to decided, conditional on the version read: false when another decision came first.</summary>
+    private async Task<bool> ClaimAsync(ApprovalRequest request, ApprovalStatus status, string decidedBy, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var read = request.Version;
+        request.Status = status;
+        request.DecidedBy = decidedBy;
+        request.DecidedAt = now;
+        request.Version = read + 1;
+        try
+        {
+            await store.PutAsync(request, read, cancellationToken);
+            return true;
+        }
+        catch (RecordConflictException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Isolates the request's instance through the engine; never throws: the text says what happened.</summary>
+    private async Task<(bool Isolated, string Text)> IsolateAsync(ApprovalRequest request, CancellationToken cancellationToken)
+    {
+        var decision = new ApprovalDecision(request.RequestId, request.Status, request.DecidedBy!, request.DecidedAt!.Value);
+        var tags = new Dictionary<string, string>
+        {
+            [settings.TriggerTagKey] = settings.TriggerTagValue,
+            [settings.StatusTagPrefix + "approved-by"] = TagText(request.DecidedBy!),
+        };
+        var requestedBy = request.Status == ApprovalStatus.Expired ? $"{TimeOut} of approval request {request.RequestId}" : request.DecidedBy!;
+        try
+        {
+            var services = await accounts.ForAsync(request.AccountId, request.Region, cancellationToken);
+            var result = await services.Isolation.IsolateAsync(
+                new IsolationRequest(request.InstanceId, request.Reason, RequestedBy: requestedBy, FindingId: request.FindingId, TagsOnceClaimed: tags, Approval: decision),
+                cancellationToken);
+            return (true, $"{request.Status} by {request.DecidedBy}: {result.Message}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The trigger tag is on once the engine claimed the record: the sweep finishes a failed run.
+            LogIsolationFailed(logger, e, request.InstanceId, request.RequestId);
+            return (false, $"{request.Status} by {request.DecidedBy}, but the isolation did not complete: {e.Message}");
+        }
+    }
+
+    private async Task SaveOutcomeAsync(ApprovalRequest request, CancellationToken cancellationToken)
+    {
+        var read = request.Version;
+        request.Version = read + 1;
+        await store.PutAsync(request, read, cancellationToken);
+    }
+
+    private async Task PostAsync(ApprovalRequest request, CancellationToken cancellationToken)
+    {
+        // A request nobody saw must not wait silently: the failure fails the invocation, and its retry posts again.
+        await channel.PostRequestAsync(request, cancellationToken);
+        var read = request.Version;
+        request.PostedAt = time.GetUtcNow();
+        request.Version = read + 1;
+        await store.PutAsync(request, read, cancellationToken);
+    }
+
+    private async Task UpdateMessageAsync(ApprovalRequest request, Uri responseUrl, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await channel.UpdateRequestAsync(request, responseUrl, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The decision stands and is recorded; only its display in the channel is stale.
+            LogNotUpdated(logger, request.RequestId, e.Message);
+        }
+    }
+
+    /// <summary>The instance's name and Auto Scaling group, from its tags; none when it cannot be described.</summary>
+    private async Task<Dictionary<string, string>> EvidenceAsync(ApprovalTarget target, CancellationToken cancellationToken)
+    {
+        var evidence = new Dictionary<string, string>();
+        try
+        {
+            var services = await accounts.ForAsync(target.AccountId, target.Region, cancellationToken);
+            if (await services.Ec2.DescribeInstanceAsync(target.InstanceId, cancellationToken) is { } instance)
+            {
+                evidence["Name"] = instance.Tags.GetValueOrDefault("Name") ?? "(no Name tag)";
+                evidence["State"] = instance.State;
+                if (instance.Tags.GetValueOrDefault("aws:autoscaling:groupName") is { } group)
+                {
+                    evidence["Auto Scaling group"] = group;
+                }
+
+                if (instance.Tags.GetValueOrDefault("elasticbeanstalk:environment-name") is { } environment)
+                {
+                    evidence["Elastic Beanstalk environment"] = environment;
+                }
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The request goes out without it: a responder must not wait for a description that fails.
+            evidence["Evidence"] = "the instance could not be described: " + e.Message;
+        }
+
+        return evidence;
+    }
+
+    private static InstanceOutcome Outcome(ApprovalTarget target, string outcome, string message) =>
+        new(target.InstanceId, outcome, message) { Account = target.AccountId };
+
+    private static string Expiry(ExpiryAction action) => action == ExpiryAction.Contain ? "isolated" : "dropped";
+
+    public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    /// <summary>EC2 tag values allow letters, digits, spaces and + - = . _ : / @, up to 256 characters.</summary>
+    private static string TagText(string text)
+    {
+        var clean = new string([.. text.Select(c => char.IsLetterOrDigit(c) || " +-=._:/@".Contains(c, StringComparison.Ordinal) ? c : '_')]);
+        return clean.Length <= 256 ? clean : clean[..256];
+    }
+
+    [LoggerMessage(2100, LogLevel.Information, "Asked for approval to isolate {InstanceId} (request {RequestId}) until {ExpiresAt}")]
+    private static partial void LogAsked(ILogger logger, string requestId, string instanceId, DateTimeOffset expiresAt);
+
+    [LoggerMessage(2101, LogLevel.Warning, "Approval request {RequestId} for {InstanceId}: {Status} by {DecidedBy}")]
+    private static partial void LogDecided(ILogger logger, string requestId, string instanceId, ApprovalStatus status, string decidedBy);
+
+    [LoggerMessage(2102, LogLevel.Warning, "Approval request {RequestId} for {InstanceId} expired; {OnExpiry}")]
+    private static partial void LogExpired(ILogger logger, string requestId, string instanceId, ExpiryAction onExpiry);
+
+    [LoggerMessage(2103, LogLevel.Error, "Isolating {InstanceId} on approval request {RequestId} failed")]
+    private static partial void LogIsolationFailed(ILogger logger, Exception exception, string instanceId, string requestId);
+
+    [LoggerMessage(2104, LogLevel.Warning, "The Slack message of approval request {RequestId} could not be updated: {Why}")]
+    private static partial void LogNotUpdated(ILogger logger, string requestId, string why);
+}
