@@ -74,6 +74,12 @@ public sealed partial class IsolationEventProcessor
         }
 
         var touched = await RecordsInForceAsync(services, call, cancellationToken);
+        if (touched.RemoveAll(record => IsEvidenceStop(record, call)) > 0 && touched.Count == 0)
+        {
+            LogIgnored(logger, kind, "the evidence stop the record names");
+            return Ignored(call, kind, null, $"{call.EventName} by {call.Caller} is the stop after evidence its record names; nothing to do.") with { Tampering = tampering };
+        }
+
         if (touched.Count == 0)
         {
             LogIgnored(logger, kind, "no isolation in force is touched");
@@ -98,6 +104,16 @@ public sealed partial class IsolationEventProcessor
         return Result(call, kind, action, $"{call.EventName} by {call.Caller} {tampering.Verdict} touched {touched.Count} isolated instance(s); re-contained.",
             [.. outcomes.OrderBy(o => o.InstanceId, StringComparer.Ordinal)]) with { Tampering = tampering };
     }
+
+    /// <summary>
+    /// Whether the call is part of the stop after evidence the record names (<c>ec2-isolation stop</c> lifts stop
+    /// protection for its call alone, stops the instance and puts the protection back): the same caller, whose
+    /// CloudTrail <c>userIdentity.arn</c> is the ARN the stop recorded from STS GetCallerIdentity.
+    /// </summary>
+    private static bool IsEvidenceStop(IsolationRecord record, IsolationEvent.ApiCall call) =>
+        call.EventName is "StopInstances" or "ModifyInstanceAttribute"
+        && record.Stop is { StartedAgainAt: null } stop
+        && string.Equals(stop.RequestedBy, call.Caller, StringComparison.Ordinal);
 
     /// <summary>
     /// The records in force, in the event's account, of the instances the call names: by their ids, and for network

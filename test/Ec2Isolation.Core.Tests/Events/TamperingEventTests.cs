@@ -195,6 +195,33 @@ public sealed partial class TamperingEventTests
     }
 
     [Fact]
+    public async Task HandleAsync_StopAfterEvidenceByTheAnalystItNames_IgnoredNoTamperingNotice()
+    {
+        await IsolateAsync();
+        await _service.StopAsync(new StopRequest(InstanceId, Force: true, RequestedBy: SampleEvents.AttackerArn), CancellationToken.None);
+        _cloud.Calls.Clear();
+        _slack.Notices.Clear();
+
+        var result = await CreateSut().HandleAsync(SampleEvents.InstancesCall("StopInstances", [InstanceId]), CancellationToken.None);
+
+        Assert.Equal("ignored", result.Action);
+        Assert.Empty(_cloud.Mutations);
+        Assert.Empty(_slack.Notices);
+    }
+
+    [Fact]
+    public async Task HandleAsync_StopByAnotherCallerAfterAnEvidenceStop_ReContained()
+    {
+        await IsolateAsync();
+        await _service.StopAsync(new StopRequest(InstanceId, Force: true, RequestedBy: "arn:aws:sts::123456789012:assumed-role/SecurityAnalyst/alice"), CancellationToken.None);
+        _cloud.Calls.Clear();
+
+        var result = await CreateSut().HandleAsync(SampleEvents.InstancesCall("StopInstances", [InstanceId]), CancellationToken.None);
+
+        Assert.Equal("isolated", result.Action);
+    }
+
+    [Fact]
     public async Task HandleAsync_AnotherEc2Call_IgnoredNothingCalled()
     {
         var result = await CreateSut().HandleAsync(SampleEvents.InstancesCall("StartInstances", [InstanceId]), CancellationToken.None);
