@@ -67,11 +67,12 @@ public static class IsolationCalls
         "ec2:CreateTags",
     ];
 
-    /// <summary>The steps in the order the engine applies them.</summary>
+    /// <summary>The steps in the order the engine applies them (the key pair and the stop complete without a call: off by default).</summary>
     public static IReadOnlyList<string> Steps { get; } =
     [
         StepNames.Network, StepNames.NetworkAclCut, StepNames.MetadataAndTracking, StepNames.InstanceProfile, StepNames.CredentialRevocation,
-        StepNames.AutoScalingStandby, StepNames.TargetDeregistration, StepNames.Protection, StepNames.Volumes, StepNames.Snapshots, StepNames.StatusTags,
+        StepNames.KeyPair, StepNames.AutoScalingStandby, StepNames.TargetDeregistration, StepNames.Protection, StepNames.Volumes, StepNames.Snapshots,
+        StepNames.StatusTags, StepNames.StopAfterSnapshots,
     ];
 
     /// <summary>Every call that changes the account (the record's writes aside), by the step that makes it.</summary>
