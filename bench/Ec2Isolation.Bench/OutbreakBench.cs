@@ -29,13 +29,14 @@ internal sealed record OutbreakRun(
 /// </summary>
 internal static class OutbreakBench
 {
+    public const string NewDesign = "new: continuation queue";
     private const int ContinuationConcurrency = 2;
     private static readonly TimeSpan FunctionTimeout = TimeSpan.FromSeconds(90);
     private static readonly HttpClient Sqs = new();
 
     public static async Task<OutbreakRun> RunAsync(MotoServer moto, int instances, int concurrency, bool continuations, double timeScale, Action<string> progress)
     {
-        var design = continuations ? "new: continuation queue" : "current";
+        var design = continuations ? NewDesign : "without continuation queue";
         using var account = await BenchAccount.CreateAsync(moto, extraVpcs: 1, backgroundPerVpc: 0);
         var autoScaled = await AutoScalingMembersAsync(account, Math.Max(1, instances / 10));
         var targets = new List<string>(autoScaled);
@@ -124,13 +125,14 @@ internal static class OutbreakBench
 
     /// <summary>
     /// The SQS event source: takes each message as soon as it is visible, deletes it, and hands it to the continuation
-    /// processes as an SQS event of one record (their number is the event source's maximum concurrency).
+    /// processes as an SQS event of one record (their number is the event source's maximum concurrency); until every
+    /// event and every continuation served has ended (a continuation may queue another) and the queue stays empty.
     /// </summary>
     private static async Task ServeContinuationsAsync(MotoServer moto, string queueUrl, LambdaRuntimeStandIn runtime, Invocations run, Task isolations, long started)
     {
         var served = new List<Task>();
         var empty = 0;
-        while (!isolations.IsCompleted || empty < 2)
+        while (!isolations.IsCompleted || served.Exists(task => !task.IsCompleted) || empty < 2)
         {
             using var answer = await SqsDocumentAsync(moto, "ReceiveMessage", writer =>
             {
@@ -139,7 +141,7 @@ internal static class OutbreakBench
                 writer.WriteNumber("WaitTimeSeconds", 1);
             });
             var messages = answer.RootElement.TryGetProperty("Messages", out var list) ? list.EnumerateArray().ToList() : [];
-            empty = messages.Count == 0 && isolations.IsCompleted ? empty + 1 : 0;
+            empty = messages.Count == 0 && isolations.IsCompleted && served.TrueForAll(task => task.IsCompleted) ? empty + 1 : 0;
             foreach (var message in messages)
             {
                 var receipt = message.GetProperty("ReceiptHandle").GetString()!;

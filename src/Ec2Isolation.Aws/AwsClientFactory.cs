@@ -32,6 +32,9 @@ public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials cr
     /// <summary>Hears of every throttled attempt of the EC2, DynamoDB and Query clients (their retries go on as before); none: not counted.</summary>
     public IThrottleObserver? Throttles { get; init; }
 
+    /// <summary>How long EC2's throttling is waited out (the Lambda invocation's deadline, when it has one).</summary>
+    public Ec2.ThrottlePatience Ec2Patience { get; init; } = new(TimeProvider.System);
+
     /// <summary>Credentials from the named profile, or the SDK's default chain (environment, profile, container, instance).</summary>
     public static AWSCredentials ResolveCredentials(AwsConnection connection)
     {
@@ -57,14 +60,15 @@ public sealed class AwsClientFactory(AwsConnection connection, AWSCredentials cr
         return new AwsClientFactory(Connection, new AssumedRoleCredentials(CreateSts(), roleArn, Connection.RoleSessionName, accounts.ExternalId))
         {
             Throttles = Throttles,
+            Ec2Patience = Ec2Patience,
         };
     }
 
     /// <summary>
-    /// EC2, whose throttled calls give way inside <see cref="Core.Ports.Ec2Throttling.YieldScope"/> and are reported to
-    /// <see cref="Throttles"/> (<see cref="Ec2.ThrottleYieldingEc2Client"/>).
+    /// EC2, whose throttled calls give way inside <see cref="Core.Ports.Ec2Throttling.YieldScope"/>, are waited out
+    /// elsewhere (<see cref="Ec2Patience"/>), and are reported to <see cref="Throttles"/> (<see cref="Ec2.ThrottleYieldingEc2Client"/>).
     /// </summary>
-    public IAmazonEC2 CreateEc2() => new Ec2.ThrottleYieldingEc2Client(Credentials, Configure(new AmazonEC2Config()), Throttles);
+    public IAmazonEC2 CreateEc2() => new Ec2.ThrottleYieldingEc2Client(Credentials, Configure(new AmazonEC2Config()), Throttles, Ec2Patience);
 
     public IAmazonDynamoDB CreateDynamoDb() => Throttles is { } throttles
         ? new ObservedDynamoDbClient(Credentials, Configure(new AmazonDynamoDBConfig()), throttles)

@@ -44,6 +44,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(provider => new AwsClientFactory(connection, AwsClientFactory.ResolveCredentials(connection))
         {
             Throttles = provider.GetRequiredService<ThrottleCounter>(),
+            Ec2Patience = new(provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<InvocationDeadline>()),
         });
         services.TryAddSingleton(provider => new StsCallerIdentity(provider.GetRequiredService<AwsClientFactory>().CreateSts()));
         services.TryAddSingleton<IAccountIdentity>(provider => provider.GetRequiredService<StsCallerIdentity>());

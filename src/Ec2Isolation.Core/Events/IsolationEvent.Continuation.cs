@@ -8,7 +8,7 @@ internal abstract partial record IsolationEvent
     /// A message of the continuation queue, delivered by Lambda's SQS event source one at a time (batch size 1): finish
     /// the EC2 evidence steps that EC2 throttled in the isolation of <paramref name="InstanceId"/> under <paramref name="IncidentId"/>.
     /// </summary>
-    internal sealed record Continuation(string EventId, string Account, string Region, string InstanceId, string IncidentId)
+    internal sealed record Continuation(string EventId, string Account, string Region, string InstanceId, string IncidentId, int Generation)
         : IsolationEvent(EventId, Account, Region)
     {
         public override string Kind => "continuation";
@@ -49,9 +49,11 @@ internal abstract partial record IsolationEvent
                     throw new InvalidEventException($"The message's kind must be {Ports.Continuation.MessageKind}.");
                 }
 
+                // Absent from the messages queued before continuations could queue again: the first.
+                var generation = message.TryGetProperty("generation", out var counted) && counted.TryGetInt32(out var value) && value >= 0 ? value : 0;
                 return new Continuation(
                     String(record, "messageId"), String(message, "account"), String(message, "region"),
-                    Isolation.InstanceIds.Validate(String(message, "instanceId")), String(message, "incidentId"));
+                    Isolation.InstanceIds.Validate(String(message, "instanceId")), String(message, "incidentId"), generation);
             }
         }
     }

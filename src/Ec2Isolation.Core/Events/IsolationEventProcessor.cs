@@ -97,7 +97,7 @@ public sealed partial class IsolationEventProcessor(
     {
         var request = new IsolationRequest(continuation.InstanceId, RequestedBy: "continuation " + continuation.EventId)
         {
-            ContinuationOf = continuation.IncidentId,
+            ContinuationOf = new Ports.Continuation(continuation.InstanceId, continuation.Account, continuation.Region, continuation.IncidentId, continuation.Generation),
         };
         var outcome = await IsolateAsync(continuation, services.Isolation, request, cancellationToken);
         return outcome.Outcome == Outcomes.Busy

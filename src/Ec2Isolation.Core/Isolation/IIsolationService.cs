@@ -95,11 +95,12 @@ public sealed record IsolationRequest(
     Approvals.ApprovalDecision? Approval = null)
 {
     /// <summary>
-    /// The incident whose deferred EC2 evidence steps this run finishes (a message of the continuation queue): it acts
-    /// only while that isolation is in progress (otherwise <see cref="IsolationOutcome.ContinuationStale"/> or
-    /// <see cref="IsolationOutcome.AlreadyIsolated"/>, nothing changed), and never defers again: it waits out throttling.
+    /// The continuation (a message of the continuation queue) whose isolation's deferred EC2 evidence steps this run
+    /// finishes: it acts only while that isolation is in progress (otherwise <see cref="IsolationOutcome.ContinuationStale"/>
+    /// or <see cref="IsolationOutcome.AlreadyIsolated"/>, nothing changed). It waits throttling out until its invocation's
+    /// end nears, then queues what remains again, up to <see cref="IsolationService.MaxContinuations"/> continuations.
     /// </summary>
-    public string? ContinuationOf { get; init; }
+    public Ports.Continuation? ContinuationOf { get; init; }
 }
 
 /// <param name="RestoreGroups">

@@ -9,6 +9,12 @@ namespace Ec2Isolation.Core.Isolation;
 /// <summary>The isolation: what to claim (a new record, a failed run's, a released one's), then the steps.</summary>
 public sealed partial class IsolationService
 {
+    /// <summary>How many continuations an isolation may queue, one after another, while EC2 keeps throttling it (about 70 s each).</summary>
+    public const int MaxContinuations = 10;
+
+    /// <summary>How long before its invocation's deadline a continuation stops waiting for EC2 and queues what remains again.</summary>
+    public static readonly TimeSpan ContinuationReserve = TimeSpan.FromSeconds(20);
+
     private async Task<IsolationResult> IsolateAsync(Run run, IsolationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -27,7 +33,7 @@ public sealed partial class IsolationService
             return stale;
         }
 
-        if (request.ContinuationOf is { } continued && await StaleContinuationAsync(run, instanceId, continued, state, cancellationToken) is { } done)
+        if (request.ContinuationOf is { } continued && await StaleContinuationAsync(run, instanceId, continued.IncidentId, state, cancellationToken) is { } done)
         {
             return done;
         }
@@ -73,14 +79,14 @@ public sealed partial class IsolationService
         }
 
         var context = NewContext(run, lease, instance, groups);
-        var queue = request.ContinuationOf is null ? run.Continuations : null;
+        var deferral = DeferralOf(run, request);
         bool deferred;
         try
         {
-            deferred = await StepRunner.ApplyAsync(context, IsolationSteps.InOrder, run.OnStep, mayDefer: queue is not null, cancellationToken);
+            deferred = await StepRunner.ApplyAsync(context, IsolationSteps.InOrder, run.OnStep, deferral, cancellationToken);
             if (deferred)
             {
-                await StepRunner.DeferAsync(context, queue!, region, cancellationToken);
+                await StepRunner.DeferAsync(context, run.Continuations!, region, (request.ContinuationOf?.Generation ?? -1) + 1, cancellationToken);
             }
             else
             {
@@ -124,6 +130,20 @@ public sealed partial class IsolationService
                 : string.Empty)
             + NetworkGapsNote(record));
     }
+
+    /// <summary>
+    /// How this run may defer throttled EC2 evidence steps: the run an event starts gives way at once; a continuation waits
+    /// throttling out until <see cref="ContinuationReserve"/> before its invocation's deadline, then queues what remains
+    /// again, up to <see cref="MaxContinuations"/> continuations in all, after which (and outside Lambda) it waits to the end.
+    /// </summary>
+    private Deferral? DeferralOf(Run run, IsolationRequest request) =>
+        (run.Continuations, request.ContinuationOf, deadline?.Current) switch
+        {
+            (null, _, _) => null,
+            (_, null, _) => new Deferral(YieldAfter: null),
+            (_, { Generation: < MaxContinuations - 1 }, { } end) => new Deferral(end - ContinuationReserve),
+            _ => null,
+        };
 
     /// <summary>What the network step could not contain, said in the result (it is in the record too), or nothing.</summary>
     private static string NetworkGapsNote(IsolationRecord record) =>

@@ -14,21 +14,22 @@ namespace Ec2Isolation.Core.Isolation;
 /// </summary>
 internal static class StepRunner
 {
-    /// <param name="mayDefer">
-    /// True when the run can hand steps to the continuation queue: once the network is contained, an EC2 evidence step
-    /// (<see cref="IsolationSteps.Deferrable"/>) that EC2 throttles gives way at once, and it and the EC2 evidence steps
-    /// after it are recorded as deferred (<see cref="IsolationRecord.DeferredSteps"/>); the steps on other services still run.
+    /// <param name="deferral">
+    /// Set when the run can hand steps to the continuation queue: once the network is contained, an EC2 evidence step
+    /// (<see cref="IsolationSteps.Deferrable"/>) that EC2 throttles gives way (at once, or from the deferral's yield point
+    /// on), and it and the EC2 evidence steps after it are recorded as deferred (<see cref="IsolationRecord.DeferredSteps"/>);
+    /// the steps on other services still run. Null: throttling is waited out.
     /// </param>
     /// <returns>True when steps were deferred: the caller queues their continuation.</returns>
     public static async Task<bool> ApplyAsync(
-        RunContext context, IReadOnlyList<IIsolationStep> steps, Action<string>? onStep, bool mayDefer, CancellationToken cancellationToken)
+        RunContext context, IReadOnlyList<IIsolationStep> steps, Action<string>? onStep, Deferral? deferral, CancellationToken cancellationToken)
     {
         var record = context.Record;
         record.DeferredSteps.Clear();
         (string Step, Exception Error)? first = null;
         foreach (var step in steps.Where(step => !record.CompletedSteps.Contains(step.Name)))
         {
-            var yields = mayDefer && IsolationSteps.Deferrable.Contains(step.Name) && record.CompletedSteps.Contains(StepNames.Network);
+            var yields = deferral is not null && IsolationSteps.Deferrable.Contains(step.Name) && record.CompletedSteps.Contains(StepNames.Network);
             if (yields && record.DeferredSteps.Count > 0)
             {
                 // EC2 throttles already: its evidence steps wait for the continuation rather than for tokens here.
@@ -37,7 +38,7 @@ internal static class StepRunner
             }
 
             var failure = yields
-                ? await DeferOnThrottlingAsync(context, step, onStep, cancellationToken)
+                ? await DeferOnThrottlingAsync(context, step, deferral!.YieldAfter, onStep, cancellationToken)
                 : await RunStepAsync(context, step, apply: true, onStep, cancellationToken);
             if (failure is not null)
             {
@@ -69,10 +70,11 @@ internal static class StepRunner
     /// Runs a deferrable step with throttled EC2 calls giving way (<see cref="Ec2Throttling"/>); a throttled step is
     /// recorded as deferred, not failed, and returns no failure.
     /// </summary>
-    private static async Task<Exception?> DeferOnThrottlingAsync(RunContext context, IIsolationStep step, Action<string>? onStep, CancellationToken cancellationToken)
+    private static async Task<Exception?> DeferOnThrottlingAsync(
+        RunContext context, IIsolationStep step, DateTimeOffset? yieldAfter, Action<string>? onStep, CancellationToken cancellationToken)
     {
         Exception? failure = null;
-        await Ec2Throttling.YieldScope(async () => failure = await RunStepAsync(context, step, apply: true, onStep, cancellationToken));
+        await Ec2Throttling.YieldScope(async () => failure = await RunStepAsync(context, step, apply: true, onStep, cancellationToken), yieldAfter);
         if (Throttled(failure) is not { } throttled)
         {
             return failure;
@@ -96,13 +98,13 @@ internal static class StepRunner
     /// then queues the continuation, which finds the record free. A refused enqueue fails the run loudly: the network
     /// stays contained, and a rerun of the event (Lambda's retry) or the sweep finishes the deferred steps.
     /// </summary>
-    public static async Task DeferAsync(RunContext context, IContinuationScheduler queue, string region, CancellationToken cancellationToken)
+    public static async Task DeferAsync(RunContext context, IContinuationScheduler queue, string region, int generation, CancellationToken cancellationToken)
     {
         var record = context.Record;
         await context.Lease.ReleaseAsync(cancellationToken);
         try
         {
-            await queue.ScheduleAsync(new Continuation(record.InstanceId, record.AccountId, region, record.IncidentId), cancellationToken);
+            await queue.ScheduleAsync(new Continuation(record.InstanceId, record.AccountId, region, record.IncidentId, generation), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -258,3 +260,9 @@ internal static class StepRunner
         context.Notices?.Notify(outcome, context.Record);
     }
 }
+
+/// <summary>
+/// How a run may defer its throttled EC2 evidence steps: from <paramref name="YieldAfter"/> on (null: at once, as the run
+/// an event starts does, so that its concurrency slot goes to the next network cut).
+/// </summary>
+internal sealed record Deferral(DateTimeOffset? YieldAfter);

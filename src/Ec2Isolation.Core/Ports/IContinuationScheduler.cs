@@ -14,8 +14,11 @@ public interface IContinuationScheduler
     Task ScheduleAsync(Continuation continuation, CancellationToken cancellationToken);
 }
 
-/// <summary>What a continuation names: the instance, where it is, and the isolation (incident) it continues.</summary>
-public sealed record Continuation(string InstanceId, string AccountId, string Region, string IncidentId)
+/// <summary>
+/// What a continuation names: the instance, where it is, and the isolation (incident) it continues;
+/// <paramref name="Generation"/> counts the continuations before it (0 for the one the event's run queued).
+/// </summary>
+public sealed record Continuation(string InstanceId, string AccountId, string Region, string IncidentId, int Generation = 0)
 {
     /// <summary>The message body's kind, which nothing else sends to the continuation queue.</summary>
     public const string MessageKind = "ec2-isolation.continuation";
@@ -33,6 +36,7 @@ public sealed record Continuation(string InstanceId, string AccountId, string Re
             json.WriteString("account", AccountId);
             json.WriteString("region", Region);
             json.WriteString("incidentId", IncidentId);
+            json.WriteNumber("generation", Generation);
             json.WriteEndObject();
         }
 
@@ -51,23 +55,25 @@ public sealed class Ec2ThrottledException(string action, Exception innerExceptio
 }
 
 /// <summary>
-/// Marks the calls that may give way to EC2 throttling rather than retry it: those of the EC2 evidence steps of a run
-/// that can defer them (<see cref="IContinuationScheduler"/>). Flows with the async context, so that only the calls made
-/// by such a step see it; every other call (the network cut, reads, other services) retries throttling as before.
+/// Marks the calls that may give way to EC2 throttling rather than wait it out: those of the EC2 evidence steps of a run
+/// that can defer them (<see cref="IContinuationScheduler"/>), at once in the run an event starts, or from a yield point
+/// on in a continuation (which waits as long as its invocation allows, then queues the rest again). Flows with the async
+/// context, so that only the calls made by such a step see it; every other call (the network cut, reads, other
+/// services) waits throttling out.
 /// </summary>
 public static class Ec2Throttling
 {
-    private static readonly AsyncLocal<bool> Yielding = new();
+    private static readonly AsyncLocal<YieldPoint?> Yielding = new();
 
-    /// <summary>True inside <see cref="YieldScope"/>: a throttled EC2 call throws <see cref="Ec2ThrottledException"/> at once.</summary>
-    public static bool YieldsNow => Yielding.Value;
+    /// <summary>True when a throttled EC2 call answered at <paramref name="now"/> throws <see cref="Ec2ThrottledException"/> rather than waits.</summary>
+    public static bool YieldsAt(DateTimeOffset now) => Yielding.Value is { } point && (point.After is not { } after || now >= after);
 
-    /// <summary>Runs <paramref name="call"/> with throttled EC2 calls giving way.</summary>
-    public static async Task YieldScope(Func<Task> call)
+    /// <summary>Runs <paramref name="call"/> with throttled EC2 calls giving way: at once, or from <paramref name="after"/> on.</summary>
+    public static async Task YieldScope(Func<Task> call, DateTimeOffset? after = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         var outer = Yielding.Value;
-        Yielding.Value = true;
+        Yielding.Value = new YieldPoint(after);
         try
         {
             await call();
@@ -77,4 +83,6 @@ public static class Ec2Throttling
             Yielding.Value = outer;
         }
     }
+
+    private sealed record YieldPoint(DateTimeOffset? After);
 }

@@ -6,8 +6,9 @@ namespace Ec2Isolation.Core.Tests.Fakes;
 /// EC2's per-action token buckets, as far as the engine sees them: an action whose bucket is empty answers
 /// <c>RequestLimitExceeded</c> ("Request throttling for the Amazon EC2 API": each action is metered on its own,
 /// https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). The adapter retries it (the SDK's standard
-/// mode), so outside a yield scope the call succeeds after its retries; inside <see cref="Ec2Throttling.YieldScope"/>
-/// the adapter throws <see cref="Ec2ThrottledException"/> at once, as <c>ThrottleYieldingEc2Client</c> does.
+/// (<c>PatientThrottlingRetryPolicy</c>), so outside a yield scope the call succeeds after its retries; inside
+/// <see cref="Ec2Throttling.YieldScope"/>, from its yield point on (by <see cref="Time"/>), the adapter throws
+/// <see cref="Ec2ThrottledException"/> instead, as <c>ThrottleYieldingEc2Client</c> does.
 /// </summary>
 internal sealed partial class FakeCloud : IContinuationScheduler
 {
@@ -21,6 +22,9 @@ internal sealed partial class FakeCloud : IContinuationScheduler
     public List<Continuation> Continuations { get; } = [];
 
     public Exception? ContinuationRefusal { get; set; }
+
+    /// <summary>The clock a yield point is read against (the test's).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
 
     public Task ScheduleAsync(Continuation continuation, CancellationToken cancellationToken)
     {
@@ -46,7 +50,7 @@ internal sealed partial class FakeCloud : IContinuationScheduler
         }
 
         ThrottledAnswers++;
-        if (Ec2Throttling.YieldsNow)
+        if (Ec2Throttling.YieldsAt(Time.GetUtcNow()))
         {
             throw new Ec2ThrottledException(name, new InvalidOperationException("RequestLimitExceeded: Request limit exceeded."));
         }

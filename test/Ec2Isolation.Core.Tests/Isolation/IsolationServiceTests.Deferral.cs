@@ -17,7 +17,8 @@ public sealed partial class IsolationServiceTests
         new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance,
         deadline: _deadline, continuations: _cloud);
 
-    private static IsolationRequest Continuation(string incidentId = "INC-42") => new(InstanceId, RequestedBy: "continuation m-1") { ContinuationOf = incidentId };
+    private static IsolationRequest Continuation(string incidentId = "INC-42", int generation = 0) =>
+        new(InstanceId, RequestedBy: "continuation m-1") { ContinuationOf = new Continuation(InstanceId, FakeCloud.AccountId, "us-east-1", incidentId, generation) };
 
     private void AddAutoScaledInstance()
     {
@@ -171,5 +172,51 @@ public sealed partial class IsolationServiceTests
         Assert.Equal(IsolationOutcome.Contained, result.Outcome);
         Assert.Equal(new InstanceProtection(true, true, "stop"), _cloud.Instances[InstanceId].Protection);
         Assert.Equal([StepNames.Snapshots, StepNames.StatusTags], _cloud.StoredRecord(InstanceId)!.DeferredSteps);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_ContinuationStillThrottledAsItsDeadlineNears_QueuesTheRestAgainAsTheNextGeneration()
+    {
+        AddAutoScaledInstance();
+        _cloud.Time = _time;
+        _cloud.ThrottledActions.Add("ModifyInstanceAttribute");
+        await CreateDeferringSut().IsolateAsync(Request(), CancellationToken.None);
+        _deadline.Current = _time.GetUtcNow() + IsolationService.ContinuationReserve - TimeSpan.FromSeconds(1);
+
+        var result = await CreateDeferringSut().IsolateAsync(Continuation(generation: 3), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Contained, result.Outcome);
+        Assert.Equal(EvidenceSteps, _cloud.StoredRecord(InstanceId)!.DeferredSteps);
+        Assert.Equal([0, 4], _cloud.Continuations.Select(c => c.Generation));
+    }
+
+    [Fact]
+    public async Task IsolateAsync_ContinuationWithTimeLeft_WaitsThrottlingOutAndQueuesNothing()
+    {
+        AddAutoScaledInstance();
+        _cloud.Time = _time;
+        _cloud.ThrottledActions.Add("ModifyInstanceAttribute");
+        await CreateDeferringSut().IsolateAsync(Request(), CancellationToken.None);
+        _deadline.Current = _time.GetUtcNow() + IsolationService.ContinuationReserve + TimeSpan.FromSeconds(1);
+
+        var result = await CreateDeferringSut().IsolateAsync(Continuation(), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        Assert.Single(_cloud.Continuations);
+    }
+
+    [Fact]
+    public async Task IsolateAsync_LastContinuationStillThrottled_WaitsToTheEndRatherThanQueueAnother()
+    {
+        AddAutoScaledInstance();
+        _cloud.Time = _time;
+        _cloud.ThrottledActions.Add("ModifyInstanceAttribute");
+        await CreateDeferringSut().IsolateAsync(Request(), CancellationToken.None);
+        _deadline.Current = _time.GetUtcNow();
+
+        var result = await CreateDeferringSut().IsolateAsync(Continuation(generation: IsolationService.MaxContinuations - 1), CancellationToken.None);
+
+        Assert.Equal(IsolationOutcome.Isolated, result.Outcome);
+        Assert.Single(_cloud.Continuations);
     }
 }
