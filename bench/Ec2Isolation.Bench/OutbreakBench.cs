@@ -31,13 +31,17 @@ internal static class OutbreakBench
 {
     public const string NewDesign = "new: continuation queue";
     private const int ContinuationConcurrency = 2;
+    /// <summary>The stack's function timeout, at time scale 1.</summary>
     private static readonly TimeSpan FunctionTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>Instances per VPC at most: a test VPC's one subnet is a /24 (251 addresses for ENIs), and a fifth of them have two.</summary>
+    private const int InstancesPerVpc = 150;
     private static readonly HttpClient Sqs = new();
 
     public static async Task<OutbreakRun> RunAsync(MotoServer moto, int instances, int concurrency, bool continuations, double timeScale, Action<string> progress)
     {
         var design = continuations ? NewDesign : "without continuation queue";
-        using var account = await BenchAccount.CreateAsync(moto, extraVpcs: 1, backgroundPerVpc: 0);
+        using var account = await BenchAccount.CreateAsync(moto, extraVpcs: Math.Max(1, instances / InstancesPerVpc), backgroundPerVpc: 0);
         var autoScaled = await AutoScalingMembersAsync(account, Math.Max(1, instances / 10));
         var targets = new List<string>(autoScaled);
         for (var i = targets.Count; i < instances; i++)
@@ -79,7 +83,9 @@ internal static class OutbreakBench
             }
 
             progress($"outbreak ({design}): {targets.Count} instances tagged, {processes.Count} function processes; isolating");
-            var run = new Invocations();
+            // Every wait on a bucket is 1/s times longer at time scale s, so is the function's timeout: at scale 0.2 an
+        // invocation waiting for its swaps among K others is the same share of its timeout as at scale 1.
+        var run = new Invocations(FunctionTimeout / timeScale);
             var started = Stopwatch.GetTimestamp();
             var isolations = targets.Select(id => run.InvokeAsync(events, SampleEvents.Load(SampleEvents.TagChange, id), started)).ToList();
             var served = queueUrl is null ? Task.CompletedTask : ServeContinuationsAsync(moto, queueUrl, continuationEvents, run, Task.WhenAll(isolations), started);
@@ -98,7 +104,7 @@ internal static class OutbreakBench
     }
 
     /// <summary>What the invocations answered: each outcome's time after the start, the retries and the failures.</summary>
-    private sealed class Invocations
+    private sealed class Invocations(TimeSpan functionTimeout)
     {
         public ConcurrentBag<(double At, string Action)> Outcomes { get; } = [];
 
@@ -110,7 +116,7 @@ internal static class OutbreakBench
         {
             for (var attempt = 0; attempt < 3; attempt++)
             {
-                var outcome = await runtime.WaitForOutcomeAsync(runtime.Enqueue(eventJson, FunctionTimeout), TimeSpan.FromMinutes(60));
+                var outcome = await runtime.WaitForOutcomeAsync(runtime.Enqueue(eventJson, functionTimeout), TimeSpan.FromMinutes(60));
                 if (!outcome.IsError)
                 {
                     var action = JsonDocument.Parse(outcome.Body).RootElement.GetProperty("action").GetString() ?? string.Empty;
