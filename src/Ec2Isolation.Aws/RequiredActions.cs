@@ -129,4 +129,13 @@ public static class RequiredActions
     [
         "sqs:SendMessage",
     ];
+
+    /// <summary>
+    /// What the function adds to put its continuations' results on the result bus (an SQS event source's invocations
+    /// have no destination): putting, granted on that bus alone.
+    /// </summary>
+    public static IReadOnlyList<string> ContinuationResults { get; } =
+    [
+        "events:PutEvents",
+    ];
 }

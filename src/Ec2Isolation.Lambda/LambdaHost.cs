@@ -6,6 +6,7 @@ using Ec2Isolation.Core;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Lambda.Logging;
 using Ec2Isolation.Lambda.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,7 +75,8 @@ public static partial class LambdaHost
             try
             {
                 await new LambdaFunction(
-                    runtime, processor, time, logger, services.GetRequiredService<InvocationDeadline>(), services.GetService<SlackInteractionEndpoint>()).RunAsync(stoppingToken);
+                    runtime, processor, time, logger, services.GetRequiredService<InvocationDeadline>(), services.GetService<SlackInteractionEndpoint>(),
+                    services.GetService<IResultBus>() is { } bus ? new ContinuationResults(bus, time) : null).RunAsync(stoppingToken);
                 return 0;
             }
             catch (Exception e) when (e is HttpRequestException or LambdaRuntimeApiException)

@@ -24,6 +24,9 @@ public sealed record EventResult(
     /// <summary>The version of this shape: docs/result-event.v{version}.schema.json.</summary>
     public const string CurrentSchemaVersion = "1";
 
+    /// <summary>The <see cref="EventKind"/> of a continuation (the continuation queue's message): the function puts its result on the bus itself.</summary>
+    public const string ContinuationKind = "continuation";
+
     /// <summary>The <see cref="Action"/> of a sweep.</summary>
     public const string Swept = "swept";
 
