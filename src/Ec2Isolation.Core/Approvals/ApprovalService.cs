@@ -220,7 +220,7 @@ public sealed partial class ApprovalService(
     /// <summary>Isolates the request's instance through the engine; never throws: the text says what happened.</summary>
     private async Task<(bool Isolated, string Text)> IsolateAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
-        var decision = new ApprovalDecision(request.RequestId, request.Status, request.DecidedBy!, request.DecidedAt!.Value);
+        var decision = new ApprovalDecision(request.RequestId, request.Status, request.DecidedBy!, request.DecidedAt!.Value, request.Evidence.GetValueOrDefault("Load balancers"));
         var tags = new Dictionary<string, string>
         {
             [settings.TriggerTagKey] = settings.TriggerTagValue,

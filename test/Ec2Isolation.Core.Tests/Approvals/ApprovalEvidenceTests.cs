@@ -28,6 +28,17 @@ public sealed class ApprovalEvidenceTests
     }
 
     [Fact]
+    public async Task ClickAsync_ApprovedRequestThatShowedLoadBalancers_RecordsThemWithTheDecision()
+    {
+        Register(Web, 80);
+        await _fixture.HandleAsync(ApprovalFixture.Finding(5.5));
+
+        await _fixture.ClickAsync(SlackInteractionEndpoint.ApproveAction);
+
+        Assert.Equal("web-alb", Assert.Single(_fixture.Cloud.StoredRecord(ApprovalFixture.InstanceId)!.Approvals).LoadBalancers);
+    }
+
+    [Fact]
     public async Task HandleAsync_LoadBalancerLookupRefused_RequestPostedWithLoadBalancersUnknown()
     {
         Register(Web, 80);
