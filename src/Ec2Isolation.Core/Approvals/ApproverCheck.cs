@@ -55,6 +55,8 @@ public sealed partial class ApproverCheck(ApprovalSettings settings, IApproverDi
             {
                 if ((await MembersAsync(group, cancellationToken)).Contains(userId))
                 {
+                    // The audit trail says through which group, since the group's membership may change afterwards.
+                    LogMember(logger, userId, group);
                     return new(ApproverVerdict.Approver, $"{userId} is a member of Slack user group {group}");
                 }
             }
@@ -97,6 +99,9 @@ public sealed partial class ApproverCheck(ApprovalSettings settings, IApproverDi
 
         return members;
     }
+
+    [LoggerMessage(2132, LogLevel.Information, "Slack user {UserId} may decide as a member of Slack user group {Group}")]
+    private static partial void LogMember(ILogger logger, string userId, string group);
 
     [LoggerMessage(2131, LogLevel.Error, "The members of Slack user group {Group} could not be read, so {UserId} was refused: {Why}")]
     private static partial void LogUnresolved(ILogger logger, string group, string userId, string why);

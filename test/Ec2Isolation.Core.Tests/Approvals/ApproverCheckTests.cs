@@ -91,6 +91,17 @@ public sealed class ApproverCheckTests
     }
 
     [Fact]
+    public async Task CheckAsync_MemberOfAGroup_LoggedThroughWhichGroup()
+    {
+        var logger = new RecordingLogger<ApproverCheck>();
+
+        await new ApproverCheck(Settings(Responders), _directory, _time, logger).CheckAsync(Member, None);
+
+        var line = Assert.Single(logger.Lines);
+        Assert.Equal((Member, Responders), ((string?)line.Properties["UserId"], (string?)line.Properties["Group"]));
+    }
+
+    [Fact]
     public async Task CheckAsync_ListedUser_ApproverWithoutAskingSlack()
     {
         var answer = await CreateSut(_directory, Responders).CheckAsync(SlackInteractions.Approver, None);
