@@ -21,6 +21,9 @@ public sealed class SlackApproverDirectory(SsmSecret botToken, NotificationHttp 
 
     private const string Receiver = "slack";
 
+    /// <summary>The errors that say the token itself is refused (https://api.slack.com/methods/usergroups.users.list, Errors).</summary>
+    private static readonly HashSet<string> RefusedToken = new(StringComparer.Ordinal) { "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired" };
+
     public async Task<IReadOnlySet<string>> MembersAsync(string groupId, CancellationToken cancellationToken)
     {
         string token;
@@ -45,9 +48,18 @@ public sealed class SlackApproverDirectory(SsmSecret botToken, NotificationHttp 
         }
 
         var answer = Parse(body);
-        return answer is { Ok: true, Users: { } users }
-            ? users.ToHashSet(StringComparer.Ordinal)
-            : throw new ApproverDirectoryException(Explain(answer?.Error, groupId));
+        if (answer is { Ok: true, Users: { } users })
+        {
+            return users.ToHashSet(StringComparer.Ordinal);
+        }
+
+        if (answer?.Error is { } error && RefusedToken.Contains(error))
+        {
+            // Rotated in SSM since it was read, perhaps: the next click reads the parameter again.
+            botToken.Forget();
+        }
+
+        throw new ApproverDirectoryException(Explain(answer?.Error, groupId));
     }
 
     private static SlackUserGroupMembers? Parse(string body)
@@ -66,8 +78,7 @@ public sealed class SlackApproverDirectory(SsmSecret botToken, NotificationHttp 
     {
         null => "Slack's answer to usergroups.users.list is not its JSON",
         "no_such_subteam" => $"Slack has no user group {groupId} (no_such_subteam): check {ApprovalVariables.Approvers}",
-        "invalid_auth" or "not_authed" or "account_inactive" or "token_revoked" or "token_expired" =>
-            $"Slack refused the bot token in SSM parameter {botToken.ParameterName} ({error})",
+        _ when RefusedToken.Contains(error) => $"Slack refused the bot token in SSM parameter {botToken.ParameterName} ({error})",
         "missing_scope" => $"the bot token in SSM parameter {botToken.ParameterName} lacks the usergroups:read scope (missing_scope)",
         "plan_upgrade_required" => "the Slack workspace's plan has no user groups (plan_upgrade_required)",
         "ratelimited" => "Slack is rate limiting usergroups.users.list (ratelimited)",

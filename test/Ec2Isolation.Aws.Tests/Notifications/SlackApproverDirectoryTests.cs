@@ -1,6 +1,8 @@
+using Amazon.SimpleSystemsManagement.Model;
 using Ec2Isolation.Aws.Notifications;
 using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.TestSupport;
+using Moq;
 using static Ec2Isolation.Aws.Tests.Notifications.NoticeSamples;
 
 namespace Ec2Isolation.Aws.Tests.Notifications;
@@ -53,6 +55,20 @@ public sealed class SlackApproverDirectoryTests : IAsyncDisposable
             CreateSut(new StandInAnswer(200, $$"""{"ok":false,"error":"{{error}}"}""")).MembersAsync("S0604QSJC", None));
 
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MembersAsync_TokenRefusedThenRotated_NextLookupReadsTheParameterAgain()
+    {
+        _slack = HttpStandIn.Start(HttpStandIn.InTurn(new StandInAnswer(200, """{"ok":false,"error":"token_revoked"}"""), new StandInAnswer(200, Members)));
+        var (secret, ssm) = Secret(TokenParameter, Token);
+        var sut = new SlackApproverDirectory(secret, new NotificationHttp(new HttpClient(), TimeProvider.System), new Uri(_slack.BaseUrl, "api/"));
+        await Assert.ThrowsAsync<ApproverDirectoryException>(() => sut.MembersAsync("S0604QSJC", None));
+
+        await sut.MembersAsync("S0604QSJC", None);
+        await sut.MembersAsync("S0604QSJC", None);
+
+        ssm.Verify(s => s.GetParameterAsync(It.IsAny<GetParameterRequest>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 
     [Fact]
