@@ -138,6 +138,6 @@ public static class ServiceCollectionExtensions
             time,
             provider.GetRequiredService<ILogger<ReplacementScanner>>(),
             provider.GetServices<IIsolationNotifier>());
-        return new AccountServices(isolation, apis.Ec2, replacement, scanner);
+        return new AccountServices(isolation, apis.Ec2, replacement, scanner, apis.LoadBalancing);
     }
 }

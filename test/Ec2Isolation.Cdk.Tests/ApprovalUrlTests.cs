@@ -47,7 +47,7 @@ public sealed class ApprovalUrlTests(SynthesizedStacks stacks)
 
         Assert.Equal("guardduty:4-8.5=ask/30/contain", (string?)variables["EC2ISOLATION_TIERS"]);
         Assert.Equal("/ec2-isolation/slack-signing-secret", (string?)variables["EC2ISOLATION_SLACK_SIGNING_SECRET_PARAMETER"]);
-        Assert.Equal("U0123ABCD,U0456EFGH", (string?)variables["EC2ISOLATION_APPROVERS"]);
+        Assert.Equal("U0123ABCD,U0456EFGH,S0604QSJC", (string?)variables["EC2ISOLATION_APPROVERS"]);
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace Ec2Isolation.Aws.Notifications;
 
 /// <summary>
 /// Approvals: with a Slack webhook, the <see cref="ApprovalService"/> (requests in the record table, posted to Slack);
-/// with a signing secret and approvers too, the <see cref="SlackInteractionEndpoint"/>. None without Slack: a tier that
+/// with a signing secret and approvers too, the <see cref="SlackInteractionEndpoint"/> (with a bot token, reading the
+/// approver user groups through <see cref="SlackApproverDirectory"/>). None without Slack: a tier that
 /// asks then contains (fail closed), and the settings refuse such a tier anyway.
 /// </summary>
 internal static class ApprovalRegistration
@@ -41,7 +42,11 @@ internal static class ApprovalRegistration
                 provider.GetRequiredService<ApprovalService>(),
                 approvals,
                 provider.GetRequiredService<TimeProvider>(),
-                provider.GetRequiredService<ILogger<SlackInteractionEndpoint>>()));
+                provider.GetRequiredService<ILogger<SlackInteractionEndpoint>>(),
+                approvals.BotTokenParameter is { } botToken
+                    ? new SlackApproverDirectory(
+                        new SsmSecret(provider.GetRequiredService<IAmazonSimpleSystemsManagement>(), botToken), provider.GetRequiredService<NotificationHttp>(), SlackApproverDirectory.SlackApi)
+                    : null));
         }
 
         return services;

@@ -19,6 +19,13 @@ internal sealed record ApprovalOutput(string Message, ApprovalRequest? Request) 
             : $"approval: request {request.RequestId} {request.Status} by {request.DecidedBy} at {RecordFacts.Time(request.DecidedAt!.Value)}: {request.Outcome}";
     }
 
+    /// <summary>What the responder was shown (name, Auto Scaling group, load balancers, target groups), on one line; null when nothing was.</summary>
+    public static string? Evidence(ApprovalRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Evidence.Count == 0 ? null : "evidence: " + string.Join("; ", request.Evidence.Select(fact => $"{fact.Key}: {fact.Value}"));
+    }
+
     public void WriteTable(TextWriter writer)
     {
         writer.WriteLine(Message);

@@ -63,7 +63,8 @@ public sealed class ApprovalRequest
 /// <param name="RequestId">The approval request.</param>
 /// <param name="Status">Approved, denied or expired.</param>
 /// <param name="DecidedBy">The Slack user, or <c>time-out</c>.</param>
-public sealed record ApprovalDecision(string RequestId, ApprovalStatus Status, string DecidedBy, DateTimeOffset DecidedAt);
+/// <param name="LoadBalancers">The load balancers the request showed (its evidence), for the ticket; null in records written before.</param>
+public sealed record ApprovalDecision(string RequestId, ApprovalStatus Status, string DecidedBy, DateTimeOffset DecidedAt, string? LoadBalancers = null);
 
 /// <summary>Source-generated JSON for approval requests (no reflection: the Lambda is Native AOT).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -220,7 +220,7 @@ public sealed partial class ApprovalService(
     /// <summary>Isolates the request's instance through the engine; never throws: the text says what happened.</summary>
     private async Task<(bool Isolated, string Text)> IsolateAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
-        var decision = new ApprovalDecision(request.RequestId, request.Status, request.DecidedBy!, request.DecidedAt!.Value);
+        var decision = new ApprovalDecision(request.RequestId, request.Status, request.DecidedBy!, request.DecidedAt!.Value, request.Evidence.GetValueOrDefault("Load balancers"));
         var tags = new Dictionary<string, string>
         {
             [settings.TriggerTagKey] = settings.TriggerTagValue,
@@ -271,37 +271,6 @@ public sealed partial class ApprovalService(
             // The decision stands and is recorded; only its display in the channel is stale.
             LogNotUpdated(logger, request.RequestId, e.Message);
         }
-    }
-
-    /// <summary>The instance's name and Auto Scaling group, from its tags; none when it cannot be described.</summary>
-    private async Task<Dictionary<string, string>> EvidenceAsync(ApprovalTarget target, CancellationToken cancellationToken)
-    {
-        var evidence = new Dictionary<string, string>();
-        try
-        {
-            var services = await accounts.ForAsync(target.AccountId, target.Region, cancellationToken);
-            if (await services.Ec2.DescribeInstanceAsync(target.InstanceId, cancellationToken) is { } instance)
-            {
-                evidence["Name"] = instance.Tags.GetValueOrDefault("Name") ?? "(no Name tag)";
-                evidence["State"] = instance.State;
-                if (instance.Tags.GetValueOrDefault("aws:autoscaling:groupName") is { } group)
-                {
-                    evidence["Auto Scaling group"] = group;
-                }
-
-                if (instance.Tags.GetValueOrDefault("elasticbeanstalk:environment-name") is { } environment)
-                {
-                    evidence["Elastic Beanstalk environment"] = environment;
-                }
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The request goes out without it: a responder must not wait for a description that fails.
-            evidence["Evidence"] = "the instance could not be described: " + e.Message;
-        }
-
-        return evidence;
     }
 
     private static InstanceOutcome Outcome(ApprovalTarget target, string outcome, string message) =>
