@@ -14,8 +14,13 @@ namespace Ec2Isolation.Core.Approvals;
 /// nothing more), decides each request once (a conditional write: a second click, a replay or a race changes nothing),
 /// isolates an approved one through the engine with the approver as RequestedBy, and applies each tier's time-out.
 /// </summary>
+/// <param name="handOff">
+/// Where a decision made through Slack's URL is handed on (the Lambda: an asynchronous invocation of itself), so that the
+/// URL answers within Slack's 3 seconds; null (the CLI) decides and isolates in one go.
+/// </param>
 public sealed partial class ApprovalService(
-    IAccountRouter accounts, IApprovalStore store, IApprovalChannel channel, IsolationSettings settings, TimeProvider time, ILogger<ApprovalService> logger)
+    IAccountRouter accounts, IApprovalStore store, IApprovalChannel channel, IsolationSettings settings, TimeProvider time, ILogger<ApprovalService> logger,
+    IApprovalHandOff? handOff = null)
 {
     /// <summary>Who decides a request that nobody answered in time.</summary>
     public const string TimeOut = "time-out";
@@ -90,41 +95,24 @@ public sealed partial class ApprovalService(
 
     /// <summary>
     /// Decides a request once: approval isolates through the engine, denial changes nothing. An unknown or superseded
-    /// request, one decided before, or one past its expiry changes nothing and says why.
+    /// request, one decided before, or one past its expiry changes nothing and says why. With a hand-off, the decision
+    /// is recorded and handed on, and the isolation runs in the invocation it starts (<see cref="HandOffAsync"/>).
     /// </summary>
     public async Task<ApprovalAnswer> DecideAsync(ApprovalClick click, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(click);
-        var parts = click.ButtonValue.Split('/');
-        if (parts.Length != 4 || !InstanceIds.IsInstanceId(parts[2]))
+        var (refusal, request) = await ClaimClickAsync(click, cancellationToken);
+        if (refusal is not null)
         {
-            return new(false, "This is not an approval request of this deployment; nothing changed.");
-        }
-
-        var request = await store.GetAsync(parts[0], parts[1], parts[2], cancellationToken);
-        if (request is null || !CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.ASCII.GetBytes(request.RequestId), System.Text.Encoding.ASCII.GetBytes(parts[3])))
-        {
-            return new(false, $"No such approval request for {parts[2]} (a newer request replaced it, or it never existed); nothing changed.");
-        }
-
-        if (request.Status != ApprovalStatus.Pending)
-        {
-            return new(false, $"Request {request.RequestId} was decided before: {request.Status} by {request.DecidedBy} at {Time(request.DecidedAt!.Value)}; nothing changed.", request);
-        }
-
-        var now = time.GetUtcNow();
-        if (request.IsExpired(now))
-        {
-            return new(false, $"Request {request.RequestId} expired at {Time(request.ExpiresAt)}; it is {Expiry(request.OnExpiry)} by the time-out, not by this decision. Nothing changed.", request);
-        }
-
-        if (!await ClaimAsync(request, click.Approve ? ApprovalStatus.Approved : ApprovalStatus.Denied, click.DecidedBy, now, cancellationToken))
-        {
-            return new(false, $"Request {request.RequestId} was decided by someone else at the same moment; nothing changed by this decision.", request);
+            return refusal;
         }
 
         LogDecided(logger, request.RequestId, request.InstanceId, request.Status, click.DecidedBy);
+        if (handOff is not null)
+        {
+            return await HandOffAsync(handOff, request, click, cancellationToken);
+        }
+
         request.Outcome = click.Approve
             ? (await IsolateAsync(request, cancellationToken)).Text
             : $"Denied by {click.DecidedBy}: nothing was changed.";
@@ -135,6 +123,38 @@ public sealed partial class ApprovalService(
         }
 
         return new(true, request.Outcome, request);
+    }
+
+    /// <summary>The click's request, decided by it (a conditional write); or why nothing changed.</summary>
+    private async Task<(ApprovalAnswer? Refusal, ApprovalRequest Request)> ClaimClickAsync(ApprovalClick click, CancellationToken cancellationToken)
+    {
+        var parts = click.ButtonValue.Split('/');
+        if (parts.Length != 4 || !InstanceIds.IsInstanceId(parts[2]))
+        {
+            return (new(false, "This is not an approval request of this deployment; nothing changed."), null!);
+        }
+
+        var request = await store.GetAsync(parts[0], parts[1], parts[2], cancellationToken);
+        if (request is null || !CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.ASCII.GetBytes(request.RequestId), System.Text.Encoding.ASCII.GetBytes(parts[3])))
+        {
+            return (new(false, $"No such approval request for {parts[2]} (a newer request replaced it, or it never existed); nothing changed."), null!);
+        }
+
+        if (request.Status != ApprovalStatus.Pending)
+        {
+            return (new(false, $"Request {request.RequestId} was decided before: {request.Status} by {request.DecidedBy} at {Time(request.DecidedAt!.Value)}; nothing changed.", request), request);
+        }
+
+        var now = time.GetUtcNow();
+        if (request.IsExpired(now))
+        {
+            return (new(false, $"Request {request.RequestId} expired at {Time(request.ExpiresAt)}; it is {Expiry(request.OnExpiry)} by the time-out, not by this decision. Nothing changed.", request), request);
+        }
+
+        return await ClaimAsync(request, click.Approve ? ApprovalStatus.Approved : ApprovalStatus.Denied, click.DecidedBy, now, cancellationToken)
+            ? (null, request)
+            : (new(false, $"Request {request.RequestId} was decided by someone else at the same moment; nothing changed by this decision.", request), request);
     }
 
     /// <summary>Applies the time-out of every pending request past its expiry: contain or drop, each once, each told to the channel.</summary>
@@ -220,19 +240,10 @@ public sealed partial class ApprovalService(
     /// <summary>Isolates the request's instance through the engine; never throws: the text says what happened.</summary>
     private async Task<(bool Isolated, string Text)> IsolateAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
-        var decision = new ApprovalDecision(request.RequestId, request.Status, request.DecidedBy!, request.DecidedAt!.Value);
-        var tags = new Dictionary<string, string>
-        {
-            [settings.TriggerTagKey] = settings.TriggerTagValue,
-            [settings.StatusTagPrefix + "approved-by"] = TagText(request.DecidedBy!),
-        };
-        var requestedBy = request.Status == ApprovalStatus.Expired ? $"{TimeOut} of approval request {request.RequestId}" : request.DecidedBy!;
         try
         {
             var services = await accounts.ForAsync(request.AccountId, request.Region, cancellationToken);
-            var result = await services.Isolation.IsolateAsync(
-                new IsolationRequest(request.InstanceId, request.Reason, RequestedBy: requestedBy, FindingId: request.FindingId, TagsOnceClaimed: tags, Approval: decision),
-                cancellationToken);
+            var result = await services.Isolation.IsolateAsync(IsolationRequestFor(request), cancellationToken);
             return (true, $"{request.Status} by {request.DecidedBy}: {result.Message}");
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -241,6 +252,22 @@ public sealed partial class ApprovalService(
             LogIsolationFailed(logger, e, request.InstanceId, request.RequestId);
             return (false, $"{request.Status} by {request.DecidedBy}, but the isolation did not complete: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// What the engine is asked for a decided request: its reason and finding, the approver (or the time-out) as
+    /// RequestedBy, the decision in the record, and the trigger tag once claimed (so that the sweep finishes a failed run).
+    /// </summary>
+    internal IsolationRequest IsolationRequestFor(ApprovalRequest request)
+    {
+        var decision = new ApprovalDecision(request.RequestId, request.Status, request.DecidedBy!, request.DecidedAt!.Value);
+        var tags = new Dictionary<string, string>
+        {
+            [settings.TriggerTagKey] = settings.TriggerTagValue,
+            [settings.StatusTagPrefix + "approved-by"] = TagText(request.DecidedBy!),
+        };
+        var requestedBy = request.Status == ApprovalStatus.Expired ? $"{TimeOut} of approval request {request.RequestId}" : request.DecidedBy!;
+        return new IsolationRequest(request.InstanceId, request.Reason, RequestedBy: requestedBy, FindingId: request.FindingId, TagsOnceClaimed: tags, Approval: decision);
     }
 
     private async Task SaveOutcomeAsync(ApprovalRequest request, CancellationToken cancellationToken)

@@ -39,6 +39,10 @@ internal sealed class FakeApprovalStore : IApprovalStore
     public Task<IReadOnlyList<ApprovalRequest>> ListPendingAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ApprovalRequest>>([.. _items.Values.Select(Read).Where(r => r.Status == ApprovalStatus.Pending)]);
 
+    public Task<IReadOnlyList<ApprovalRequest>> ListDecidedNotActedAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ApprovalRequest>>(
+            [.. _items.Values.Select(Read).Where(r => r.Status is ApprovalStatus.Approved or ApprovalStatus.Denied && r.Outcome is null)]);
+
     private static ApprovalRequest Read(string json) => JsonSerializer.Deserialize(json, ApprovalJsonContext.Default.ApprovalRequest)!;
 }
 
@@ -80,4 +84,27 @@ internal sealed class FakeApprovalChannel : IApprovalChannel
 internal sealed class FixedSecret(string value) : ISecretSource
 {
     public Task<string> GetAsync(CancellationToken cancellationToken) => Task.FromResult(value);
+}
+
+/// <summary>
+/// Lambda's asynchronous Invoke of the function itself: keeps each hand-off, or refuses them all as Lambda does when
+/// throttled (TooManyRequestsException, 429: https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html#API_Invoke_Errors).
+/// </summary>
+internal sealed class FakeApprovalHandOff : IApprovalHandOff
+{
+    public List<ApprovalHandOff> HandedOff { get; } = [];
+
+    /// <summary>Set: every hand-off fails with it.</summary>
+    public Exception? Failure { get; set; }
+
+    public Task HandOffAsync(ApprovalHandOff handOff, CancellationToken cancellationToken)
+    {
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        HandedOff.Add(handOff);
+        return Task.CompletedTask;
+    }
 }
