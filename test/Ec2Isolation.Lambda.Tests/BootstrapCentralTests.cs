@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.TestSupport;
 
