@@ -102,8 +102,8 @@ public sealed partial class ApprovalService
 
     /// <summary>
     /// The sweep's part: every decision nobody acted on <see cref="HandOffGrace"/> after it was made (its hand-off or its
-    /// invocation failed). An approval is isolated (a failure stays unacted, for the next sweep, and fails this one); a
-    /// denial is recorded. Each is told to the channel.
+    /// invocation failed). An approval is isolated (a failure stays unacted, for the next sweep, and fails this one; one
+    /// another run is isolating is left to it); a denial is recorded. Each isolation is told to the channel.
     /// </summary>
     public async Task<IReadOnlyList<InstanceOutcome>> FinishDecidedAsync(CancellationToken cancellationToken)
     {
@@ -119,7 +119,13 @@ public sealed partial class ApprovalService
                 continue;
             }
 
-            var (isolated, text) = await IsolateAsync(request, cancellationToken);
+            var (isolated, busy, text) = await IsolateAsync(request, cancellationToken);
+            if (busy)
+            {
+                // Its handed-off invocation is still isolating it (a large instance, a slow minute): that run records it.
+                continue;
+            }
+
             if (!isolated)
             {
                 outcomes.Add(new InstanceOutcome(request.InstanceId, Outcomes.Failed, text) { Account = request.AccountId, Error = text });

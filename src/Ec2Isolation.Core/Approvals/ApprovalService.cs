@@ -170,9 +170,9 @@ public sealed partial class ApprovalService(
             }
 
             LogExpired(logger, request.RequestId, request.InstanceId, request.OnExpiry);
-            var (contained, text) = request.OnExpiry == ExpiryAction.Contain
+            var (contained, _, text) = request.OnExpiry == ExpiryAction.Contain
                 ? await IsolateAsync(request, cancellationToken)
-                : (false, $"Nobody decided by {Time(request.ExpiresAt)}; the request was dropped and nothing was changed.");
+                : (false, false, $"Nobody decided by {Time(request.ExpiresAt)}; the request was dropped and nothing was changed.");
             request.Outcome = text;
             await SaveOutcomeAsync(request, cancellationToken);
             await channel.PostNoticeAsync(
@@ -238,19 +238,24 @@ public sealed partial class ApprovalService(
     }
 
     /// <summary>Isolates the request's instance through the engine; never throws: the text says what happened.</summary>
-    private async Task<(bool Isolated, string Text)> IsolateAsync(ApprovalRequest request, CancellationToken cancellationToken)
+    /// <returns>Busy: another run holds the instance's record and is isolating it (that run records its result).</returns>
+    private async Task<(bool Isolated, bool Busy, string Text)> IsolateAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
         try
         {
             var services = await accounts.ForAsync(request.AccountId, request.Region, cancellationToken);
             var result = await services.Isolation.IsolateAsync(IsolationRequestFor(request), cancellationToken);
-            return (true, $"{request.Status} by {request.DecidedBy}: {result.Message}");
+            return (true, false, $"{request.Status} by {request.DecidedBy}: {result.Message}");
+        }
+        catch (IsolationBusyException e)
+        {
+            return (false, true, $"{request.Status} by {request.DecidedBy}; {request.InstanceId} is being isolated by another run: {e.Message}");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The trigger tag is on once the engine claimed the record: the sweep finishes a failed run.
             LogIsolationFailed(logger, e, request.InstanceId, request.RequestId);
-            return (false, $"{request.Status} by {request.DecidedBy}, but the isolation did not complete: {e.Message}");
+            return (false, false, $"{request.Status} by {request.DecidedBy}, but the isolation did not complete: {e.Message}");
         }
     }
 

@@ -174,4 +174,22 @@ public sealed class ApprovalHandOffTests
         Assert.Empty(again.Instances);
         Assert.Empty(_fixture.Cloud.Mutations);
     }
+
+    [Fact]
+    public async Task HandleAsync_SweepWhileTheHandedOffRunHoldsTheRecord_LeftToThatRunAndTheSweepSucceeds()
+    {
+        await AskAsync();
+        await _fixture.ClickAsync(Approve);
+        var held = SampleRecords.Record(ApprovalFixture.InstanceId, IsolationStatus.Isolating);
+        (held.LeaseOwner, held.LeaseExpiresAt) = ("handed-off-run", _fixture.Time.GetUtcNow().AddMinutes(5));
+        await _fixture.Cloud.PutAsync(held, null, CancellationToken.None);
+        _fixture.Time.Advance(ApprovalService.HandOffGrace);
+
+        var sweep = await _fixture.HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep));
+
+        Assert.DoesNotContain(sweep.Instances, i => i.InstanceId == ApprovalFixture.InstanceId && i.Outcome == Outcomes.Isolated);
+        Assert.Null(_fixture.Stored.Outcome);
+        Assert.Empty(_fixture.Channel.Notices);
+    }
 }
+
