@@ -1,12 +1,15 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Core.Approvals;
 
 /// <summary>
-/// Decisions made through Slack's URL: recorded, then handed on to an invocation of their own (Slack wants its answer
+/// Decisions: each request decided once (a conditional write). From the CLI, an approval isolates in the same run; through
+/// Slack's URL, the decision is recorded, then handed on to an invocation of their own (Slack wants its answer
 /// within 3 seconds: https://docs.slack.dev/tools/bolt-js/concepts/acknowledge), which acts on each decision once. A
 /// decision whose hand-off failed, or whose invocation failed, is acted on by the sweep: fail closed toward containment.
 /// </summary>
@@ -24,6 +27,70 @@ public sealed partial class ApprovalService
     /// starts within seconds, and while it runs the sweep would only find the record busy.
     /// </summary>
     public static readonly TimeSpan HandOffGrace = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Decides a request once: approval isolates through the engine, denial changes nothing. An unknown or superseded
+    /// request, one decided before, or one past its expiry changes nothing and says why. With a hand-off, the decision
+    /// is recorded and handed on, and the isolation runs in the invocation it starts (<see cref="HandOffAsync"/>).
+    /// </summary>
+    public async Task<ApprovalAnswer> DecideAsync(ApprovalClick click, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(click);
+        var (refusal, request) = await ClaimClickAsync(click, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        LogDecided(logger, request.RequestId, request.InstanceId, request.Status, click.DecidedBy);
+        if (handOff is not null)
+        {
+            return await HandOffAsync(handOff, request, click, cancellationToken);
+        }
+
+        request.Outcome = click.Approve
+            ? (await IsolateAsync(request, cancellationToken)).Text
+            : $"Denied by {click.DecidedBy}: nothing was changed.";
+        await SaveOutcomeAsync(request, cancellationToken);
+        if (click.ResponseUrl is { } responseUrl)
+        {
+            await UpdateMessageAsync(request, responseUrl, cancellationToken);
+        }
+
+        return new(true, request.Outcome, request);
+    }
+
+    /// <summary>The click's request, decided by it (a conditional write); or why nothing changed.</summary>
+    private async Task<(ApprovalAnswer? Refusal, ApprovalRequest Request)> ClaimClickAsync(ApprovalClick click, CancellationToken cancellationToken)
+    {
+        var parts = click.ButtonValue.Split('/');
+        if (parts.Length != 4 || !InstanceIds.IsInstanceId(parts[2]))
+        {
+            return (new(false, "This is not an approval request of this deployment; nothing changed."), null!);
+        }
+
+        var request = await store.GetAsync(parts[0], parts[1], parts[2], cancellationToken);
+        if (request is null || !CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.ASCII.GetBytes(request.RequestId), System.Text.Encoding.ASCII.GetBytes(parts[3])))
+        {
+            return (new(false, $"No such approval request for {parts[2]} (a newer request replaced it, or it never existed); nothing changed."), null!);
+        }
+
+        if (request.Status != ApprovalStatus.Pending)
+        {
+            return (new(false, $"Request {request.RequestId} was decided before: {request.Status} by {request.DecidedBy} at {Time(request.DecidedAt!.Value)}; nothing changed.", request), request);
+        }
+
+        var now = time.GetUtcNow();
+        if (request.IsExpired(now))
+        {
+            return (new(false, $"Request {request.RequestId} expired at {Time(request.ExpiresAt)}; it is {Expiry(request.OnExpiry)} by the time-out, not by this decision. Nothing changed.", request), request);
+        }
+
+        return await ClaimAsync(request, click.Approve ? ApprovalStatus.Approved : ApprovalStatus.Denied, click.DecidedBy, now, cancellationToken)
+            ? (null, request)
+            : (new(false, $"Request {request.RequestId} was decided by someone else at the same moment; nothing changed by this decision.", request), request);
+    }
 
     /// <summary>Hands the recorded decision on; when that fails, the decision stands and the sweep acts on it.</summary>
     private async Task<ApprovalAnswer> HandOffAsync(IApprovalHandOff port, ApprovalRequest request, ApprovalClick click, CancellationToken cancellationToken)
