@@ -18,7 +18,6 @@ public sealed class ApprovalCommandTests
     private const string Account = "123456789012";
     private const string Region = "eu-west-1";
     private const string Analyst = "arn:aws:iam::123456789012:user/analyst";
-    private const string RequestId = "0123456789abcdef0123456789abcdef";
 
     private readonly CliHarness _cli = new();
     private readonly FakeApprovalStore _store = new();
@@ -34,34 +33,15 @@ public sealed class ApprovalCommandTests
         _cli.Approvals = new ApprovalCommands(approvals, Account, Region, _ => Task.FromResult(Analyst));
     }
 
-    private async Task AskAsync(DateTimeOffset? expiresAt = null)
-    {
-        var at = expiresAt ?? TimeProvider.System.GetUtcNow().AddMinutes(30);
-        await _store.PutAsync(
-            new ApprovalRequest
-            {
-                RequestId = RequestId,
-                AccountId = Account,
-                Region = Region,
-                InstanceId = TestData.InstanceId,
-                Trigger = Triggers.GuardDuty,
-                Reason = "GuardDuty finding at severity 5",
-                FindingId = "7ac3a7bd5ed6ec35a4bbd3d9a7a2a0b1",
-                SourceEventId = "test",
-                RequestedAt = at.AddMinutes(-30),
-                ExpiresAt = at,
-                OnExpiry = ExpiryAction.Contain,
-                Version = 1,
-            },
-            expectedVersion: null,
-            CancellationToken.None);
-    }
+    private Task AskAsync(DateTimeOffset? expiresAt = null) =>
+        _store.PutAsync(
+            SampleApprovals.Pending(Account, Region, TestData.InstanceId, expiresAt ?? TimeProvider.System.GetUtcNow().AddMinutes(30)), expectedVersion: null, CancellationToken.None);
 
     private void IsolatesAsTheAnalyst() =>
         _cli.Service
             .Setup(s => s.IsolateAsync(
-                It.Is<IsolationRequest>(r => r.InstanceId == TestData.InstanceId && r.RequestedBy == Analyst && r.Approval!.RequestId == RequestId
-                    && r.Approval.Status == ApprovalStatus.Approved && r.FindingId == "7ac3a7bd5ed6ec35a4bbd3d9a7a2a0b1"),
+                It.Is<IsolationRequest>(r => r.InstanceId == TestData.InstanceId && r.RequestedBy == Analyst && r.Approval!.RequestId == SampleApprovals.RequestId
+                    && r.Approval.Status == ApprovalStatus.Approved && r.FindingId == SampleApprovals.FindingId),
                 It.IsAny<CancellationToken>()))
             .ReturnsAsync(TestData.Isolated());
 

@@ -129,21 +129,8 @@ public sealed class BootstrapApprovalTests(MotoServer moto) : BootstrapFunctionT
         Assert.Contains("expired", _slack.Requests[^1].Body, StringComparison.Ordinal);
     }
 
-    /// <summary>A pending request of the GuardDuty tier that asks (30 minutes, then contain), expiring at <paramref name="expiresAt"/>.</summary>
-    private static ApprovalRequest Request(string instance, DateTimeOffset expiresAt) => new()
-    {
-        RequestId = "0123456789abcdef0123456789abcdef",
-        AccountId = MotoServer.AccountId,
-        Region = MotoServer.Region,
-        InstanceId = instance,
-        Trigger = Triggers.GuardDuty,
-        Reason = "GuardDuty finding at severity 5",
-        SourceEventId = "test",
-        RequestedAt = expiresAt.AddMinutes(-30),
-        ExpiresAt = expiresAt,
-        OnExpiry = ExpiryAction.Contain,
-        Version = 1,
-    };
+    private static ApprovalRequest Request(string instance, DateTimeOffset expiresAt) =>
+        SampleApprovals.Pending(MotoServer.AccountId, MotoServer.Region, instance, expiresAt);
 
     private DynamoApprovalStore Store => new(Account.Clients.CreateDynamoDb(), MotoAccount.TableName);
 

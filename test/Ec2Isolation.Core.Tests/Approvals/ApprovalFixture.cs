@@ -58,6 +58,13 @@ internal sealed class ApprovalFixture
 
     public Task<EventResult> HandleAsync(string json) => Processor.HandleAsync(json, CancellationToken.None);
 
+    /// <summary>A finding the tier asks about (severity 5.5) handled, and the cloud's calls so far forgotten.</summary>
+    public async Task AskAsync()
+    {
+        await HandleAsync(Finding(5.5));
+        Cloud.Calls.Clear();
+    }
+
     /// <summary>A click as Slack posts it now, signed with <paramref name="secret"/>.</summary>
     public Task<HttpAnswer> ClickAsync(string actionId, string? buttonValue = null, string userId = SlackInteractions.Approver, string secret = SlackInteractions.SigningSecret) =>
         Endpoint.HandleAsync(Request(actionId, buttonValue, userId, secret), CancellationToken.None);

@@ -20,11 +20,7 @@ public sealed class ApprovalHandOffTests
 
     public ApprovalHandOffTests() => _fixture = new ApprovalFixture(handOff: _handOff);
 
-    private async Task AskAsync()
-    {
-        await _fixture.HandleAsync(ApprovalFixture.Finding(5.5));
-        _fixture.Cloud.Calls.Clear();
-    }
+    private Task AskAsync() => _fixture.AskAsync();
 
     [Fact]
     public async Task HandleAsync_Approved_DecisionRecordedAndHandedOffWithoutIsolating()
