@@ -138,4 +138,13 @@ public static class RequiredActions
     [
         "events:PutEvents",
     ];
+
+    /// <summary>
+    /// What the function adds with Slack approvals: invoking itself asynchronously to hand a decision made through its
+    /// URL on (Slack wants the answer within 3 seconds), granted on the function's own ARN alone. The CLI never hands off.
+    /// </summary>
+    public static IReadOnlyList<string> ApprovalHandOff { get; } =
+    [
+        "lambda:InvokeFunction",
+    ];
 }

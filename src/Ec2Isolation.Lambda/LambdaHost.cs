@@ -1,4 +1,5 @@
 using Ec2Isolation.Aws;
+using Ec2Isolation.Aws.Lambda;
 using Ec2Isolation.Aws.Sts;
 using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Approvals;
@@ -46,7 +47,8 @@ public static partial class LambdaHost
                 .AddLogging(logging => logging.ClearProviders().SetMinimumLevel(MinimumLevel(getVariable)).AddProvider(logs))
                 .AddSingleton(provider => new InvokedFunctionAccount(provider.GetRequiredService<StsCallerIdentity>))
                 .AddSingleton<IAccountIdentity>(provider => provider.GetRequiredService<InvokedFunctionAccount>())
-                .AddEc2Isolation(IsolationSettings.FromEnvironment(getVariable), Connection(getVariable));
+                .AddEc2Isolation(IsolationSettings.FromEnvironment(getVariable), Connection(getVariable))
+                .AddApprovalHandOff(getVariable(LambdaApprovalHandOff.FunctionNameVariable));
             overrides?.Invoke(collection);
             services = collection.BuildServiceProvider();
             processor = services.GetRequiredService<IIsolationEventProcessor>();

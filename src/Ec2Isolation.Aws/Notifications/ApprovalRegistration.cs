@@ -34,7 +34,8 @@ internal static class ApprovalRegistration
             provider.GetRequiredService<IApprovalChannel>(),
             settings,
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<ApprovalService>>()));
+            provider.GetRequiredService<ILogger<ApprovalService>>(),
+            provider.GetService<IApprovalHandOff>()));
         if (settings.Approvals is { } approvals)
         {
             services.AddSingleton(provider => new SlackInteractionEndpoint(

@@ -87,6 +87,10 @@ public sealed partial class SlackInteractionEndpoint(
         return new(answer.Accepted ? 200 : 403, answer.Message);
     }
 
+    /// <summary>Slack's response URLs are https://hooks.slack.com/actions/...; plain http only to this machine (local stand-ins).</summary>
+    internal static bool IsSlackResponseUrl(Uri url) =>
+        Configuration.NotificationUrls.IsAllowed(url) && (url.Host == "hooks.slack.com" || url.IsLoopback);
+
     /// <summary>The parts of a block_actions payload a decision needs.</summary>
     private sealed record Click(string UserId, string UserName, string ActionId, string Value, Uri? ResponseUrl)
     {
@@ -121,7 +125,7 @@ public sealed partial class SlackInteractionEndpoint(
 
                 // Only Slack's own hosts may receive the decision: a response_url elsewhere is not followed.
                 var responseUrl = Text(root, "response_url") is { } url && Uri.TryCreate(url, UriKind.Absolute, out var parsed)
-                    && IsSlackHost(parsed) ? parsed : null;
+                    && IsSlackResponseUrl(parsed) ? parsed : null;
                 return new(userId, Text(user, "username") ?? Text(user, "name") ?? userId, actionId, value, responseUrl);
             }
             catch (JsonException)
@@ -129,10 +133,6 @@ public sealed partial class SlackInteractionEndpoint(
                 return null;
             }
         }
-
-        /// <summary>Slack's response URLs are https://hooks.slack.com/actions/...; plain http only to this machine (local stand-ins).</summary>
-        private static bool IsSlackHost(Uri url) =>
-            Configuration.NotificationUrls.IsAllowed(url) && (url.Host == "hooks.slack.com" || url.IsLoopback);
 
         private static string? Text(JsonElement element, string name) =>
             element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

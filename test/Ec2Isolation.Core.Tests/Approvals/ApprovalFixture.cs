@@ -18,7 +18,8 @@ internal sealed class ApprovalFixture
     public const string InstanceId = "i-0123456789abcdef0";
     public const string ResponseUrl = "https://hooks.slack.com/actions/T0TEAM/1/abc";
 
-    public ApprovalFixture(bool withChannel = true)
+    /// <param name="handOff">Decisions through the URL are handed on to it (the Lambda), not isolated at once (the CLI).</param>
+    public ApprovalFixture(bool withChannel = true, FakeApprovalHandOff? handOff = null)
     {
         Cloud.AddInstance(InstanceId, "vpc-1").Tags["Name"] = "web-1";
         Settings = new IsolationSettings
@@ -30,7 +31,7 @@ internal sealed class ApprovalFixture
             Approvals = new ApprovalSettings("/ec2-isolation/slack-signing-secret", new HashSet<string>(StringComparer.Ordinal) { SlackInteractions.Approver }),
         };
         var router = FakeAccounts.Router(FakeAccounts.Services(FakeAccounts.Service(Cloud, Settings, Time), Cloud));
-        Approvals = new ApprovalService(router, Store, Channel, Settings, Time, NullLogger<ApprovalService>.Instance);
+        Approvals = new ApprovalService(router, Store, Channel, Settings, Time, NullLogger<ApprovalService>.Instance, handOff);
         Processor = new IsolationEventProcessor(router, Settings, NullLogger<IsolationEventProcessor>.Instance, time: Time, approvals: withChannel ? Approvals : null);
         Endpoint = new SlackInteractionEndpoint(
             new FixedSecret(SlackInteractions.SigningSecret), Approvals, Settings.Approvals, Time, NullLogger<SlackInteractionEndpoint>.Instance);
@@ -56,6 +57,13 @@ internal sealed class ApprovalFixture
     }
 
     public Task<EventResult> HandleAsync(string json) => Processor.HandleAsync(json, CancellationToken.None);
+
+    /// <summary>A finding the tier asks about (severity 5.5) handled, and the cloud's calls so far forgotten.</summary>
+    public async Task AskAsync()
+    {
+        await HandleAsync(Finding(5.5));
+        Cloud.Calls.Clear();
+    }
 
     /// <summary>A click as Slack posts it now, signed with <paramref name="secret"/>.</summary>
     public Task<HttpAnswer> ClickAsync(string actionId, string? buttonValue = null, string userId = SlackInteractions.Approver, string secret = SlackInteractions.SigningSecret) =>
