@@ -12,8 +12,9 @@ namespace Ec2Isolation.Aws.Notifications;
 /// <summary>
 /// Approvals: with a Slack webhook, the <see cref="ApprovalService"/> (requests in the record table, posted to Slack);
 /// with a signing secret and approvers too, the <see cref="SlackInteractionEndpoint"/> (with a bot token, reading the
-/// approver user groups through <see cref="SlackApproverDirectory"/>). None without Slack: a tier that
-/// asks then contains (fail closed), and the settings refuse such a tier anyway.
+/// approver user groups through <see cref="SlackApproverDirectory"/>); with Jira too, a <see cref="JiraApprovalTicket"/>
+/// for each request and notice. None without Slack: a tier that asks then contains (fail closed), and the settings refuse
+/// such a tier anyway.
 /// </summary>
 internal static class ApprovalRegistration
 {
@@ -35,7 +36,14 @@ internal static class ApprovalRegistration
             settings,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<ApprovalService>>(),
-            provider.GetService<IApprovalHandOff>()));
+            provider.GetService<IApprovalHandOff>(),
+            provider.GetService<IApprovalTicket>()));
+        if (settings.Jira is { } jira)
+        {
+            services.TryAddSingleton<IApprovalTicket>(provider => new JiraApprovalTicket(
+                jira, new SsmSecret(provider.GetRequiredService<IAmazonSimpleSystemsManagement>(), jira.TokenParameter), provider.GetRequiredService<NotificationHttp>()));
+        }
+
         if (settings.Approvals is { } approvals)
         {
             services.AddSingleton(provider => new SlackInteractionEndpoint(

@@ -53,6 +53,12 @@ public sealed class ApprovalRequest
 
     public long Version { get; set; }
 
+    /// <summary>
+    /// The ticket opened for the request (the Jira issue key); null without Jira, or while opening it failed. The decision
+    /// is commented on it, and an isolation it leads to starts its record with it, so that its notices comment there too.
+    /// </summary>
+    public string? TicketKey { get; set; }
+
     /// <summary>What the Slack buttons carry: the instance's key and the request id.</summary>
     public string ButtonValue => $"{AccountId}/{Region}/{InstanceId}/{RequestId}";
 

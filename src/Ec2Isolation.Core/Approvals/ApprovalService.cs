@@ -18,9 +18,10 @@ namespace Ec2Isolation.Core.Approvals;
 /// Where a decision made through Slack's URL is handed on (the Lambda: an asynchronous invocation of itself), so that the
 /// URL answers within Slack's 3 seconds; null (the CLI) decides and isolates in one go.
 /// </param>
+/// <param name="ticket">Where requests, decisions and notices are ticketed too (Jira); null: Slack alone.</param>
 public sealed partial class ApprovalService(
     IAccountRouter accounts, IApprovalStore store, IApprovalChannel channel, IsolationSettings settings, TimeProvider time, ILogger<ApprovalService> logger,
-    IApprovalHandOff? handOff = null)
+    IApprovalHandOff? handOff = null, IApprovalTicket? ticket = null)
 {
     /// <summary>Who decides a request that nobody answered in time.</summary>
     public const string TimeOut = "time-out";
@@ -85,12 +86,13 @@ public sealed partial class ApprovalService(
     {
         ArgumentNullException.ThrowIfNull(target);
         var evidence = await EvidenceAsync(target, cancellationToken);
-        await channel.PostNoticeAsync(
-            $"{target.InstanceId} was reported; not isolated",
-            $"{target.Reason}. This tier only notifies: nothing was changed. To isolate: ec2-isolation isolate {target.InstanceId} --account {target.AccountId} --region {target.Region}",
-            Facts(target.AccountId, target.Region, target.InstanceId, target.FindingTitle, target.Severity, evidence),
-            cancellationToken);
-        return Outcome(target, Outcomes.Notified, $"{target.InstanceId}: the channel was told; nothing changed (the tier notifies only).");
+        var title = $"{target.InstanceId} was reported; not isolated";
+        var text = $"{target.Reason}. This tier only notifies: nothing was changed. To isolate: ec2-isolation isolate {target.InstanceId} --account {target.AccountId} --region {target.Region}";
+        var facts = Facts(target.AccountId, target.Region, target.InstanceId, target.FindingTitle, target.Severity, evidence);
+        await channel.PostNoticeAsync(title, text, facts, cancellationToken);
+        var ticketKey = await OpenNoticeTicketAsync(target, title, text, facts, cancellationToken);
+        var told = ticketKey is null ? "the channel was told" : $"the channel and ticket {ticketKey} were told";
+        return Outcome(target, Outcomes.Notified, $"{target.InstanceId}: {told}; nothing changed (the tier notifies only).");
     }
 
     /// <summary>Applies the time-out of every pending request past its expiry: contain or drop, each once, each told to the channel.</summary>
@@ -207,23 +209,36 @@ public sealed partial class ApprovalService(
             [settings.TriggerTagKey] = settings.TriggerTagValue,
             [settings.StatusTagPrefix + "approved-by"] = TagText(request.DecidedBy!),
         };
+        if (request.TicketKey is { } ticketKey)
+        {
+            // The notifier tags only a ticket it opened; the request's ticket is the isolation's, so it is tagged here.
+            tags[settings.StatusTagPrefix + "ticket"] = TagText(ticketKey);
+        }
+
         var requestedBy = request.Status == ApprovalStatus.Expired ? $"{TimeOut} of approval request {request.RequestId}" : request.DecidedBy!;
-        return new IsolationRequest(request.InstanceId, request.Reason, RequestedBy: requestedBy, FindingId: request.FindingId, TagsOnceClaimed: tags, Approval: decision);
+        return new IsolationRequest(request.InstanceId, request.Reason, RequestedBy: requestedBy, FindingId: request.FindingId, TagsOnceClaimed: tags, Approval: decision)
+        {
+            TicketKey = request.TicketKey,
+        };
     }
 
+    /// <summary>Records what the decision did (once: conditional on the version read), then comments it on the request's ticket.</summary>
     private async Task SaveOutcomeAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
         var read = request.Version;
         request.Version = read + 1;
         await store.PutAsync(request, read, cancellationToken);
+        await CommentDecisionAsync(request, cancellationToken);
     }
 
     private async Task PostAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
         // A request nobody saw must not wait silently: the failure fails the invocation, and its retry posts again.
         await channel.PostRequestAsync(request, cancellationToken);
+        var postedAt = time.GetUtcNow();
+        request.TicketKey ??= await OpenRequestTicketAsync(request, cancellationToken);
         var read = request.Version;
-        request.PostedAt = time.GetUtcNow();
+        request.PostedAt = postedAt;
         request.Version = read + 1;
         await store.PutAsync(request, read, cancellationToken);
     }

@@ -64,3 +64,36 @@ internal sealed class FakeApprovalHandOff : IApprovalHandOff
         return Task.CompletedTask;
     }
 }
+
+/// <summary>A ticket system (Jira) that keeps what it was sent: each opened ticket gets the next key, SEC-1 first.</summary>
+internal sealed class FakeApprovalTicket : IApprovalTicket
+{
+    public List<(string Key, string Title, string Text, IReadOnlyDictionary<string, string> Facts)> Opened { get; } = [];
+    public List<(string Key, string Title, string Text)> Comments { get; } = [];
+
+    /// <summary>Set: every call fails with it (Jira down).</summary>
+    public Exception? Failure { get; set; }
+
+    public Task<string> OpenAsync(string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
+    {
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        var key = $"SEC-{Opened.Count + 1}";
+        Opened.Add((key, title, text, facts));
+        return Task.FromResult(key);
+    }
+
+    public Task CommentAsync(string key, string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
+    {
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        Comments.Add((key, title, text));
+        return Task.CompletedTask;
+    }
+}
