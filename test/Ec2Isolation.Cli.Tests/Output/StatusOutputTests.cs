@@ -31,6 +31,18 @@ public sealed class StatusOutputTests
         Assert.DoesNotContain("evidence:", writer.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void WriteTable_ApprovalWithATicket_NamesTheTicket()
+    {
+        using var writer = new StringWriter();
+        var request = Request();
+        request.TicketKey = "SEC-42";
+
+        (StatusOutput.From("i-0123456789abcdef0", record: null) with { Approval = request }).WriteTable(writer);
+
+        Assert.StartsWith("approval: request 0123456789abcdef0123456789abcdef (ticket SEC-42) pending until", writer.ToString(), StringComparison.Ordinal);
+    }
+
     private static ApprovalRequest Request() => new()
     {
         RequestId = "0123456789abcdef0123456789abcdef",
