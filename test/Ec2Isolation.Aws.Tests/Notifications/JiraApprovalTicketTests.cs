@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json;
 using Ec2Isolation.Aws.Notifications;
-using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.TestSupport;
 using static Ec2Isolation.Aws.Tests.Notifications.NoticeSamples;
 
@@ -10,11 +8,8 @@ namespace Ec2Isolation.Aws.Tests.Notifications;
 /// <summary>The approval request's Jira issue against a local stand-in for Jira Cloud's REST API v3.</summary>
 public sealed class JiraApprovalTicketTests : IAsyncDisposable
 {
-    private const string User = "soc@example.com";
-    private const string Token = "ATATT3xFfGF0-not-a-real-token-0123456789";
     private const string Created = """{"id":"10043","key":"SEC-8","self":"https://example.atlassian.net/rest/api/3/issue/10043"}""";
     private static readonly CancellationToken None = CancellationToken.None;
-    private static readonly string Credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Token}"));
 
     private static readonly Dictionary<string, string> Facts = new()
     {
@@ -30,8 +25,8 @@ public sealed class JiraApprovalTicketTests : IAsyncDisposable
     private JiraApprovalTicket CreateSut(params StandInAnswer[] answers)
     {
         _jira = HttpStandIn.Start(HttpStandIn.InTurn(answers));
-        var settings = new JiraSettings(_jira.BaseUrl, "SEC", "Task", User, "/ec2-isolation/jira-token");
-        return new JiraApprovalTicket(settings, Secret(settings.TokenParameter, Token).Secret, new NotificationHttp(new HttpClient(), TimeProvider.System));
+        var (settings, token, http) = Jira(_jira.BaseUrl);
+        return new JiraApprovalTicket(settings, token, http);
     }
 
     [Fact]
@@ -44,7 +39,7 @@ public sealed class JiraApprovalTicketTests : IAsyncDisposable
         Assert.Equal("SEC-8", key);
         var request = Assert.Single(_jira.Requests);
         Assert.Equal(("POST", "/rest/api/3/issue"), (request.Method, request.Path));
-        Assert.Equal("Basic " + Credentials, request.Header("Authorization"));
+        Assert.Equal("Basic " + JiraCredentials, request.Header("Authorization"));
         using var json = JsonDocument.Parse(request.Body);
         var fields = json.RootElement.GetProperty("fields");
         Assert.Equal("SEC", fields.GetProperty("project").GetProperty("key").GetString());
@@ -78,7 +73,7 @@ public sealed class JiraApprovalTicketTests : IAsyncDisposable
 
         var request = Assert.Single(_jira.Requests);
         Assert.Equal(("POST", "/rest/api/3/issue/SEC-8/comment"), (request.Method, request.Path));
-        Assert.Equal("Basic " + Credentials, request.Header("Authorization"));
+        Assert.Equal("Basic " + JiraCredentials, request.Header("Authorization"));
         using var json = JsonDocument.Parse(request.Body);
         var content = json.RootElement.GetProperty("body").GetProperty("content");
         Assert.Equal("Approval request for i-0123456789abcdef0: Denied", content[0].GetProperty("content")[0].GetProperty("text").GetString());
@@ -88,13 +83,13 @@ public sealed class JiraApprovalTicketTests : IAsyncDisposable
     [Fact]
     public async Task OpenAsync_Refused_ErrorCarriesJirasReasonNotTheCredentials()
     {
-        var ticket = CreateSut(new StandInAnswer(403, $$"""{"errorMessages":["no permission"],"echo":"Basic {{Credentials}}"}"""));
+        var ticket = CreateSut(new StandInAnswer(403, $$"""{"errorMessages":["no permission"],"echo":"Basic {{JiraCredentials}}"}"""));
 
         var error = await Assert.ThrowsAsync<NotificationException>(() => ticket.OpenAsync("title", "text", Facts, None));
 
         Assert.Single(_jira.Requests);
         Assert.StartsWith("jira answered 403 Forbidden", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(Credentials, error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(Token, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(JiraCredentials, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(JiraToken, error.Message, StringComparison.Ordinal);
     }
 }

@@ -61,9 +61,7 @@ public sealed class ApprovalTicketTests
 
         await _fixture.ClickAsync(Deny);
 
-        var comment = Assert.Single(_ticket.Comments);
-        Assert.Equal(("SEC-1", $"Approval request for {ApprovalFixture.InstanceId}: Denied"), (comment.Key, comment.Title));
-        Assert.StartsWith("Denied by slack:", comment.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Denied by slack:", SingleComment(ApprovalStatus.Denied), StringComparison.Ordinal);
         Assert.Empty(_fixture.Cloud.Mutations);
     }
 
@@ -80,9 +78,7 @@ public sealed class ApprovalTicketTests
         Assert.All(_jira.Notices, notice => Assert.Equal("SEC-1", notice.Record.TicketKey));
         Assert.Equal("SEC-1", _fixture.Cloud.Instances[ApprovalFixture.InstanceId].Tags[_fixture.Settings.StatusTagPrefix + "ticket"]);
         Assert.Single(_ticket.Opened);
-        var comment = Assert.Single(_ticket.Comments);
-        Assert.Equal("SEC-1", comment.Key);
-        Assert.StartsWith("Approved by slack:", comment.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Approved by slack:", SingleComment(ApprovalStatus.Approved), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -124,9 +120,7 @@ public sealed class ApprovalTicketTests
 
         await _fixture.HandleAsync(SampleEvents.Load(SampleEvents.ScheduledSweep));
 
-        var comment = Assert.Single(_ticket.Comments);
-        Assert.Equal(("SEC-1", $"Approval request for {ApprovalFixture.InstanceId}: Expired"), (comment.Key, comment.Title));
-        Assert.Contains("dropped", comment.Text, StringComparison.Ordinal);
+        Assert.Contains("dropped", SingleComment(ApprovalStatus.Expired), StringComparison.Ordinal);
         Assert.Empty(_fixture.Cloud.Mutations);
     }
 
@@ -156,9 +150,15 @@ public sealed class ApprovalTicketTests
         await fixture.HandleAsync(Assert.Single(handOff.HandedOff).ToEventJson());
         await fixture.HandleAsync(Assert.Single(handOff.HandedOff).ToEventJson());
 
-        var comment = Assert.Single(_ticket.Comments);
-        Assert.Equal("SEC-1", comment.Key);
-        Assert.Contains("Approved by slack:", comment.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Approved by slack:", SingleComment(ApprovalStatus.Approved), StringComparison.Ordinal);
         Assert.Equal("SEC-1", fixture.Cloud.StoredRecord(ApprovalFixture.InstanceId)!.TicketKey);
+    }
+
+    /// <summary>The one comment on the request's ticket, SEC-1, titled with <paramref name="status"/>; its text.</summary>
+    private string SingleComment(ApprovalStatus status)
+    {
+        var comment = Assert.Single(_ticket.Comments);
+        Assert.Equal(("SEC-1", $"Approval request for {ApprovalFixture.InstanceId}: {status}"), (comment.Key, comment.Title));
+        return comment.Text;
     }
 }
