@@ -5,12 +5,18 @@ namespace Ec2Isolation.Core.Approvals;
 /// <summary>
 /// The ticket beside the Slack message (Jira, when configured): a request opens one and keeps its key, its decision is
 /// commented on it, and a tier that notifies opens one with the notice. A ticket never holds the approval flow back: a
-/// failed call is logged, and the request, the decision and the isolation go on (the isolation's own notifier opens a
-/// ticket when the request has none).
+/// failed or slow call is logged, and the request, the decision and the isolation go on (the isolation's own notifier
+/// opens a ticket when the request has none).
 /// </summary>
 public sealed partial class ApprovalService
 {
-    /// <summary>Opens the request's ticket, after its Slack message; null without a ticket port or when Jira failed.</summary>
+    /// <summary>
+    /// The longest a ticket call may take (the request's Slack message waits for its ticket): Jira Cloud answers in well
+    /// under a second, and one that takes longer is treated as failed.
+    /// </summary>
+    public static readonly TimeSpan TicketTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Opens the request's ticket, before its Slack message; null without a ticket port or when Jira failed.</summary>
     private Task<string?> OpenRequestTicketAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
         var title = $"Approval requested: isolate {request.InstanceId} ({request.FindingTitle ?? request.Trigger})";
@@ -31,28 +37,13 @@ public sealed partial class ApprovalService
         return OpenTicketAsync(target.InstanceId, title, text, withTrigger, cancellationToken);
     }
 
-    private async Task<string?> OpenTicketAsync(string instanceId, string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
-    {
-        if (ticket is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return await ticket.OpenAsync(title, text, facts, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogTicketFailed(logger, instanceId, "open", e.Message);
-            return null;
-        }
-    }
+    private Task<string?> OpenTicketAsync(string instanceId, string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken) =>
+        CallTicketAsync(instanceId, "open", (port, token) => port.OpenAsync(title, text, facts, token), cancellationToken);
 
     /// <summary>Comments the recorded decision and what it did on the request's ticket, when it has one.</summary>
     private async Task CommentDecisionAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
-        if (ticket is null || request.TicketKey is not { } key)
+        if (request.TicketKey is not { } key)
         {
             return;
         }
@@ -65,13 +56,37 @@ public sealed partial class ApprovalService
             facts["Decided at"] = Time(decidedAt);
         }
 
+        var title = $"Approval request for {request.InstanceId}: {request.Status}";
+        await CallTicketAsync(
+            request.InstanceId,
+            "comment on",
+            async (port, token) =>
+            {
+                await port.CommentAsync(key, title, request.Outcome ?? string.Empty, facts, token);
+                return key;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>One call to the ticket port, bounded by <see cref="TicketTimeout"/>; null without a port, or when it failed (logged).</summary>
+    private async Task<string?> CallTicketAsync(
+        string instanceId, string action, Func<IApprovalTicket, CancellationToken, Task<string>> call, CancellationToken cancellationToken)
+    {
+        if (ticket is null)
+        {
+            return null;
+        }
+
+        using var bounded = new CancellationTokenSource(TicketTimeout, time);
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(bounded.Token, cancellationToken);
         try
         {
-            await ticket.CommentAsync(key, $"Approval request for {request.InstanceId}: {request.Status}", request.Outcome ?? string.Empty, facts, cancellationToken);
+            return await call(ticket, token.Token);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            LogTicketFailed(logger, request.InstanceId, "comment on", e.Message);
+            LogTicketFailed(logger, instanceId, action, e is OperationCanceledException ? $"no answer within {TicketTimeout.TotalSeconds} s" : e.Message);
+            return null;
         }
     }
 

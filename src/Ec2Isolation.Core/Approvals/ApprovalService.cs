@@ -233,12 +233,20 @@ public sealed partial class ApprovalService(
 
     private async Task PostAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
+        // The ticket before the message: nobody can decide while its key is written, and a retry after Slack failed
+        // finds the key kept and opens no second ticket.
+        if (request.TicketKey is null && await OpenRequestTicketAsync(request, cancellationToken) is { } ticketKey)
+        {
+            var before = request.Version;
+            request.TicketKey = ticketKey;
+            request.Version = before + 1;
+            await store.PutAsync(request, before, cancellationToken);
+        }
+
         // A request nobody saw must not wait silently: the failure fails the invocation, and its retry posts again.
         await channel.PostRequestAsync(request, cancellationToken);
-        var postedAt = time.GetUtcNow();
-        request.TicketKey ??= await OpenRequestTicketAsync(request, cancellationToken);
         var read = request.Version;
-        request.PostedAt = postedAt;
+        request.PostedAt = time.GetUtcNow();
         request.Version = read + 1;
         await store.PutAsync(request, read, cancellationToken);
     }

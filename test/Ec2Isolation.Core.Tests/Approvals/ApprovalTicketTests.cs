@@ -99,6 +99,36 @@ public sealed class ApprovalTicketTests
     }
 
     [Fact]
+    public async Task HandleAsync_JiraNotAnswering_RequestPostedOnceTheTicketTimedOut()
+    {
+        _ticket.Hangs = true;
+
+        var handling = _fixture.HandleAsync(ApprovalFixture.Finding(5.5));
+        Assert.Empty(_fixture.Channel.Requests);
+        _fixture.Time.Advance(ApprovalService.TicketTimeout);
+        var result = await handling;
+
+        Assert.Equal(Outcomes.ApprovalRequested, result.Action);
+        Assert.Single(_fixture.Channel.Requests);
+        Assert.Null(_fixture.Stored.TicketKey);
+        Assert.NotNull(_fixture.Stored.PostedAt);
+    }
+
+    [Fact]
+    public async Task HandleAsync_SlackDownAfterTheTicketOpened_RetryPostsWithoutASecondTicket()
+    {
+        _fixture.Channel.Failure = new InvalidOperationException("slack answered 500");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _fixture.HandleAsync(ApprovalFixture.Finding(5.5)));
+        _fixture.Channel.Failure = null;
+
+        await _fixture.HandleAsync(ApprovalFixture.Finding(5.5));
+
+        Assert.Single(_ticket.Opened);
+        Assert.Equal("SEC-1", Assert.Single(_fixture.Channel.Requests).TicketKey);
+        Assert.NotNull(_fixture.Stored.PostedAt);
+    }
+
+    [Fact]
     public async Task ClickAsync_JiraDownAtTheDecision_DecisionStandsAndIsolates()
     {
         await _fixture.AskAsync();

@@ -74,26 +74,33 @@ internal sealed class FakeApprovalTicket : IApprovalTicket
     /// <summary>Set: every call fails with it (Jira down).</summary>
     public Exception? Failure { get; set; }
 
-    public Task<string> OpenAsync(string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
-    {
-        if (Failure is { } failure)
-        {
-            throw failure;
-        }
+    /// <summary>Set: every call waits until it is cancelled (Jira that does not answer).</summary>
+    public bool Hangs { get; set; }
 
+    public async Task<string> OpenAsync(string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
+    {
+        await AnswerAsync(cancellationToken);
         var key = $"SEC-{Opened.Count + 1}";
         Opened.Add((key, title, text, facts));
-        return Task.FromResult(key);
+        return key;
     }
 
-    public Task CommentAsync(string key, string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
+    public async Task CommentAsync(string key, string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
     {
+        await AnswerAsync(cancellationToken);
+        Comments.Add((key, title, text));
+    }
+
+    private async Task AnswerAsync(CancellationToken cancellationToken)
+    {
+        if (Hangs)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         if (Failure is { } failure)
         {
             throw failure;
         }
-
-        Comments.Add((key, title, text));
-        return Task.CompletedTask;
     }
 }
