@@ -64,6 +64,17 @@ public sealed class SlackApprovalChannelTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task PostRequestAsync_RequestWithATicket_MessageNamesTheTicket()
+    {
+        var request = Request();
+        request.TicketKey = "SEC-7";
+
+        await CreateSut().PostRequestAsync(request, None);
+
+        Assert.Contains("*Ticket:* SEC-7", Assert.Single(_slack.Requests).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UpdateRequestAsync_Decided_ReplacesTheOriginalThroughTheResponseUrlWithoutButtons()
     {
         var request = Request();
