@@ -5,7 +5,9 @@ namespace Ec2Isolation.Cdk;
 /// <summary>
 /// The context keys of tiers and Slack approvals: `tiers` (EC2ISOLATION_TIERS, docs/tiers.md),
 /// `slackSigningSecretParameter` (the SSM SecureString parameter holding the Slack app's signing secret) and `approvers`
-/// (comma-separated Slack user ids). With the last two, the stack serves Slack's interactivity URL from the function's URL.
+/// (comma-separated Slack user ids and user group ids), and `slackBotTokenParameter` (the SSM SecureString parameter holding
+/// the bot token that reads the groups' members). With the signing secret and approvers, the stack serves Slack's
+/// interactivity URL from the function's URL.
 /// The values are checked by the function's own reader with the rest of its environment (DeploymentSettings.FunctionEnvironment).
 /// </summary>
 internal static class ApprovalContext
@@ -17,6 +19,7 @@ internal static class ApprovalContext
             Tiers = read("tiers"),
             SlackSigningSecretParameter = read("slackSigningSecretParameter"),
             Approvers = read("approvers"),
+            SlackBotTokenParameter = read("slackBotTokenParameter"),
         };
         if ((settings.SlackSigningSecretParameter is null) != (settings.Approvers is null))
         {
@@ -55,6 +58,7 @@ internal static class ApprovalContext
             (ApprovalVariables.Tiers, settings.Tiers),
             (ApprovalVariables.SigningSecret, settings.SlackSigningSecretParameter),
             (ApprovalVariables.Approvers, settings.Approvers),
+            (ApprovalVariables.BotToken, settings.SlackBotTokenParameter),
         })
         {
             if (value is not null)

@@ -94,7 +94,7 @@ public sealed partial record DeploymentSettings
     public required string? SecretsKeyArn { get; init; }
 
     /// <summary>The SSM parameters (names or ARNs) of the configured notifiers' secrets; empty when no notifier is configured.</summary>
-    public IReadOnlyList<string> SecretParameters => [.. new[] { SlackWebhookParameter, JiraTokenParameter, SlackSigningSecretParameter }.OfType<string>()];
+    public IReadOnlyList<string> SecretParameters => [.. new[] { SlackWebhookParameter, JiraTokenParameter, SlackSigningSecretParameter, SlackBotTokenParameter }.OfType<string>()];
 
     /// <summary>`tiers`, default none (contain as before tiers): the tier table, as EC2ISOLATION_TIERS (docs/tiers.md).</summary>
     public string? Tiers { get; init; }
@@ -105,8 +105,14 @@ public sealed partial record DeploymentSettings
     /// </summary>
     public string? SlackSigningSecretParameter { get; init; }
 
-    /// <summary>`approvers`: the Slack user ids that may approve or deny, comma-separated, as EC2ISOLATION_APPROVERS.</summary>
+    /// <summary>`approvers`: the Slack user ids (U..., W...) and user group ids (S...) that may approve or deny, comma-separated, as EC2ISOLATION_APPROVERS.</summary>
     public string? Approvers { get; init; }
+
+    /// <summary>
+    /// `slackBotTokenParameter`, default none: the SSM SecureString parameter holding the Slack app's bot token (scope
+    /// usergroups:read), with which the members of approver user groups are read, as EC2ISOLATION_SLACK_BOT_TOKEN_PARAMETER.
+    /// </summary>
+    public string? SlackBotTokenParameter { get; init; }
 
     /// <summary>
     /// `allowedAccounts`, comma-separated account ids, organizational unit ids (ou-...), "organization" or "*", default

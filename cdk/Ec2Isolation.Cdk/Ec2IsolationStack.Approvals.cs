@@ -1,4 +1,6 @@
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
+using Ec2Isolation.Aws;
 
 namespace Ec2Isolation.Cdk;
 
@@ -29,5 +31,27 @@ public sealed partial class Ec2IsolationStack
         });
         invoke.AddPropertyOverride("InvokedViaFunctionUrl", true);
         Output("SlackInteractivityUrl", url.Url, "Slack app > Interactivity & Shortcuts > Request URL (every request's Slack signature is verified)");
+        AddApprovalHandOff(function);
     }
+
+    /// <summary>
+    /// The URL answers Slack within its 3 seconds and hands each decision to an asynchronous invocation of the function
+    /// itself (ApprovalService.HandOff; the function finds its own name in AWS_LAMBDA_FUNCTION_NAME, which Lambda sets).
+    /// lambda:InvokeFunction on the function's own ARN alone, in a policy of its own: the function depends on its role
+    /// and everything under it, so a statement in the role's own policy naming the function's ARN would be a circular
+    /// reference; this policy depends on the function instead.
+    /// </summary>
+    private void AddApprovalHandOff(Function function) =>
+        _ = new Policy(this, "ApprovalHandOffPolicy", new PolicyProps
+        {
+            Roles = [function.Role!],
+            Statements =
+            [
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Actions = [.. RequiredActions.ApprovalHandOff],
+                    Resources = [function.FunctionArn],
+                }),
+            ],
+        });
 }

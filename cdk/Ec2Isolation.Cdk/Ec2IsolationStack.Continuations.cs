@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
@@ -23,7 +24,7 @@ public sealed partial class Ec2IsolationStack
     /// <summary>Deliveries of a continuation before it goes to the dead-letter queue (each one a whole run that failed).</summary>
     public const int ContinuationReceives = 5;
 
-    private void AddContinuations(Function function, int functionTimeoutSeconds)
+    private void AddContinuations(Function function, int functionTimeoutSeconds, EventBus resultBus)
     {
         var deadLetters = EncryptedQueue("ContinuationDeadLetters");
         var queue = new Queue(this, "Continuations", new QueueProps
@@ -52,6 +53,14 @@ public sealed partial class Ec2IsolationStack
             Resources = [queue.QueueArn],
         }));
         function.AddEnvironment("EC2ISOLATION_CONTINUATION_QUEUE_URL", queue.QueueUrl);
+        // A continuation's result goes on the result bus from the function itself: an SQS event source's invocations
+        // are synchronous, and Lambda's destination serves asynchronous ones only. Putting, on that bus alone.
+        function.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = [.. RequiredActions.ContinuationResults],
+            Resources = [resultBus.EventBusArn],
+        }));
+        function.AddEnvironment("EC2ISOLATION_RESULT_BUS_NAME", resultBus.EventBusName);
         AddAlarm("ContinuationDeadLettersAlarm", deadLetters.MetricApproximateNumberOfMessagesVisible(),
             "Continuations of isolations (their throttled EC2 evidence steps) that failed every delivery: run isolate on the instances they name");
     }

@@ -169,7 +169,7 @@ public sealed partial class Ec2IsolationStack : Stack
             },
         });
         AddFindingTriggers(function, settings);
-        AddContinuations(function, FunctionTimeout(settings));
+        AddContinuations(function, FunctionTimeout(settings), resultBus);
         AddTrigger("Sweep", function, new RuleProps
         {
             Description = "Isolates tagged instances whose tag event was lost",

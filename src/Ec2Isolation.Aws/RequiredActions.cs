@@ -129,4 +129,22 @@ public static class RequiredActions
     [
         "sqs:SendMessage",
     ];
+
+    /// <summary>
+    /// What the function adds to put its continuations' results on the result bus (an SQS event source's invocations
+    /// have no destination): putting, granted on that bus alone.
+    /// </summary>
+    public static IReadOnlyList<string> ContinuationResults { get; } =
+    [
+        "events:PutEvents",
+    ];
+
+    /// <summary>
+    /// What the function adds with Slack approvals: invoking itself asynchronously to hand a decision made through its
+    /// URL on (Slack wants the answer within 3 seconds), granted on the function's own ARN alone. The CLI never hands off.
+    /// </summary>
+    public static IReadOnlyList<string> ApprovalHandOff { get; } =
+    [
+        "lambda:InvokeFunction",
+    ];
 }

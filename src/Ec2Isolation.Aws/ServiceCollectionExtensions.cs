@@ -46,6 +46,12 @@ public static class ServiceCollectionExtensions
             Throttles = provider.GetRequiredService<ThrottleCounter>(),
             Ec2Patience = new(provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<InvocationDeadline>()),
         });
+        if (settings.ResultBusName is { } bus)
+        {
+            services.TryAddSingleton<IResultBus>(provider =>
+                EventBridge.EventBridgeResultBus.Create(provider.GetRequiredService<AwsClientFactory>(), bus, provider.GetRequiredService<TimeProvider>()));
+        }
+
         services.TryAddSingleton(provider => new StsCallerIdentity(provider.GetRequiredService<AwsClientFactory>().CreateSts()));
         services.TryAddSingleton<IAccountIdentity>(provider => provider.GetRequiredService<StsCallerIdentity>());
         services.AddSingleton(provider =>
@@ -132,6 +138,6 @@ public static class ServiceCollectionExtensions
             time,
             provider.GetRequiredService<ILogger<ReplacementScanner>>(),
             provider.GetServices<IIsolationNotifier>());
-        return new AccountServices(isolation, apis.Ec2, replacement, scanner);
+        return new AccountServices(isolation, apis.Ec2, replacement, scanner, apis.LoadBalancing);
     }
 }

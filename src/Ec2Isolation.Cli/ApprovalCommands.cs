@@ -13,16 +13,19 @@ internal sealed class ApprovalCommands(ApprovalService approvals, string account
     /// <summary>Decides the instance's pending request; bad input (nothing changed) when it has none pending.</summary>
     public async Task<ApprovalAnswer> DecideAsync(string instanceId, bool approve, CancellationToken cancellationToken)
     {
-        var request = await GetAsync(instanceId, cancellationToken);
-        if (request is not { Status: ApprovalStatus.Pending })
+        var request = await GetAsync(instanceId, cancellationToken)
+            ?? throw new InvalidRequestException($"{instanceId} has no approval request in {accountId} {region}; nothing changed.");
+        if (request.Status != ApprovalStatus.Pending)
         {
-            throw new InvalidRequestException(request is null
-                ? $"{instanceId} has no approval request in {accountId} {region}; nothing changed."
-                : $"{instanceId}'s approval request {request.RequestId} is not pending: {request.Status} by {request.DecidedBy}; nothing changed.");
+            throw new ApprovalNotPendingException(
+                $"{instanceId}'s approval request {request.RequestId} is not pending: {request.Status} by {request.DecidedBy}; nothing changed.");
         }
 
         var answer = await approvals.DecideAsync(
             new ApprovalClick(request.ButtonValue, approve, await caller(cancellationToken), ResponseUrl: null), cancellationToken);
-        return answer.Accepted ? answer : throw new InvalidRequestException(answer.Message);
+        return answer.Accepted ? answer : throw new ApprovalNotPendingException(answer.Message);
     }
 }
+
+/// <summary>The request was decided before, expired, or was decided by someone else at the same moment: nothing changed (<see cref="ExitCodes.ApprovalNotPending"/>).</summary>
+internal sealed class ApprovalNotPendingException(string message) : Exception(message);

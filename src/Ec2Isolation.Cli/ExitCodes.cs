@@ -36,8 +36,12 @@ internal static class ExitCodes
     /// <summary>EC2 refuses to stop the instance and will again (an instance store root, a Spot Instance of a one-time request); nothing was changed.</summary>
     public const int StopRefused = 6;
 
+    /// <summary><c>approve</c> or <c>deny</c> of a request decided before (or expired, or decided by someone else at the same moment); nothing was changed.</summary>
+    public const int ApprovalNotPending = 7;
+
     public static int For(Exception exception) => exception switch
     {
+        ApprovalNotPendingException => ApprovalNotPending,
         SnapshotsPendingException => SnapshotsPending,
         StopRefusedException => StopRefused,
         InvalidRequestException or InvalidEventException or AccountRefusedException => InvalidRequest,

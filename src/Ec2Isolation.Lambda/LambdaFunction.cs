@@ -12,11 +12,13 @@ namespace Ec2Isolation.Lambda;
 /// next event whatever happened to this one, unless the Runtime API answered a container error (500): then the loop
 /// ends with that error and the process exits (<see cref="LambdaRuntimeApiException.IsContainerError"/>). The deadline
 /// also bounds every record lease the invocation takes (<paramref name="deadline"/>), so that a run Lambda kills at its
-/// timeout never makes the retry find the record busy.
+/// timeout never makes the retry find the record busy. A continuation's result also goes on the result bus
+/// (<paramref name="results"/>): Lambda's destination does not carry it; when that fails, the invocation fails and the
+/// queue delivers the continuation again.
 /// </summary>
 public sealed partial class LambdaFunction(
     ILambdaRuntimeApi runtime, IIsolationEventProcessor processor, TimeProvider time, ILogger<LambdaFunction> logger, InvocationDeadline? deadline = null,
-    SlackInteractionEndpoint? slack = null)
+    SlackInteractionEndpoint? slack = null, ContinuationResults? results = null)
 {
     /// <summary>Time left to record a failure and post the error before Lambda ends the invocation.</summary>
     public static readonly TimeSpan DeadlineMargin = TimeSpan.FromSeconds(3);
@@ -75,6 +77,11 @@ public sealed partial class LambdaFunction(
             {
                 var result = await processor.HandleAsync(invocation.Body, token.Token);
                 LogHandled(result.EventKind, result.Action);
+                if (results is not null)
+                {
+                    await results.PutAsync(invocation, result, token.Token);
+                }
+
                 posted = runtime.SendResponseAsync(invocation.RequestId, result.ToJson(), stoppingToken);
             }
         }

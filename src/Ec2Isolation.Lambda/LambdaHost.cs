@@ -1,4 +1,5 @@
 using Ec2Isolation.Aws;
+using Ec2Isolation.Aws.Lambda;
 using Ec2Isolation.Aws.Sts;
 using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Approvals;
@@ -6,6 +7,7 @@ using Ec2Isolation.Core;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Lambda.Logging;
 using Ec2Isolation.Lambda.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,7 +47,8 @@ public static partial class LambdaHost
                 .AddLogging(logging => logging.ClearProviders().SetMinimumLevel(MinimumLevel(getVariable)).AddProvider(logs))
                 .AddSingleton(provider => new InvokedFunctionAccount(provider.GetRequiredService<StsCallerIdentity>))
                 .AddSingleton<IAccountIdentity>(provider => provider.GetRequiredService<InvokedFunctionAccount>())
-                .AddEc2Isolation(IsolationSettings.FromEnvironment(getVariable), Connection(getVariable));
+                .AddEc2Isolation(IsolationSettings.FromEnvironment(getVariable), Connection(getVariable))
+                .AddApprovalHandOff(getVariable(LambdaApprovalHandOff.FunctionNameVariable));
             overrides?.Invoke(collection);
             services = collection.BuildServiceProvider();
             processor = services.GetRequiredService<IIsolationEventProcessor>();
@@ -74,7 +77,8 @@ public static partial class LambdaHost
             try
             {
                 await new LambdaFunction(
-                    runtime, processor, time, logger, services.GetRequiredService<InvocationDeadline>(), services.GetService<SlackInteractionEndpoint>()).RunAsync(stoppingToken);
+                    runtime, processor, time, logger, services.GetRequiredService<InvocationDeadline>(), services.GetService<SlackInteractionEndpoint>(),
+                    services.GetService<IResultBus>() is { } bus ? new ContinuationResults(bus, time) : null).RunAsync(stoppingToken);
                 return 0;
             }
             catch (Exception e) when (e is HttpRequestException or LambdaRuntimeApiException)

@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Ec2Isolation.Aws;
 using Ec2Isolation.Core;
 
 namespace Ec2Isolation.Cdk.Tests;
@@ -47,7 +48,7 @@ public sealed class ApprovalUrlTests(SynthesizedStacks stacks)
 
         Assert.Equal("guardduty:4-8.5=ask/30/contain", (string?)variables["EC2ISOLATION_TIERS"]);
         Assert.Equal("/ec2-isolation/slack-signing-secret", (string?)variables["EC2ISOLATION_SLACK_SIGNING_SECRET_PARAMETER"]);
-        Assert.Equal("U0123ABCD,U0456EFGH", (string?)variables["EC2ISOLATION_APPROVERS"]);
+        Assert.Equal("U0123ABCD,U0456EFGH,S0604QSJC", (string?)variables["EC2ISOLATION_APPROVERS"]);
     }
 
     [Fact]
@@ -80,4 +81,37 @@ public sealed class ApprovalUrlTests(SynthesizedStacks stacks)
 
         Assert.Contains("slackSigningSecretParameter and approvers: set both", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void HandOffPolicy_ApprovalsConfigured_InvokesTheFunctionItselfAlone()
+    {
+        var function = FunctionTests.Single(stacks.Approvals.Template, "AWS::Lambda::Function");
+        var statements = HandOffStatements(stacks.Approvals);
+
+        var statement = Assert.Single(statements);
+        Assert.Equal(RequiredActions.ApprovalHandOff.Single(), (string?)statement["Action"]);
+        Assert.Equal($$"""{"Fn::GetAtt":["{{function}}","Arn"]}""", statement["Resource"]!.ToJsonString());
+        var policy = stacks.Approvals.Resources("AWS::IAM::Policy").Values.Single(p => p.ToJsonString().Contains("lambda:InvokeFunction", StringComparison.Ordinal));
+        var role = stacks.Approvals.Resources("AWS::Lambda::Function")[function]["Properties"]!["Role"]!["Fn::GetAtt"]![0]!.GetValue<string>();
+        Assert.Equal($$"""[{"Ref":"{{role}}"}]""", policy["Properties"]!["Roles"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void HandOffPolicy_NoApprovals_NoInvokeFunction()
+    {
+        foreach (var stack in new[] { stacks.Defaults, stacks.Configured, stacks.ExistingTopic, stacks.Central })
+        {
+            Assert.Empty(HandOffStatements(stack));
+        }
+    }
+
+    /// <summary>Every IAM statement (role inline policies and policies) that allows lambda:InvokeFunction.</summary>
+    private static List<System.Text.Json.Nodes.JsonNode> HandOffStatements(StackTemplate stack) =>
+    [
+        .. stack.Resources("AWS::IAM::Policy").Values.Select(p => p["Properties"]!["PolicyDocument"]!)
+            .Concat(stack.Resources("AWS::IAM::Role").Values.SelectMany(r => r["Properties"]!["Policies"]?.AsArray().Select(p => p!["PolicyDocument"]!) ?? []))
+            .SelectMany(document => document["Statement"]!.AsArray().Select(s => s!))
+            .Where(s => s["Action"]!.ToJsonString().Contains("lambda:InvokeFunction", StringComparison.Ordinal)),
+    ];
 }
+

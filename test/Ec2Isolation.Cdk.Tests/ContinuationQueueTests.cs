@@ -52,4 +52,16 @@ public sealed class ContinuationQueueTests(SynthesizedStacks stacks)
         var send = Assert.Single(sends, statement => (string?)statement!["Resource"]!["Fn::GetAtt"]![0] == queue);
         Assert.Equal("Allow", (string?)send!["Effect"]);
     }
+
+    [Fact]
+    public void FunctionPolicy_PutsContinuationResultsOnTheResultBusAlone()
+    {
+        var bus = FunctionTests.Single(stacks.Defaults.Template, "AWS::Events::EventBus", "ResultBus");
+        var puts = stacks.Defaults.Resources("AWS::IAM::Policy").Values
+            .SelectMany(policy => policy["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray())
+            .Where(statement => statement!["Action"]!.ToJsonString() == $"\"{RequiredActions.ContinuationResults.Single()}\"")
+            .ToList();
+        var put = Assert.Single(puts);
+        Assert.Equal(("Allow", bus), ((string?)put!["Effect"], (string?)put["Resource"]!["Fn::GetAtt"]![0]));
+    }
 }

@@ -70,6 +70,7 @@ public sealed class FunctionTests(SynthesizedStacks stacks)
                     ["EC2ISOLATION_SECURITYHUB_ACTION_ID"] = "Ec2Isolate",
                     ["EC2ISOLATION_FUNCTION_ROLE_ARN"] = new Props { ["Fn::GetAtt"] = new[] { Single(stacks.Defaults.Template, "AWS::IAM::Role", "FunctionRole"), "Arn" } },
                     ["EC2ISOLATION_CONTINUATION_QUEUE_URL"] = new Props { ["Ref"] = Single(stacks.Defaults.Template, "AWS::SQS::Queue", "Continuations") },
+                    ["EC2ISOLATION_RESULT_BUS_NAME"] = new Props { ["Ref"] = Single(stacks.Defaults.Template, "AWS::Events::EventBus", "ResultBus") },
                 }),
             },
         });

@@ -50,7 +50,8 @@ public sealed class SynthesizedStacks : IDisposable
         SlackWebhookParameter = "/ec2-isolation/slack-webhook",
         Tiers = "guardduty:4-8.5=ask/30/contain",
         SlackSigningSecretParameter = "/ec2-isolation/slack-signing-secret",
-        Approvers = "U0123ABCD,U0456EFGH",
+        Approvers = "U0123ABCD,U0456EFGH,S0604QSJC",
+        SlackBotTokenParameter = "/ec2-isolation/slack-bot-token",
     };
 
     /// <summary>The Jira token's parameter, given as an ARN (the Slack one as a name).</summary>

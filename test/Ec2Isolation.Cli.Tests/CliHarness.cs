@@ -30,6 +30,9 @@ internal sealed class CliHarness
         ["AWS_REGION"] = "eu-west-1",
     };
 
+    /// <summary>The approval requests the commands decide; null: approvals are not configured.</summary>
+    public ApprovalCommands? Approvals { get; set; }
+
     /// <summary>The context the service was built with; null when the command never got that far.</summary>
     public CliContext? Context { get; private set; }
 
@@ -52,7 +55,7 @@ internal sealed class CliHarness
             (context, _) =>
             {
                 Context = context;
-                return Task.FromResult(new CliServices(Service.Object, Events.Object, Replacement.Object, Migration.Object, Scanner.Object));
+                return Task.FromResult(new CliServices(Service.Object, Events.Object, Replacement.Object, Migration.Object, Scanner.Object, Approvals));
             },
             Environment.GetValueOrDefault);
         using var output = new StringWriter();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.TestSupport;
 
@@ -12,41 +11,24 @@ namespace Ec2Isolation.Lambda.Tests;
 [Collection(MotoTests.Collection)]
 [Trait("Category", MotoTests.Integration)]
 [Trait("Category", "Aot")]
-public sealed class BootstrapCentralTests(MotoServer moto) : IAsyncLifetime
+public sealed class BootstrapCentralTests(MotoServer moto) : BootstrapFunctionTests(moto)
 {
     private const string First = "111111111111";
     private const string Second = "222222222222";
 
-    private readonly LambdaRuntimeStandIn _runtime = LambdaRuntimeStandIn.Start();
-    private BootstrapProcess? _function;
-    private MotoAccount _central = null!;
-
-    public async Task InitializeAsync()
+    protected override Task ConfigureAsync(Dictionary<string, string?> environment)
     {
-        _central = await MotoAccount.CreateAsync(moto);
-        var environment = MotoEnvironment.For(moto.EndpointUrl);
         environment["EC2ISOLATION_MEMBER_ROLE_NAME"] = MotoAccount.MemberRole;
         environment["EC2ISOLATION_ALLOWED_ACCOUNTS"] = $"{First},{Second}";
-        _function = await BootstrapProcess.StartAsync(_runtime, environment);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_function is not null)
-        {
-            await _function.DisposeAsync();
-        }
-
-        await _runtime.DisposeAsync();
-        _central.Dispose();
+        return Task.CompletedTask;
     }
 
     [Fact]
     public async Task TagChanges_TwoMembersAndAnOutsider_MembersIsolatedInTheirAccountsOutsiderRefused()
     {
-        var first = await MotoAccount.CreateMemberAsync(moto, First);
-        var second = await MotoAccount.CreateMemberAsync(moto, Second);
-        var outsider = await MotoAccount.CreateMemberAsync(moto, "333333333333");
+        var first = await MotoAccount.CreateMemberAsync(Moto, First);
+        var second = await MotoAccount.CreateMemberAsync(Moto, Second);
+        var outsider = await MotoAccount.CreateMemberAsync(Moto, "333333333333");
         var instances = new[]
         {
             (first, First, await first.Network.RunInstanceAsync([await first.Network.CreateGroupAsync("app")])),
@@ -68,9 +50,9 @@ public sealed class BootstrapCentralTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal(["isolated", "isolated"], actions);
         foreach (var (member, accountId, instance) in instances)
         {
-            var quarantine = await member.GroupAsync(_central.Settings.QuarantineGroupName);
+            var quarantine = await member.GroupAsync(Account.Settings.QuarantineGroupName);
             Assert.All(await member.EniGroupsAsync(instance), groups => Assert.Equal([quarantine.GroupId], groups));
-            Assert.Equal(IsolationStatus.Isolated, (await _central.ReadRecordAsync(instance.InstanceId, accountId))!.Status);
+            Assert.Equal(IsolationStatus.Isolated, (await Account.ReadRecordAsync(instance.InstanceId, accountId))!.Status);
         }
 
         Assert.Equal("refused", refused.GetProperty("action").GetString());
@@ -80,10 +62,10 @@ public sealed class BootstrapCentralTests(MotoServer moto) : IAsyncLifetime
     [Fact]
     public async Task Sweep_TaggedInstanceOfAMember_IsolatedInItsAccountAndNamedInTheResult()
     {
-        var first = await MotoAccount.CreateMemberAsync(moto, First);
-        _ = await MotoAccount.CreateMemberAsync(moto, Second);
+        var first = await MotoAccount.CreateMemberAsync(Moto, First);
+        _ = await MotoAccount.CreateMemberAsync(Moto, Second);
         var instance = await first.Network.RunInstanceAsync([await first.Network.CreateGroupAsync("app")]);
-        await first.Ec2.CreateTagsAsync(new() { Resources = [instance.InstanceId], Tags = [new(_central.Settings.TriggerTagKey, _central.Settings.TriggerTagValue)] });
+        await first.Ec2.CreateTagsAsync(new() { Resources = [instance.InstanceId], Tags = [new(Account.Settings.TriggerTagKey, Account.Settings.TriggerTagValue)] });
 
         var result = await InvokeAsync(SampleEvents.Load(SampleEvents.ScheduledSweep));
 
@@ -91,30 +73,24 @@ public sealed class BootstrapCentralTests(MotoServer moto) : IAsyncLifetime
         Assert.Equal(
             (instance.InstanceId, First, "isolated"),
             (swept.GetProperty("instanceId").GetString(), swept.GetProperty("account").GetString(), swept.GetProperty("outcome").GetString()));
-        Assert.Equal(IsolationStatus.Isolated, (await _central.ReadRecordAsync(instance.InstanceId, First))!.Status);
+        Assert.Equal(IsolationStatus.Isolated, (await Account.ReadRecordAsync(instance.InstanceId, First))!.Status);
     }
 
     [Fact]
     public async Task TagChange_OwnAccount_NoStsCallBeforeContainment()
     {
-        var app = await _central.Network.CreateGroupAsync("app");
-        var instance = await _central.Network.RunInstanceAsync([app]);
-        await _central.Network.ApplyTriggerTagAsync(instance.InstanceId);
-        await moto.StartRecordingAsync();
+        var app = await Account.Network.CreateGroupAsync("app");
+        var instance = await Account.Network.RunInstanceAsync([app]);
+        await Account.Network.ApplyTriggerTagAsync(instance.InstanceId);
+        await Moto.StartRecordingAsync();
 
         var result = await InvokeAsync(SampleEvents.Load(SampleEvents.TagChange, instance.InstanceId));
 
         Assert.Equal("isolated", result.GetProperty("action").GetString());
         // The function's account comes from its invoked ARN (the stand-in's is the emulator's default account).
-        Assert.DoesNotContain(RequestLog.Parse(await moto.StopRecordingAsync()), request => request.Service == "sts");
+        Assert.DoesNotContain(RequestLog.Parse(await Moto.StopRecordingAsync()), request => request.Service == "sts");
     }
 
     private static string TagChange(string accountId, string instanceId) => SampleEvents.OfAccount(SampleEvents.TagChange, instanceId, accountId);
 
-    private async Task<JsonElement> InvokeAsync(string eventJson)
-    {
-        var outcome = await _runtime.WaitForOutcomeAsync(_runtime.Enqueue(eventJson), TimeSpan.FromMinutes(1));
-        Assert.False(outcome.IsError, outcome.Body);
-        return JsonDocument.Parse(outcome.Body).RootElement;
-    }
 }

@@ -70,26 +70,39 @@ public sealed class DynamoApprovalStore(IAmazonDynamoDB dynamo, string tableName
         }
     }
 
-    public async Task<IReadOnlyList<ApprovalRequest>> ListPendingAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ApprovalRequest>> ListPendingAsync(CancellationToken cancellationToken) =>
+        ScanAsync([ApprovalStatus.Pending], cancellationToken);
+
+    /// <summary>Approved or denied (a filter on <c>Status</c>), then without an outcome (kept in the JSON only).</summary>
+    public async Task<IReadOnlyList<ApprovalRequest>> ListDecidedNotActedAsync(CancellationToken cancellationToken) =>
+        [.. (await ScanAsync([ApprovalStatus.Approved, ApprovalStatus.Denied], cancellationToken)).Where(request => request.Outcome is null)];
+
+    private async Task<IReadOnlyList<ApprovalRequest>> ScanAsync(IReadOnlyList<ApprovalStatus> statuses, CancellationToken cancellationToken)
     {
+        var values = new Dictionary<string, AttributeValue> { [":type"] = new() { S = ItemType } };
+        for (var i = 0; i < statuses.Count; i++)
+        {
+            values[$":s{i}"] = new() { S = statuses[i].ToString() };
+        }
+
         var scan = new ScanRequest
         {
             TableName = tableName,
-            FilterExpression = "#type = :type AND #status = :pending",
+            FilterExpression = $"#type = :type AND #status IN ({string.Join(", ", statuses.Select((_, i) => $":s{i}"))})",
             ExpressionAttributeNames = new() { ["#type"] = "ItemType", ["#status"] = "Status" },
-            ExpressionAttributeValues = new() { [":type"] = new() { S = ItemType }, [":pending"] = new() { S = nameof(ApprovalStatus.Pending) } },
+            ExpressionAttributeValues = values,
         };
-        var pending = new List<ApprovalRequest>();
+        var found = new List<ApprovalRequest>();
         await OnTableAsync(async () =>
         {
             await foreach (var page in dynamo.Paginators.Scan(scan).Responses.WithCancellation(cancellationToken))
             {
-                pending.AddRange((page.Items ?? []).Select(Read));
+                found.AddRange((page.Items ?? []).Select(Read));
             }
 
-            return pending;
+            return found;
         });
-        return pending;
+        return found;
     }
 
     private static ApprovalRequest Read(Dictionary<string, AttributeValue> item) =>

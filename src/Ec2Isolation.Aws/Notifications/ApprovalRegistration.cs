@@ -11,8 +11,10 @@ namespace Ec2Isolation.Aws.Notifications;
 
 /// <summary>
 /// Approvals: with a Slack webhook, the <see cref="ApprovalService"/> (requests in the record table, posted to Slack);
-/// with a signing secret and approvers too, the <see cref="SlackInteractionEndpoint"/>. None without Slack: a tier that
-/// asks then contains (fail closed), and the settings refuse such a tier anyway.
+/// with a signing secret and approvers too, the <see cref="SlackInteractionEndpoint"/> (with a bot token, reading the
+/// approver user groups through <see cref="SlackApproverDirectory"/>); with Jira too, a <see cref="JiraApprovalTicket"/>
+/// for each request and notice. None without Slack: a tier that asks then contains (fail closed), and the settings refuse
+/// such a tier anyway.
 /// </summary>
 internal static class ApprovalRegistration
 {
@@ -33,7 +35,15 @@ internal static class ApprovalRegistration
             provider.GetRequiredService<IApprovalChannel>(),
             settings,
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<ApprovalService>>()));
+            provider.GetRequiredService<ILogger<ApprovalService>>(),
+            provider.GetService<IApprovalHandOff>(),
+            provider.GetService<IApprovalTicket>()));
+        if (settings.Jira is { } jira)
+        {
+            services.TryAddSingleton<IApprovalTicket>(provider => new JiraApprovalTicket(
+                jira, new SsmSecret(provider.GetRequiredService<IAmazonSimpleSystemsManagement>(), jira.TokenParameter), provider.GetRequiredService<NotificationHttp>()));
+        }
+
         if (settings.Approvals is { } approvals)
         {
             services.AddSingleton(provider => new SlackInteractionEndpoint(
@@ -41,7 +51,11 @@ internal static class ApprovalRegistration
                 provider.GetRequiredService<ApprovalService>(),
                 approvals,
                 provider.GetRequiredService<TimeProvider>(),
-                provider.GetRequiredService<ILogger<SlackInteractionEndpoint>>()));
+                provider.GetRequiredService<ILogger<SlackInteractionEndpoint>>(),
+                approvals.BotTokenParameter is { } botToken
+                    ? new SlackApproverDirectory(
+                        new SsmSecret(provider.GetRequiredService<IAmazonSimpleSystemsManagement>(), botToken), provider.GetRequiredService<NotificationHttp>(), SlackApproverDirectory.SlackApi)
+                    : null));
         }
 
         return services;

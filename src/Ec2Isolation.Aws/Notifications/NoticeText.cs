@@ -57,7 +57,8 @@ internal sealed record NoticeText(string Title, string Summary, IReadOnlyList<No
 
         // The approval that asked for the isolation, in the Slack notice and the Jira ticket alike.
         facts.AddRange(record.Approvals.Select(approval =>
-            new NoticeFact("Approval", $"{approval.Status} by {approval.DecidedBy} at {approval.DecidedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC (request {approval.RequestId})")));
+            new NoticeFact("Approval", $"{approval.Status} by {approval.DecidedBy} at {approval.DecidedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC (request {approval.RequestId})"
+                + (approval.LoadBalancers is { } loadBalancers ? $"; load balancers shown: {loadBalancers}" : string.Empty))));
         facts.Add(releasing ? new("Released by", record.ReleasedBy ?? "unknown") : new("Requested by", record.RequestedBy));
         facts.Add(new(releasing ? "Restored" : "Done", done.Count == 0 ? "nothing yet" : string.Join(", ", done)));
         facts.Add(new("Snapshots", record.Artifacts.SnapshotIds.Count == 0 ? "none yet" : string.Join(", ", record.Artifacts.SnapshotIds)));

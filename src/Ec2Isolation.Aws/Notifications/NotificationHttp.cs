@@ -56,8 +56,18 @@ public sealed class NotificationHttp : IDisposable
     /// <summary>Posts <paramref name="json"/> to <paramref name="url"/>; returns the body of the successful answer.</summary>
     /// <param name="receiver">Who is called, for error messages (<c>slack</c>, <c>jira</c>).</param>
     /// <param name="secrets">What must never appear in an error: the URL, a token, an Authorization value.</param>
-    public async Task<string> PostJsonAsync(
-        string receiver, Uri url, string json, AuthenticationHeaderValue? authorization, IReadOnlyCollection<string> secrets, CancellationToken cancellationToken)
+    public Task<string> PostJsonAsync(
+        string receiver, Uri url, string json, AuthenticationHeaderValue? authorization, IReadOnlyCollection<string> secrets, CancellationToken cancellationToken) =>
+        PostAsync(receiver, url, () => new StringContent(json, Encoding.UTF8, "application/json"), authorization, secrets, cancellationToken);
+
+    /// <summary>Posts <paramref name="form"/> form-encoded (for APIs that take no JSON), as <see cref="PostJsonAsync"/> posts JSON.</summary>
+    public Task<string> PostFormAsync(
+        string receiver, Uri url, IReadOnlyList<KeyValuePair<string, string>> form, AuthenticationHeaderValue? authorization, IReadOnlyCollection<string> secrets,
+        CancellationToken cancellationToken) =>
+        PostAsync(receiver, url, () => new FormUrlEncodedContent(form), authorization, secrets, cancellationToken);
+
+    private async Task<string> PostAsync(
+        string receiver, Uri url, Func<HttpContent> content, AuthenticationHeaderValue? authorization, IReadOnlyCollection<string> secrets, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(secrets);
         try
@@ -65,7 +75,7 @@ public sealed class NotificationHttp : IDisposable
             using var response = await _retry.ExecuteAsync(
                 async token =>
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+                    using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content() };
                     request.Headers.Authorization = authorization;
                     request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
                     return await _http.SendAsync(request, token);

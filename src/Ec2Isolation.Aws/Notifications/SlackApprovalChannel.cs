@@ -50,8 +50,17 @@ public sealed class SlackApprovalChannel(SsmSecret webhook, NotificationHttp htt
         ],
         replaceOriginal: null);
 
-    private static Dictionary<string, string> Facts(ApprovalRequest request) =>
-        ApprovalService.Facts(request.AccountId, request.Region, request.InstanceId, request.FindingTitle, request.Severity, request.Evidence);
+    private static Dictionary<string, string> Facts(ApprovalRequest request)
+    {
+        var facts = ApprovalService.Facts(request.AccountId, request.Region, request.InstanceId, request.FindingTitle, request.Severity, request.Evidence);
+        if (request.TicketKey is { } ticket)
+        {
+            // Opened before the message is posted: responders find the request's ticket from Slack.
+            facts["Ticket"] = ticket;
+        }
+
+        return facts;
+    }
 
     private static SlackApprovalMessage Message(
         string title, string text, IReadOnlyDictionary<string, string> facts, IReadOnlyList<SlackButton>? buttons, bool? replaceOriginal)

@@ -32,6 +32,15 @@ public sealed class SsmSecret(IAmazonSimpleSystemsManagement ssm, string paramet
         return value.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Drops the value read, so that the next use reads the parameter again (a token refused as revoked may have been rotated).</summary>
+    public void Forget()
+    {
+        lock (_lock)
+        {
+            _value = null;
+        }
+    }
+
     private async Task<string> ReadAsync()
     {
         GetParameterResponse response;

@@ -31,6 +31,9 @@ public sealed class AwsJsonClient
     private readonly string _contentType;
     private readonly ResiliencePipeline _retry;
 
+    /// <summary>Headers every request carries (REST-JSON: Lambda's X-Amz-Invocation-Type); none by default.</summary>
+    private readonly IReadOnlyDictionary<string, string> _headers;
+
     /// <param name="http">A client whose handler chain signs with SigV4 for the service.</param>
     /// <param name="targetPrefix">The X-Amz-Target prefix, e.g. <c>AWSOrganizationsV20161128</c>.</param>
     /// <param name="contentType">The protocol's content type: <see cref="Json10"/>, or AWS JSON 1.1 when absent.</param>
@@ -40,8 +43,9 @@ public sealed class AwsJsonClient
         ArgumentException.ThrowIfNullOrEmpty(targetPrefix);
     }
 
-    private AwsJsonClient(HttpClient http, Uri endpoint, TimeProvider timeProvider, string? targetPrefix, string contentType)
+    private AwsJsonClient(HttpClient http, Uri endpoint, TimeProvider timeProvider, string? targetPrefix, string contentType, IReadOnlyDictionary<string, string>? headers = null)
     {
+        _headers = headers ?? new Dictionary<string, string>();
         _contentType = contentType;
         _http = http ?? throw new ArgumentNullException(nameof(http));
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
@@ -56,7 +60,9 @@ public sealed class AwsJsonClient
     /// <c>coverage/list</c>), with errors named by the <c>x-amzn-ErrorType</c> header
     /// (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#operation-error-serialization).
     /// </summary>
-    public static AwsJsonClient ForRestJson(HttpClient http, Uri endpoint, TimeProvider timeProvider) => new(http, endpoint, timeProvider, targetPrefix: null, RestJsonContentType);
+    /// <param name="headers">Headers every request carries, beside the signed ones (Lambda's <c>X-Amz-Invocation-Type</c>).</param>
+    public static AwsJsonClient ForRestJson(HttpClient http, Uri endpoint, TimeProvider timeProvider, IReadOnlyDictionary<string, string>? headers = null) =>
+        new(http, endpoint, timeProvider, targetPrefix: null, RestJsonContentType, headers);
 
     /// <summary>Sends one action (REST-JSON: its path) with the request members <paramref name="request"/> writes, and returns the answer.</summary>
     public async Task<JsonDocument> SendAsync(string action, Action<Utf8JsonWriter> request, CancellationToken cancellationToken)
@@ -85,6 +91,11 @@ public sealed class AwsJsonClient
         if (_targetPrefix is not null)
         {
             message.Headers.Add("X-Amz-Target", $"{_targetPrefix}.{action}");
+        }
+
+        foreach (var (name, value) in _headers)
+        {
+            message.Headers.Add(name, value);
         }
 
         using var response = await _http.SendAsync(message, cancellationToken);

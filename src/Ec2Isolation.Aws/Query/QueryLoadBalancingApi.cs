@@ -14,45 +14,15 @@ public sealed class QueryLoadBalancingApi(AwsQueryClient client) : ILoadBalancin
     /// </summary>
     public const int MaxConcurrentReads = 8;
 
-    /// <remarks>
-    /// DescribeTargetGroups cannot filter by VPC or type (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroups.html):
-    /// every group of the region is listed, 400 (the maximum) a page, and only those that can hold the instance are read
-    /// (DescribeTargetHealth): type instance in its VPC, type ip in the VPC of one of its ENIs, which holds targets by
-    /// address (TargetDescription: "If the target type is ip, specify an IP address":
-    /// https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html).
-    /// </remarks>
-    public async Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(instance);
-        var addressesByVpc = instance.PrivateAddresses
-            .GroupBy(eni => eni.VpcId)
-            .ToDictionary(vpc => vpc.Key, vpc => vpc.SelectMany(eni => eni.Addresses).ToHashSet(StringComparer.OrdinalIgnoreCase));
-        var groups = new List<(string Arn, IReadOnlySet<string> TargetIds, bool ByAddress)>();
-        await foreach (var page in client.SendPagedAsync(
-            "DescribeTargetGroups", [new("PageSize", "400")], QueryPaging.NextMarker, cancellationToken))
-        {
-            foreach (var group in page.Members("TargetGroups"))
-            {
-                var vpcId = group.ChildValue("VpcId");
-                switch (group.ChildValue("TargetType"))
-                {
-                    case "instance" when vpcId == instance.VpcId:
-                        groups.Add((group.RequiredValue("TargetGroupArn"), new HashSet<string> { instance.InstanceId }, false));
-                        break;
-                    case "ip" when vpcId is not null && addressesByVpc.TryGetValue(vpcId, out var addresses) && addresses.Count > 0:
-                        groups.Add((group.RequiredValue("TargetGroupArn"), addresses, true));
-                        break;
-                }
-            }
-        }
+    public async Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken) =>
+        [.. (await FindAsync(instance, cancellationToken)).SelectMany(found => found.Registrations)];
 
-        var found = new TargetRegistration[groups.Count][];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, groups.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentReads, CancellationToken = cancellationToken },
-            async (index, token) => found[index] = await FindInGroupAsync(groups[index].Arn, groups[index].TargetIds, groups[index].ByAddress, token));
-        return [.. found.SelectMany(registrations => registrations)];
-    }
+    /// <summary>
+    /// The same calls as <see cref="FindRegistrationsAsync"/>: the group's name and load balancers come with
+    /// DescribeTargetGroups, and the load balancers' names with their ARNs (no DescribeLoadBalancers).
+    /// </summary>
+    public async Task<IReadOnlyList<TargetGroupMembership>> FindTargetGroupsAsync(InstanceDescription instance, CancellationToken cancellationToken) =>
+        [.. (await FindAsync(instance, cancellationToken)).Where(found => found.Registrations.Length > 0).Select(found => found.Group.Membership)];
 
     public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         client.SendAsync("DeregisterTargets", Target(instanceId, registration), cancellationToken);
@@ -71,6 +41,47 @@ public sealed class QueryLoadBalancingApi(AwsQueryClient client) : ILoadBalancin
         {
             throw new ResourceGoneException(e.Message, e);
         }
+    }
+
+    /// <remarks>
+    /// DescribeTargetGroups cannot filter by VPC or type (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroups.html):
+    /// every group of the region is listed, 400 (the maximum) a page, and only those that can hold the instance are read
+    /// (DescribeTargetHealth): type instance in its VPC, type ip in the VPC of one of its ENIs, which holds targets by
+    /// address (TargetDescription: "If the target type is ip, specify an IP address":
+    /// https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html).
+    /// Calls: one DescribeTargetGroups per 400 groups of the region, one DescribeTargetHealth per group that can hold the instance.
+    /// </remarks>
+    private async Task<(CandidateGroup Group, TargetRegistration[] Registrations)[]> FindAsync(InstanceDescription instance, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var addressesByVpc = instance.PrivateAddresses
+            .GroupBy(eni => eni.VpcId)
+            .ToDictionary(vpc => vpc.Key, vpc => vpc.SelectMany(eni => eni.Addresses).ToHashSet(StringComparer.OrdinalIgnoreCase));
+        var groups = new List<CandidateGroup>();
+        await foreach (var page in client.SendPagedAsync(
+            "DescribeTargetGroups", [new("PageSize", "400")], QueryPaging.NextMarker, cancellationToken))
+        {
+            foreach (var group in page.Members("TargetGroups"))
+            {
+                var vpcId = group.ChildValue("VpcId");
+                switch (group.ChildValue("TargetType"))
+                {
+                    case "instance" when vpcId == instance.VpcId:
+                        groups.Add(new(group, new HashSet<string> { instance.InstanceId }, false));
+                        break;
+                    case "ip" when vpcId is not null && addressesByVpc.TryGetValue(vpcId, out var addresses) && addresses.Count > 0:
+                        groups.Add(new(group, addresses, true));
+                        break;
+                }
+            }
+        }
+
+        var found = new TargetRegistration[groups.Count][];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, groups.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentReads, CancellationToken = cancellationToken },
+            async (index, token) => found[index] = await FindInGroupAsync(groups[index].Arn, groups[index].TargetIds, groups[index].ByAddress, token));
+        return [.. groups.Select((group, index) => (group, found[index]))];
     }
 
     private async Task<TargetRegistration[]> FindInGroupAsync(
@@ -118,5 +129,20 @@ public sealed class QueryLoadBalancingApi(AwsQueryClient client) : ILoadBalancin
         }
 
         return parameters;
+    }
+
+    /// <summary>A target group that can hold the instance: its targets are read, by instance id or by address.</summary>
+    private sealed record CandidateGroup(string Arn, IReadOnlySet<string> TargetIds, bool ByAddress, TargetGroupMembership Membership)
+    {
+        public CandidateGroup(XElement group, IReadOnlySet<string> targetIds, bool byAddress)
+            : this(
+                group.RequiredValue("TargetGroupArn"),
+                targetIds,
+                byAddress,
+                new TargetGroupMembership(
+                    group.ChildValue("TargetGroupName") ?? group.RequiredValue("TargetGroupArn"),
+                    [.. group.Members("LoadBalancerArns").Select(arn => arn.Value)]))
+        {
+        }
     }
 }

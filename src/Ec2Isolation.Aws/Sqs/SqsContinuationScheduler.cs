@@ -1,4 +1,3 @@
-using Amazon.Runtime.Signing;
 using Ec2Isolation.Aws.Organizations;
 using Ec2Isolation.Core.Ports;
 
@@ -19,14 +18,8 @@ public sealed class SqsContinuationScheduler(AwsJsonClient sqs, string queueUrl)
     public static SqsContinuationScheduler Create(AwsClientFactory clients, string queueUrl, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(clients);
-        var signer = new SigV4SigningHandler(clients.Credentials, clients.Region, "sqs", new SocketsHttpHandler
-        {
-            // Redirects must never be followed below the signer.
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        });
-        var endpoint = clients.ResolveQueryEndpoint("sqs", "SQS");
-        return new SqsContinuationScheduler(new AwsJsonClient(new HttpClient(signer), endpoint, TargetPrefix, time, AwsJsonClient.Json10), queueUrl);
+        return new SqsContinuationScheduler(
+            new AwsJsonClient(clients.CreateSignedHttpClient("sqs"), clients.ResolveQueryEndpoint("sqs", "SQS"), TargetPrefix, time, AwsJsonClient.Json10), queueUrl);
     }
 
     public async Task ScheduleAsync(Continuation continuation, CancellationToken cancellationToken)

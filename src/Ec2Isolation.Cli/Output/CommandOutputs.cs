@@ -111,6 +111,10 @@ internal sealed record StatusOutput(string InstanceId, string Message, Isolation
         if (Approval is { } approval)
         {
             writer.WriteLine(ApprovalOutput.Describe(approval));
+            if (ApprovalOutput.Evidence(approval) is { } evidence)
+            {
+                writer.WriteLine(evidence);
+            }
         }
 
         if (Record is null)

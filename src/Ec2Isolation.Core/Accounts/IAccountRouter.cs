@@ -7,9 +7,10 @@ namespace Ec2Isolation.Core.Accounts;
 
 /// <summary>
 /// The services acting in one account: the engine, the EC2 calls the event processor makes itself (finding tags,
-/// the sweep), replacement, and the Amazon Inspector scan of a replacement. Their records all go to the deployment's own table.
+/// the sweep), replacement, the Amazon Inspector scan of a replacement, and the ELBv2 reads an approval request's evidence
+/// makes. Their records all go to the deployment's own table.
 /// </summary>
-public sealed record AccountServices(IIsolationService Isolation, IEc2Api Ec2, IReplacementService Replacement, IReplacementScanner Scanner);
+public sealed record AccountServices(IIsolationService Isolation, IEc2Api Ec2, IReplacementService Replacement, IReplacementScanner Scanner, ILoadBalancingApi LoadBalancing);
 
 /// <summary>
 /// Which account an event or a command acts in. The deployment's own account uses its own credentials; another

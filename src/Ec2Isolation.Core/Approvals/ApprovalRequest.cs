@@ -53,6 +53,12 @@ public sealed class ApprovalRequest
 
     public long Version { get; set; }
 
+    /// <summary>
+    /// The ticket opened for the request (the Jira issue key); null without Jira, or while opening it failed. The decision
+    /// is commented on it, and an isolation it leads to starts its record with it, so that its notices comment there too.
+    /// </summary>
+    public string? TicketKey { get; set; }
+
     /// <summary>What the Slack buttons carry: the instance's key and the request id.</summary>
     public string ButtonValue => $"{AccountId}/{Region}/{InstanceId}/{RequestId}";
 
@@ -63,7 +69,8 @@ public sealed class ApprovalRequest
 /// <param name="RequestId">The approval request.</param>
 /// <param name="Status">Approved, denied or expired.</param>
 /// <param name="DecidedBy">The Slack user, or <c>time-out</c>.</param>
-public sealed record ApprovalDecision(string RequestId, ApprovalStatus Status, string DecidedBy, DateTimeOffset DecidedAt);
+/// <param name="LoadBalancers">The load balancers the request showed (its evidence), for the ticket; null in records written before.</param>
+public sealed record ApprovalDecision(string RequestId, ApprovalStatus Status, string DecidedBy, DateTimeOffset DecidedAt, string? LoadBalancers = null);
 
 /// <summary>Source-generated JSON for approval requests (no reflection: the Lambda is Native AOT).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -14,8 +14,14 @@ namespace Ec2Isolation.Core.Approvals;
 /// nothing more), decides each request once (a conditional write: a second click, a replay or a race changes nothing),
 /// isolates an approved one through the engine with the approver as RequestedBy, and applies each tier's time-out.
 /// </summary>
+/// <param name="handOff">
+/// Where a decision made through Slack's URL is handed on (the Lambda: an asynchronous invocation of itself), so that the
+/// URL answers within Slack's 3 seconds; null (the CLI) decides and isolates in one go.
+/// </param>
+/// <param name="ticket">Where requests, decisions and notices are ticketed too (Jira); null: Slack alone.</param>
 public sealed partial class ApprovalService(
-    IAccountRouter accounts, IApprovalStore store, IApprovalChannel channel, IsolationSettings settings, TimeProvider time, ILogger<ApprovalService> logger)
+    IAccountRouter accounts, IApprovalStore store, IApprovalChannel channel, IsolationSettings settings, TimeProvider time, ILogger<ApprovalService> logger,
+    IApprovalHandOff? handOff = null, IApprovalTicket? ticket = null)
 {
     /// <summary>Who decides a request that nobody answered in time.</summary>
     public const string TimeOut = "time-out";
@@ -80,61 +86,13 @@ public sealed partial class ApprovalService(
     {
         ArgumentNullException.ThrowIfNull(target);
         var evidence = await EvidenceAsync(target, cancellationToken);
-        await channel.PostNoticeAsync(
-            $"{target.InstanceId} was reported; not isolated",
-            $"{target.Reason}. This tier only notifies: nothing was changed. To isolate: ec2-isolation isolate {target.InstanceId} --account {target.AccountId} --region {target.Region}",
-            Facts(target.AccountId, target.Region, target.InstanceId, target.FindingTitle, target.Severity, evidence),
-            cancellationToken);
-        return Outcome(target, Outcomes.Notified, $"{target.InstanceId}: the channel was told; nothing changed (the tier notifies only).");
-    }
-
-    /// <summary>
-    /// Decides a request once: approval isolates through the engine, denial changes nothing. An unknown or superseded
-    /// request, one decided before, or one past its expiry changes nothing and says why.
-    /// </summary>
-    public async Task<ApprovalAnswer> DecideAsync(ApprovalClick click, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(click);
-        var parts = click.ButtonValue.Split('/');
-        if (parts.Length != 4 || !InstanceIds.IsInstanceId(parts[2]))
-        {
-            return new(false, "This is not an approval request of this deployment; nothing changed.");
-        }
-
-        var request = await store.GetAsync(parts[0], parts[1], parts[2], cancellationToken);
-        if (request is null || !CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.ASCII.GetBytes(request.RequestId), System.Text.Encoding.ASCII.GetBytes(parts[3])))
-        {
-            return new(false, $"No such approval request for {parts[2]} (a newer request replaced it, or it never existed); nothing changed.");
-        }
-
-        if (request.Status != ApprovalStatus.Pending)
-        {
-            return new(false, $"Request {request.RequestId} was decided before: {request.Status} by {request.DecidedBy} at {Time(request.DecidedAt!.Value)}; nothing changed.", request);
-        }
-
-        var now = time.GetUtcNow();
-        if (request.IsExpired(now))
-        {
-            return new(false, $"Request {request.RequestId} expired at {Time(request.ExpiresAt)}; it is {Expiry(request.OnExpiry)} by the time-out, not by this decision. Nothing changed.", request);
-        }
-
-        if (!await ClaimAsync(request, click.Approve ? ApprovalStatus.Approved : ApprovalStatus.Denied, click.DecidedBy, now, cancellationToken))
-        {
-            return new(false, $"Request {request.RequestId} was decided by someone else at the same moment; nothing changed by this decision.", request);
-        }
-
-        LogDecided(logger, request.RequestId, request.InstanceId, request.Status, click.DecidedBy);
-        request.Outcome = click.Approve
-            ? (await IsolateAsync(request, cancellationToken)).Text
-            : $"Denied by {click.DecidedBy}: nothing was changed.";
-        await SaveOutcomeAsync(request, cancellationToken);
-        if (click.ResponseUrl is { } responseUrl)
-        {
-            await UpdateMessageAsync(request, responseUrl, cancellationToken);
-        }
-
-        return new(true, request.Outcome, request);
+        var title = $"{target.InstanceId} was reported; not isolated";
+        var text = $"{target.Reason}. This tier only notifies: nothing was changed. To isolate: ec2-isolation isolate {target.InstanceId} --account {target.AccountId} --region {target.Region}";
+        var facts = Facts(target.AccountId, target.Region, target.InstanceId, target.FindingTitle, target.Severity, evidence);
+        await channel.PostNoticeAsync(title, text, facts, cancellationToken);
+        var ticketKey = await OpenNoticeTicketAsync(target, title, text, facts, cancellationToken);
+        var told = ticketKey is null ? "the channel was told" : $"the channel and ticket {ticketKey} were told";
+        return Outcome(target, Outcomes.Notified, $"{target.InstanceId}: {told}; nothing changed (the tier notifies only).");
     }
 
     /// <summary>Applies the time-out of every pending request past its expiry: contain or drop, each once, each told to the channel.</summary>
@@ -150,9 +108,9 @@ public sealed partial class ApprovalService(
             }
 
             LogExpired(logger, request.RequestId, request.InstanceId, request.OnExpiry);
-            var (contained, text) = request.OnExpiry == ExpiryAction.Contain
+            var (contained, _, text) = request.OnExpiry == ExpiryAction.Contain
                 ? await IsolateAsync(request, cancellationToken)
-                : (false, $"Nobody decided by {Time(request.ExpiresAt)}; the request was dropped and nothing was changed.");
+                : (false, false, $"Nobody decided by {Time(request.ExpiresAt)}; the request was dropped and nothing was changed.");
             request.Outcome = text;
             await SaveOutcomeAsync(request, cancellationToken);
             await channel.PostNoticeAsync(
@@ -218,40 +176,73 @@ public sealed partial class ApprovalService(
     }
 
     /// <summary>Isolates the request's instance through the engine; never throws: the text says what happened.</summary>
-    private async Task<(bool Isolated, string Text)> IsolateAsync(ApprovalRequest request, CancellationToken cancellationToken)
+    /// <returns>Busy: another run holds the instance's record and is isolating it (that run records its result).</returns>
+    private async Task<(bool Isolated, bool Busy, string Text)> IsolateAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
-        var decision = new ApprovalDecision(request.RequestId, request.Status, request.DecidedBy!, request.DecidedAt!.Value);
-        var tags = new Dictionary<string, string>
-        {
-            [settings.TriggerTagKey] = settings.TriggerTagValue,
-            [settings.StatusTagPrefix + "approved-by"] = TagText(request.DecidedBy!),
-        };
-        var requestedBy = request.Status == ApprovalStatus.Expired ? $"{TimeOut} of approval request {request.RequestId}" : request.DecidedBy!;
         try
         {
             var services = await accounts.ForAsync(request.AccountId, request.Region, cancellationToken);
-            var result = await services.Isolation.IsolateAsync(
-                new IsolationRequest(request.InstanceId, request.Reason, RequestedBy: requestedBy, FindingId: request.FindingId, TagsOnceClaimed: tags, Approval: decision),
-                cancellationToken);
-            return (true, $"{request.Status} by {request.DecidedBy}: {result.Message}");
+            var result = await services.Isolation.IsolateAsync(IsolationRequestFor(request), cancellationToken);
+            return (true, false, $"{request.Status} by {request.DecidedBy}: {result.Message}");
+        }
+        catch (IsolationBusyException e)
+        {
+            return (false, true, $"{request.Status} by {request.DecidedBy}; {request.InstanceId} is being isolated by another run: {e.Message}");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The trigger tag is on once the engine claimed the record: the sweep finishes a failed run.
             LogIsolationFailed(logger, e, request.InstanceId, request.RequestId);
-            return (false, $"{request.Status} by {request.DecidedBy}, but the isolation did not complete: {e.Message}");
+            return (false, false, $"{request.Status} by {request.DecidedBy}, but the isolation did not complete: {e.Message}");
         }
     }
 
+    /// <summary>
+    /// What the engine is asked for a decided request: its reason and finding, the approver (or the time-out) as
+    /// RequestedBy, the decision in the record, and the trigger tag once claimed (so that the sweep finishes a failed run).
+    /// </summary>
+    internal IsolationRequest IsolationRequestFor(ApprovalRequest request)
+    {
+        var decision = new ApprovalDecision(request.RequestId, request.Status, request.DecidedBy!, request.DecidedAt!.Value, request.Evidence.GetValueOrDefault("Load balancers"));
+        var tags = new Dictionary<string, string>
+        {
+            [settings.TriggerTagKey] = settings.TriggerTagValue,
+            [settings.StatusTagPrefix + "approved-by"] = TagText(request.DecidedBy!),
+        };
+        if (request.TicketKey is { } ticketKey)
+        {
+            // The notifier tags only a ticket it opened; the request's ticket is the isolation's, so it is tagged here.
+            tags[settings.StatusTagPrefix + "ticket"] = TagText(ticketKey);
+        }
+
+        var requestedBy = request.Status == ApprovalStatus.Expired ? $"{TimeOut} of approval request {request.RequestId}" : request.DecidedBy!;
+        return new IsolationRequest(request.InstanceId, request.Reason, RequestedBy: requestedBy, FindingId: request.FindingId, TagsOnceClaimed: tags, Approval: decision)
+        {
+            TicketKey = request.TicketKey,
+        };
+    }
+
+    /// <summary>Records what the decision did (once: conditional on the version read), then comments it on the request's ticket.</summary>
     private async Task SaveOutcomeAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
         var read = request.Version;
         request.Version = read + 1;
         await store.PutAsync(request, read, cancellationToken);
+        await CommentDecisionAsync(request, cancellationToken);
     }
 
     private async Task PostAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
+        // The ticket before the message: nobody can decide while its key is written, and a retry after Slack failed
+        // finds the key kept and opens no second ticket.
+        if (request.TicketKey is null && await OpenRequestTicketAsync(request, cancellationToken) is { } ticketKey)
+        {
+            var before = request.Version;
+            request.TicketKey = ticketKey;
+            request.Version = before + 1;
+            await store.PutAsync(request, before, cancellationToken);
+        }
+
         // A request nobody saw must not wait silently: the failure fails the invocation, and its retry posts again.
         await channel.PostRequestAsync(request, cancellationToken);
         var read = request.Version;
@@ -271,37 +262,6 @@ public sealed partial class ApprovalService(
             // The decision stands and is recorded; only its display in the channel is stale.
             LogNotUpdated(logger, request.RequestId, e.Message);
         }
-    }
-
-    /// <summary>The instance's name and Auto Scaling group, from its tags; none when it cannot be described.</summary>
-    private async Task<Dictionary<string, string>> EvidenceAsync(ApprovalTarget target, CancellationToken cancellationToken)
-    {
-        var evidence = new Dictionary<string, string>();
-        try
-        {
-            var services = await accounts.ForAsync(target.AccountId, target.Region, cancellationToken);
-            if (await services.Ec2.DescribeInstanceAsync(target.InstanceId, cancellationToken) is { } instance)
-            {
-                evidence["Name"] = instance.Tags.GetValueOrDefault("Name") ?? "(no Name tag)";
-                evidence["State"] = instance.State;
-                if (instance.Tags.GetValueOrDefault("aws:autoscaling:groupName") is { } group)
-                {
-                    evidence["Auto Scaling group"] = group;
-                }
-
-                if (instance.Tags.GetValueOrDefault("elasticbeanstalk:environment-name") is { } environment)
-                {
-                    evidence["Elastic Beanstalk environment"] = environment;
-                }
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The request goes out without it: a responder must not wait for a description that fails.
-            evidence["Evidence"] = "the instance could not be described: " + e.Message;
-        }
-
-        return evidence;
     }
 
     private static InstanceOutcome Outcome(ApprovalTarget target, string outcome, string message) =>

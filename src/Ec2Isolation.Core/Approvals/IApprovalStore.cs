@@ -13,6 +13,9 @@ public interface IApprovalStore
 
     /// <summary>Every pending request, of every account.</summary>
     Task<IReadOnlyList<ApprovalRequest>> ListPendingAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every request approved or denied whose decision nobody acted on yet (no <see cref="ApprovalRequest.Outcome"/>), of every account.</summary>
+    Task<IReadOnlyList<ApprovalRequest>> ListDecidedNotActedAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -22,14 +22,21 @@ public interface ISecretSource
 /// changed). Slack posts <c>payload=</c> and the block_actions JSON, form-encoded
 /// (https://api.slack.com/reference/interaction-payloads/block-actions).
 /// </summary>
+/// <param name="directory">Reads the members of approver user groups; none without groups (a group then refuses every click).</param>
 public sealed partial class SlackInteractionEndpoint(
-    ISecretSource signingSecret, ApprovalService approvals, ApprovalSettings settings, TimeProvider time, ILogger<SlackInteractionEndpoint> logger)
+    ISecretSource signingSecret, ApprovalService approvals, ApprovalSettings settings, TimeProvider time, ILogger<SlackInteractionEndpoint> logger,
+    IApproverDirectory? directory = null)
 {
     public const string ApproveAction = "approve";
     public const string DenyAction = "deny";
 
     /// <summary>Slack's interaction bodies are small; anything much larger is not Slack's.</summary>
     private const int MaxBody = 64 * 1024;
+
+    private ApproverCheck? _approvers;
+
+    /// <summary>One per endpoint: it keeps the groups' members for a minute.</summary>
+    private ApproverCheck Approvers => LazyInitializer.EnsureInitialized(ref _approvers, () => new(settings, directory, time, logger));
 
     public async Task<HttpAnswer> HandleAsync(HttpRequestData request, CancellationToken cancellationToken)
     {
@@ -66,16 +73,23 @@ public sealed partial class SlackInteractionEndpoint(
             return new(400, "Not a block_actions interaction with an Approve or Deny button; nothing changed.");
         }
 
-        if (!settings.Approvers.Contains(click.UserId))
+        var approver = await Approvers.CheckAsync(click.UserId, cancellationToken);
+        if (approver.Verdict != ApproverVerdict.Approver)
         {
             LogNotApprover(logger, click.UserId);
-            return new(403, $"Slack user {click.UserId} may not approve or deny isolations (EC2ISOLATION_APPROVERS); nothing changed.");
+            return new(403, approver.Verdict == ApproverVerdict.Unresolved
+                ? $"Could not confirm that Slack user {click.UserId} may approve or deny ({approver.Why}); nothing changed. Try again in a minute, or decide with ec2-isolation approve|deny."
+                : $"Slack user {click.UserId} may not approve or deny isolations (EC2ISOLATION_APPROVERS); nothing changed.");
         }
 
         var answer = await approvals.DecideAsync(
             new ApprovalClick(click.Value, click.ActionId == ApproveAction, $"slack:{click.UserId} ({click.UserName})", click.ResponseUrl), cancellationToken);
         return new(answer.Accepted ? 200 : 403, answer.Message);
     }
+
+    /// <summary>Slack's response URLs are https://hooks.slack.com/actions/...; plain http only to this machine (local stand-ins).</summary>
+    internal static bool IsSlackResponseUrl(Uri url) =>
+        Configuration.NotificationUrls.IsAllowed(url) && (url.Host == "hooks.slack.com" || url.IsLoopback);
 
     /// <summary>The parts of a block_actions payload a decision needs.</summary>
     private sealed record Click(string UserId, string UserName, string ActionId, string Value, Uri? ResponseUrl)
@@ -111,7 +125,7 @@ public sealed partial class SlackInteractionEndpoint(
 
                 // Only Slack's own hosts may receive the decision: a response_url elsewhere is not followed.
                 var responseUrl = Text(root, "response_url") is { } url && Uri.TryCreate(url, UriKind.Absolute, out var parsed)
-                    && IsSlackHost(parsed) ? parsed : null;
+                    && IsSlackResponseUrl(parsed) ? parsed : null;
                 return new(userId, Text(user, "username") ?? Text(user, "name") ?? userId, actionId, value, responseUrl);
             }
             catch (JsonException)
@@ -119,10 +133,6 @@ public sealed partial class SlackInteractionEndpoint(
                 return null;
             }
         }
-
-        /// <summary>Slack's response URLs are https://hooks.slack.com/actions/...; plain http only to this machine (local stand-ins).</summary>
-        private static bool IsSlackHost(Uri url) =>
-            Configuration.NotificationUrls.IsAllowed(url) && (url.Host == "hooks.slack.com" || url.IsLoopback);
 
         private static string? Text(JsonElement element, string name) =>
             element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

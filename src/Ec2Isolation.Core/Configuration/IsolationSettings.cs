@@ -65,6 +65,12 @@ public sealed record IsolationSettings
     /// </summary>
     public Uri? ContinuationQueueUrl { get; init; }
 
+    /// <summary>
+    /// The result event bus (EC2ISOLATION_RESULT_BUS_NAME, a name or an ARN), where the function puts the results of the
+    /// continuation queue's invocations, which Lambda's destinations do not carry; null: they are only logged.
+    /// </summary>
+    public string? ResultBusName { get; init; }
+
     /// <summary>Whether to record, then delete, the instance's EC2 key pair while isolated (EC2ISOLATION_DELETE_KEY_PAIR, default false).</summary>
     public bool DeleteKeyPair { get; init; }
 
@@ -165,6 +171,20 @@ public sealed record IsolationSettings
             else
             {
                 problems.Add($"EC2ISOLATION_CONTINUATION_QUEUE_URL must be the queue's https URL, not '{queue}'");
+            }
+        }
+
+        if (Read("EC2ISOLATION_RESULT_BUS_NAME") is { } bus)
+        {
+            // PutEvents' EventBusName: a name or an ARN, at most 1600 characters
+            // (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html).
+            if (bus.Length <= 1600 && System.Text.RegularExpressions.Regex.IsMatch(bus, @"^(arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus/)?[/\.\-_A-Za-z0-9]+$"))
+            {
+                settings = settings with { ResultBusName = bus };
+            }
+            else
+            {
+                problems.Add($"EC2ISOLATION_RESULT_BUS_NAME must be an event bus name or ARN, not '{bus}'");
             }
         }
 

@@ -11,7 +11,7 @@ namespace Ec2Isolation.Core.Events;
 /// docs/result-events.md and docs/result-event.v1.schema.json describe it; a change that renames, removes or changes the
 /// meaning of a field is a new <see cref="SchemaVersion"/>.
 /// </summary>
-/// <param name="EventKind">tag-change, guardduty-finding, securityhub-action, tamper, trigger-tag-call or sweep.</param>
+/// <param name="EventKind">tag-change, guardduty-finding, securityhub-action, tamper, trigger-tag-call, approval-decision or sweep.</param>
 /// <param name="SourceEventId">The id of the EventBridge event handled.</param>
 /// <param name="Account">The account of the event; each instance's own is <see cref="InstanceOutcome.Account"/> (a central sweep's are in member accounts too).</param>
 /// <param name="Region">The region of the event, and of every instance in it.</param>
@@ -23,6 +23,9 @@ public sealed record EventResult(
 {
     /// <summary>The version of this shape: docs/result-event.v{version}.schema.json.</summary>
     public const string CurrentSchemaVersion = "1";
+
+    /// <summary>The <see cref="EventKind"/> of a continuation (the continuation queue's message): the function puts its result on the bus itself.</summary>
+    public const string ContinuationKind = "continuation";
 
     /// <summary>The <see cref="Action"/> of a sweep.</summary>
     public const string Swept = "swept";
@@ -41,6 +44,9 @@ public sealed record EventResult(
     /// <see cref="IsolationEventProcessor.SweepListedInstances"/> of them in <see cref="Instances"/>, already isolated ones last.
     /// </summary>
     public IReadOnlyDictionary<string, int>? Counts { get; init; }
+
+    /// <summary>For an approval-decision event: the decision acted on (request, approved or denied, by whom, when).</summary>
+    public Approvals.ApprovalDecision? Approval { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, EventJsonContext.Default.EventResult);
 }
@@ -131,11 +137,14 @@ public static class Outcomes
     /// <summary>The tier only notifies: the channel was told; nothing changed.</summary>
     public const string Notified = "notified";
 
+    /// <summary>An approver denied the approval request: nothing changed.</summary>
+    public const string Denied = "denied";
+
     /// <summary>Never in a result: an instance that failed fails the invocation (fail closed), and the error goes to the failure queue.</summary>
     internal const string Failed = "failed";
 
     /// <summary>Every outcome a result can carry.</summary>
-    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored, Contained, Closed, ApprovalRequested, Notified];
+    public static IReadOnlyList<string> All { get; } = [Isolated, AlreadyIsolated, AlreadyHandled, Busy, Refused, Ignored, Contained, Closed, ApprovalRequested, Notified, Denied];
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -11,7 +11,7 @@ internal abstract partial record IsolationEvent
     internal sealed record Continuation(string EventId, string Account, string Region, string InstanceId, string IncidentId, int Generation)
         : IsolationEvent(EventId, Account, Region)
     {
-        public override string Kind => "continuation";
+        public override string Kind => EventResult.ContinuationKind;
 
         /// <summary>
         /// An SQS event (<c>{"Records": [{"messageId", "eventSource": "aws:sqs", "body"}]}</c>,

@@ -69,6 +69,7 @@ internal abstract partial record IsolationEvent(string EventId, string Account, 
                 ("aws.securityhub", "Security Hub Findings - Custom Action") => SecurityHubAction.From(id, account, region, root),
                 ("aws.ec2", "AWS API Call via CloudTrail") => ApiCall.From(id, account, region, root),
                 ("aws.events", "Scheduled Event") => new Sweep(id, account, region),
+                (Approvals.ApprovalHandOff.Source, Approvals.ApprovalHandOff.DetailType) => ApprovalDecided.From(id, account, region, root),
                 _ => throw new InvalidEventException(
                     $"Unsupported event: source '{InstanceIds.Printable(source)}', detail-type '{InstanceIds.Printable(detailType)}'. "
                     + "Expected a Tag Change on Resource (aws.tag), a GuardDuty Finding (aws.guardduty), a Security Hub Findings - Custom Action (aws.securityhub), an AWS API Call via CloudTrail (aws.ec2) or a Scheduled Event (aws.events)."),

@@ -79,8 +79,10 @@ public sealed partial class IsolationEventProcessor
         var outcomes = new List<InstanceOutcome>();
         try
         {
-            // Each tier's time-out: an unanswered approval request is contained or dropped, once.
+            // Each tier's time-out: an unanswered approval request is contained or dropped, once. Then every decision
+            // whose hand-off or handed-off invocation failed: an approval not yet acted on is isolated here.
             outcomes.AddRange(approvals is null ? [] : await approvals.ExpireAsync(cancellationToken));
+            outcomes.AddRange(approvals is null ? [] : await approvals.FinishDecidedAsync(cancellationToken));
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -44,7 +44,8 @@ public sealed partial class IsolationEventProcessor(
         }
         catch (AccountRefusedException e)
         {
-            var instanceId = (received as IsolationEvent.TagChange)?.InstanceId ?? (received as IsolationEvent.Continuation)?.InstanceId;
+            var instanceId = (received as IsolationEvent.TagChange)?.InstanceId ?? (received as IsolationEvent.Continuation)?.InstanceId
+                ?? (received as IsolationEvent.ApprovalDecided)?.InstanceId;
             return Result(received, received.Kind, Outcomes.Refused, e.Message,
                 instanceId is null ? [] : [new InstanceOutcome(instanceId, Outcomes.Refused, e.Message) { Error = e.Message }]);
         }
@@ -54,6 +55,7 @@ public sealed partial class IsolationEventProcessor(
             IsolationEvent.TagChange change => await OnTagChangeAsync(services, change, cancellationToken),
             IsolationEvent.ApiCall call => await OnApiCallAsync(services, call, cancellationToken),
             IsolationEvent.Continuation continuation => await OnContinuationAsync(services, continuation, cancellationToken),
+            IsolationEvent.ApprovalDecided decided => await OnApprovalDecidedAsync(services, decided, cancellationToken),
             _ => await SweepAsync(services, received, cancellationToken),
         };
     }

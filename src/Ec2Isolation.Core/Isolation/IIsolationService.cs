@@ -101,6 +101,12 @@ public sealed record IsolationRequest(
     /// end nears, then queues what remains again, up to <see cref="IsolationService.MaxContinuations"/> continuations.
     /// </summary>
     public Ports.Continuation? ContinuationOf { get; init; }
+
+    /// <summary>
+    /// The ticket the approval request opened (a Jira issue key): a record without a ticket starts with it, so that the
+    /// isolation's notices comment on it rather than open a second one.
+    /// </summary>
+    public string? TicketKey { get; init; }
 }
 
 /// <param name="RestoreGroups">

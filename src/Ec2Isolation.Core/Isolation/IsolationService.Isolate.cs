@@ -277,6 +277,8 @@ public sealed partial class IsolationService
             record.Approvals.Add(approval);
         }
 
+        record.TicketKey ??= request.TicketKey;
+
         return record;
     }
 

@@ -11,6 +11,12 @@ public interface ILoadBalancingApi
     /// </summary>
     Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The target groups that hold the instance, found as <see cref="FindRegistrationsAsync"/> finds its registrations
+    /// (the same calls), with the load balancers that route to each: what a responder sees before approving.
+    /// </summary>
+    Task<IReadOnlyList<TargetGroupMembership>> FindTargetGroupsAsync(InstanceDescription instance, CancellationToken cancellationToken);
+
     Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken);
 
     /// <summary>Throws <see cref="ResourceGoneException"/> when the target group no longer exists.</summary>

@@ -101,4 +101,24 @@ public sealed class DynamoApprovalStoreTests(MotoServer moto) : IAsyncLifetime
         // The record listing never sees an approval request.
         Assert.Equal([InstanceId], (await records.ListAsync(None)).Select(r => r.InstanceId));
     }
+
+    [Fact]
+    public async Task ListDecidedNotActedAsync_PendingActedAndUnacted_OnlyTheDecisionsNobodyActedOn()
+    {
+        await _store.PutAsync(Request(), null, None);
+        var approved = Request("i-0123456789abcdef1");
+        approved.Status = ApprovalStatus.Approved;
+        await _store.PutAsync(approved, null, None);
+        var denied = Request("i-0123456789abcdef2");
+        denied.Status = ApprovalStatus.Denied;
+        await _store.PutAsync(denied, null, None);
+        var acted = Request("i-0123456789abcdef3");
+        acted.Status = ApprovalStatus.Approved;
+        acted.Outcome = "Approved by slack:U0123ABCD (responder): isolated.";
+        await _store.PutAsync(acted, null, None);
+
+        var unacted = await _store.ListDecidedNotActedAsync(None);
+
+        Assert.Equal(["i-0123456789abcdef1", "i-0123456789abcdef2"], unacted.Select(r => r.InstanceId).Order(StringComparer.Ordinal));
+    }
 }

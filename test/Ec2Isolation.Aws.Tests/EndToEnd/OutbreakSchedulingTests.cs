@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Amazon.Runtime.Signing;
-using Ec2Isolation.Aws.Organizations;
 using Ec2Isolation.Aws.Sqs;
+using Ec2Isolation.Aws.Tests.Sqs;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.TestSupport;
@@ -34,12 +33,8 @@ public sealed class OutbreakSchedulingTests(MotoServer moto) : MotoAccountTests(
             instances.Add(instance.InstanceId);
         }
 
-        var sqs = SqsClient();
-        string queueUrl;
-        using (var created = await sqs.SendAsync("CreateQueue", json => json.WriteString("QueueName", "continuations"), CancellationToken.None))
-        {
-            queueUrl = created.RootElement.GetProperty("QueueUrl").GetString()!;
-        }
+        var sqs = new MotoSqs(Moto, Account.Clients);
+        var queueUrl = await sqs.CreateQueueAsync("continuations");
 
         await using var proxy = FaultProxy.Start(Moto.EndpointUrl);
         var throttling = true;
@@ -65,7 +60,7 @@ public sealed class OutbreakSchedulingTests(MotoServer moto) : MotoAccountTests(
         Assert.All(throttled.GroupBy(request => string.Join('&', request.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))), call => Assert.Single(call));
         throttling = false;
 
-        var messages = await ReceiveAllAsync(sqs, queueUrl);
+        var messages = await sqs.ReceiveAllAsync(queueUrl);
         Assert.Equal(instances.Order(), messages.Select(body => JsonDocument.Parse(body).RootElement.GetProperty("instanceId").GetString()).Order());
         foreach (var (body, i) in messages.Select((body, i) => (body, i)))
         {
@@ -92,40 +87,13 @@ public sealed class OutbreakSchedulingTests(MotoServer moto) : MotoAccountTests(
     [Fact]
     public async Task ScheduleAsync_QueueOfMoto_MessageBodyIsTheContinuationTheFunctionReads()
     {
-        var sqs = SqsClient();
-        string queueUrl;
-        using (var created = await sqs.SendAsync("CreateQueue", json => json.WriteString("QueueName", "continuations-body"), CancellationToken.None))
-        {
-            queueUrl = created.RootElement.GetProperty("QueueUrl").GetString()!;
-        }
+        var sqs = new MotoSqs(Moto, Account.Clients);
+        var queueUrl = await sqs.CreateQueueAsync("continuations-body");
 
         var continuation = new Core.Ports.Continuation("i-0123456789abcdef0", MotoServer.AccountId, MotoServer.Region, "INC-1");
         await SqsContinuationScheduler.Create(Account.Clients, queueUrl, TimeProvider.System).ScheduleAsync(continuation, CancellationToken.None);
 
-        Assert.Equal(continuation.ToMessageBody(), Assert.Single(await ReceiveAllAsync(sqs, queueUrl)));
-    }
-
-    private AwsJsonClient SqsClient() =>
-        new(new HttpClient(new SigV4SigningHandler(Account.Clients.Credentials, Account.Clients.Region, "sqs", new SocketsHttpHandler())),
-            new Uri(Moto.EndpointUrl), SqsContinuationScheduler.TargetPrefix, TimeProvider.System, AwsJsonClient.Json10);
-
-    private static async Task<List<string>> ReceiveAllAsync(AwsJsonClient sqs, string queueUrl)
-    {
-        var bodies = new List<string>();
-        while (true)
-        {
-            using var answer = await sqs.SendAsync("ReceiveMessage", json =>
-            {
-                json.WriteString("QueueUrl", queueUrl);
-                json.WriteNumber("MaxNumberOfMessages", 10);
-            }, CancellationToken.None);
-            if (!answer.RootElement.TryGetProperty("Messages", out var messages) || messages.GetArrayLength() == 0)
-            {
-                return bodies;
-            }
-
-            bodies.AddRange(messages.EnumerateArray().Select(message => message.GetProperty("Body").GetString()!));
-        }
+        Assert.Equal(continuation.ToMessageBody(), Assert.Single(await sqs.ReceiveAllAsync(queueUrl)));
     }
 }
 

@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json;
 using Ec2Isolation.Aws.Notifications;
-using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.TestSupport;
 using static Ec2Isolation.Aws.Tests.Notifications.NoticeSamples;
@@ -11,11 +9,8 @@ namespace Ec2Isolation.Aws.Tests.Notifications;
 /// <summary>The Jira notifier against a local stand-in for Jira Cloud's REST API v3.</summary>
 public sealed class JiraNotifierTests : IAsyncDisposable
 {
-    private const string User = "soc@example.com";
-    private const string Token = "ATATT3xFfGF0-not-a-real-token-0123456789";
     private const string Created = """{"id":"10042","key":"SEC-7","self":"https://example.atlassian.net/rest/api/3/issue/10042"}""";
     private static readonly CancellationToken None = CancellationToken.None;
-    private static readonly string Credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Token}"));
 
     private HttpStandIn _jira = null!;
 
@@ -24,8 +19,8 @@ public sealed class JiraNotifierTests : IAsyncDisposable
     private JiraNotifier CreateSut(string sitePath, params StandInAnswer[] answers)
     {
         _jira = HttpStandIn.Start(HttpStandIn.InTurn(answers));
-        var settings = new JiraSettings(new Uri(_jira.BaseUrl, sitePath), "SEC", "Task", User, "/ec2-isolation/jira-token");
-        return new JiraNotifier(settings, Secret(settings.TokenParameter, Token).Secret, new NotificationHttp(new HttpClient(), TimeProvider.System));
+        var (settings, token, http) = Jira(new Uri(_jira.BaseUrl, sitePath));
+        return new JiraNotifier(settings, token, http);
     }
 
     private JiraNotifier CreateSut(params StandInAnswer[] answers) => CreateSut("/", answers);
@@ -40,7 +35,7 @@ public sealed class JiraNotifierTests : IAsyncDisposable
         Assert.Equal("SEC-7", receipt.ExternalId);
         var request = Assert.Single(_jira.Requests);
         Assert.Equal(("POST", "/rest/api/3/issue"), (request.Method, request.Path));
-        Assert.Equal("Basic " + Credentials, request.Header("Authorization"));
+        Assert.Equal("Basic " + JiraCredentials, request.Header("Authorization"));
         Assert.Equal("application/json", request.Header("Accept"));
         Assert.StartsWith("application/json", request.Header("Content-Type"), StringComparison.Ordinal);
         using var json = JsonDocument.Parse(request.Body);
@@ -76,7 +71,7 @@ public sealed class JiraNotifierTests : IAsyncDisposable
         Assert.Equal("SEC-7", receipt.ExternalId);
         var request = Assert.Single(_jira.Requests);
         Assert.Equal(("POST", "/rest/api/3/issue/SEC-7/comment"), (request.Method, request.Path));
-        Assert.Equal("Basic " + Credentials, request.Header("Authorization"));
+        Assert.Equal("Basic " + JiraCredentials, request.Header("Authorization"));
         using var json = JsonDocument.Parse(request.Body);
         var body = json.RootElement.GetProperty("body");
         Assert.Equal("doc", body.GetProperty("type").GetString());
@@ -123,16 +118,16 @@ public sealed class JiraNotifierTests : IAsyncDisposable
         // A server that echoes the credentials it was sent: the error must not carry them on.
         _jira = HttpStandIn.Start(exchange => new StandInAnswer(
             400, $$"""{"errorMessages":[],"errors":{"project":"valid project is required"},"echo":"{{exchange.Header("Authorization")}}"}"""));
-        var settings = new JiraSettings(_jira.BaseUrl, "SEC", "Task", User, "/ec2-isolation/jira-token");
-        var notifier = new JiraNotifier(settings, Secret(settings.TokenParameter, Token).Secret, new NotificationHttp(new HttpClient(), TimeProvider.System));
+        var (settings, token, http) = Jira(_jira.BaseUrl);
+        var notifier = new JiraNotifier(settings, token, http);
 
         var error = await Assert.ThrowsAsync<NotificationException>(() => notifier.NotifyAsync(Notice(NoticeKind.Started), None));
 
         Assert.Single(_jira.Requests);
         Assert.StartsWith("jira answered 400 Bad Request", error.Message, StringComparison.Ordinal);
         Assert.Contains("valid project is required", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(Credentials, error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(Token, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(JiraCredentials, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(JiraToken, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Amazon.EC2.Model;
 using Amazon.SimpleSystemsManagement;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
@@ -31,6 +32,7 @@ public sealed class NotificationEndToEndTests(MotoServer moto) : IAsyncLifetime
     private MotoAccount _account = null!;
     private HttpStandIn? _slack;
     private HttpStandIn? _jira;
+    private IServiceProvider _services = null!;
 
     public async Task InitializeAsync() => _account = await MotoAccount.CreateAsync(moto);
 
@@ -65,6 +67,7 @@ public sealed class NotificationEndToEndTests(MotoServer moto) : IAsyncLifetime
             .AddSingleton(_account.Clients)
             .AddEc2Isolation(settings, _account.Clients.Connection)
             .BuildServiceProvider();
+        _services = provider;
         return (provider.GetRequiredService<IIsolationService>(), settings);
     }
 
@@ -144,6 +147,33 @@ public sealed class NotificationEndToEndTests(MotoServer moto) : IAsyncLifetime
         }
 
         Assert.Equal(WebhookParameter, settings.SlackWebhookParameter);
+    }
+
+    [Fact]
+    public async Task AskThenApprove_SlackAndJira_OneIssueOpenedByTheRequestAndCommentedByTheIsolationAndTheDecision()
+    {
+        var (service, _) = await CreateServiceAsync(_ => new StandInAnswer(200, "ok"), Jira);
+        var approvals = _services.GetRequiredService<ApprovalService>();
+        var instance = await RunInstanceAsync();
+        var tier = new Tier(Triggers.GuardDuty, 4, 7, TierAction.Ask, Tier.DefaultTimeout, ExpiryAction.Contain);
+
+        await approvals.AskAsync(
+            new ApprovalTarget(MotoServer.AccountId, "us-east-1", instance.InstanceId, Triggers.GuardDuty, "GuardDuty finding", "f-1", "Backdoor:EC2/C&CActivity.B", 5.5, "event-1", tier),
+            None);
+        var asked = (await approvals.GetAsync(MotoServer.AccountId, "us-east-1", instance.InstanceId, None))!;
+        Assert.Equal("SEC-1", asked.TicketKey);
+        Assert.Contains($"Approval requested: isolate {instance.InstanceId}", Assert.Single(_jira!.Requests).Body, StringComparison.Ordinal);
+
+        var answer = await approvals.DecideAsync(new ApprovalClick(asked.ButtonValue, Approve: true, "arn:aws:iam::123456789012:user/analyst", ResponseUrl: null), None);
+
+        Assert.True(answer.Accepted, answer.Message);
+        var record = (await service.GetStatusAsync(instance.InstanceId, None))!;
+        Assert.Equal((IsolationStatus.Isolated, "SEC-1"), (record.Status, record.TicketKey));
+        Assert.Equal("SEC-1", (await TagsAsync(instance.InstanceId))["ec2-isolation:ticket"]);
+        Assert.Equal(
+            ["/rest/api/3/issue", "/rest/api/3/issue/SEC-1/comment", "/rest/api/3/issue/SEC-1/comment", "/rest/api/3/issue/SEC-1/comment"],
+            _jira.Requests.Select(r => r.Path));
+        Assert.Contains("Approval request for " + instance.InstanceId + ": Approved", _jira.Requests[^1].Body, StringComparison.Ordinal);
     }
 
     private async Task<Dictionary<string, string>> TagsAsync(string instanceId)

@@ -64,6 +64,17 @@ public sealed class SlackApprovalChannelTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task PostRequestAsync_RequestWithATicket_MessageNamesTheTicket()
+    {
+        var request = Request();
+        request.TicketKey = "SEC-7";
+
+        await CreateSut().PostRequestAsync(request, None);
+
+        Assert.Contains("*Ticket:* SEC-7", Assert.Single(_slack.Requests).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UpdateRequestAsync_Decided_ReplacesTheOriginalThroughTheResponseUrlWithoutButtons()
     {
         var request = Request();
@@ -103,5 +114,30 @@ public sealed class SlackApprovalChannelTests : IAsyncDisposable
         var facts = NoticeText.For(notice).Facts;
 
         Assert.Contains(new NoticeFact("Approval", "Approved by slack:U0APPROVER1 (responder) at 2026-11-25 10:00 UTC (request 0123456789abcdef)"), facts);
+    }
+
+    [Fact]
+    public void NoticeText_ApprovalShowedLoadBalancers_TicketSaysWhichTheApproverSaw()
+    {
+        var notice = Notice(NoticeKind.Completed);
+        notice.Record.Approvals.Add(new ApprovalDecision("0123456789abcdef", ApprovalStatus.Approved, "slack:U0APPROVER1 (responder)", SampleRecords.Started, "web-alb"));
+
+        var approval = Assert.Single(NoticeText.For(notice).Facts, fact => fact.Label == "Approval");
+
+        Assert.EndsWith("(request 0123456789abcdef); load balancers shown: web-alb", approval.Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostRequestAsync_EvidenceWithLoadBalancers_ShownInTheMessage()
+    {
+        var request = Request();
+        request.Evidence["Load balancers"] = "web-alb";
+        request.Evidence["Target groups"] = "web-http, web-health";
+
+        await CreateSut().PostRequestAsync(request, None);
+
+        var facts = (string)JsonNode.Parse(Assert.Single(_slack.Requests).Body)!["blocks"]![2]!["text"]!["text"]!;
+        Assert.Contains("*Load balancers:* web-alb", facts, StringComparison.Ordinal);
+        Assert.Contains("*Target groups:* web-http, web-health", facts, StringComparison.Ordinal);
     }
 }

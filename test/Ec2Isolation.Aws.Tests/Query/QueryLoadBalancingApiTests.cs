@@ -73,6 +73,32 @@ public sealed class QueryLoadBalancingApiTests(MotoServer moto) : QueryMotoTests
         await Assert.ThrowsAsync<Core.Ports.ResourceGoneException>(() => Api.RegisterAsync(instanceId, registration, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task FindTargetGroups_InstanceInTwoGroupsOfOneAlb_BothGroupsWithTheAlb()
+    {
+        var (vpcId, instanceId, registration) = await RegisterInstanceAsync();
+        var health = new TargetRegistration(await CreateTargetGroupAsync("web-health", vpcId), 8081, null);
+        await Api.RegisterAsync(instanceId, health, CancellationToken.None);
+        await CreateTargetGroupAsync("idle", vpcId);
+        var subnetId = (await DescribeAsync(instanceId)).SubnetId!;
+        var alb = Assert.Single((await SetUpAsync(
+            QueryService.ElasticLoadBalancingV2, "CreateLoadBalancer", [new("Name", "web-alb"), new("Subnets.member.1", subnetId), new("Type", "application")]))
+            .Members("LoadBalancers")).RequiredValue("LoadBalancerArn");
+        foreach (var (port, group) in new[] { ("80", registration.TargetGroupArn), ("8081", health.TargetGroupArn) })
+        {
+            await SetUpAsync(QueryService.ElasticLoadBalancingV2, "CreateListener",
+            [
+                new("LoadBalancerArn", alb), new("Protocol", "HTTP"), new("Port", port),
+                new("DefaultActions.member.1.Type", "forward"), new("DefaultActions.member.1.TargetGroupArn", group),
+            ]);
+        }
+
+        var found = await Api.FindTargetGroupsAsync(await DescribeAsync(instanceId), CancellationToken.None);
+
+        Assert.Equal(["web", "web-health"], found.Select(group => group.TargetGroupName).Order(StringComparer.Ordinal));
+        Assert.All(found, group => Assert.Equal(["web-alb"], group.LoadBalancerNames));
+    }
+
     /// <summary>A new instance registered on port 8080 in an instance-type target group of its VPC.</summary>
     private async Task<(string VpcId, string InstanceId, TargetRegistration Registration)> RegisterInstanceAsync()
     {

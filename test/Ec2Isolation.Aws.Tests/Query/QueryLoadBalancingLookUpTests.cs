@@ -47,6 +47,26 @@ public sealed class QueryLoadBalancingLookUpTests
         Assert.DoesNotContain(found, registration => registration.IpAddress is "10.0.0.99");
     }
 
+    [Fact]
+    public async Task FindTargetGroupsAsync_ManyGroups_SameReadsAndEachGroupHoldingTheInstanceNamedWithItsLoadBalancer()
+    {
+        var elb = new TargetGroupStandIn([.. Groups("instance", "vpc-home", 3), .. Groups("ip", "vpc-other", 2), .. Groups("instance", "vpc-other", 4)]);
+        var api = new QueryLoadBalancingApi(new AwsQueryClient(new HttpClient(elb), new Uri("https://elb.test/"), "2015-12-01", TimeProvider.System));
+
+        var found = await api.FindTargetGroupsAsync(Instance, CancellationToken.None);
+
+        // One DescribeTargetGroups page and one DescribeTargetHealth per group that can hold the instance: no DescribeLoadBalancers.
+        Assert.Equal(5, elb.HealthRead.Count);
+        Assert.Equal(
+            [.. Groups("instance", "vpc-home", 3).Concat(Groups("ip", "vpc-other", 2)).Select(GroupName).Order(StringComparer.Ordinal)],
+            found.Select(group => group.TargetGroupName).Order(StringComparer.Ordinal));
+        Assert.Equal(["lb-vpc-home", "lb-vpc-other"], found.SelectMany(group => group.LoadBalancerNames).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    private static string GroupName(string arn) => arn.Replace("arn:tg/", string.Empty, StringComparison.Ordinal).Replace('/', '-');
+
+    private static string LoadBalancerArn(string vpcId) => $"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/lb-{vpcId}/50dc6c495c0c9188";
+
     private static IEnumerable<string> Groups(string type, string? vpcId, int count) =>
         Enumerable.Range(0, count).Select(index => $"arn:tg/{type}/{vpcId}/{index}");
 
@@ -70,8 +90,9 @@ public sealed class QueryLoadBalancingLookUpTests
                 return Xml("DescribeTargetGroups", "<TargetGroups>" + string.Concat(groups.Select(arn =>
                 {
                     var parts = arn.Split('/');
-                    return $"<member><TargetGroupArn>{arn}</TargetGroupArn><TargetType>{parts[1]}</TargetType>"
-                        + (parts[2].Length > 0 ? $"<VpcId>{parts[2]}</VpcId>" : string.Empty) + "</member>";
+                    return $"<member><TargetGroupArn>{arn}</TargetGroupArn><TargetGroupName>{GroupName(arn)}</TargetGroupName><TargetType>{parts[1]}</TargetType>"
+                        + (parts[2].Length > 0 ? $"<VpcId>{parts[2]}</VpcId>" : string.Empty)
+                        + $"<LoadBalancerArns><member>{LoadBalancerArn(parts[2])}</member></LoadBalancerArns></member>";
                 })) + "</TargetGroups>");
             }
 

@@ -2,6 +2,9 @@ using System.Text.Json.Nodes;
 using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Isolation;
+using Ec2Isolation.Core.Notifications;
+using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Tests.Fakes;
 using Ec2Isolation.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,7 +21,10 @@ internal sealed class ApprovalFixture
     public const string InstanceId = "i-0123456789abcdef0";
     public const string ResponseUrl = "https://hooks.slack.com/actions/T0TEAM/1/abc";
 
-    public ApprovalFixture(bool withChannel = true)
+    /// <param name="handOff">Decisions through the URL are handed on to it (the Lambda), not isolated at once (the CLI).</param>
+    /// <param name="ticket">Requests, decisions and notices are ticketed there too (Jira).</param>
+    /// <param name="notifier">The engine's notifier (the Jira notifier's part in an isolation).</param>
+    public ApprovalFixture(bool withChannel = true, FakeApprovalHandOff? handOff = null, FakeApprovalTicket? ticket = null, IIsolationNotifier? notifier = null)
     {
         Cloud.AddInstance(InstanceId, "vpc-1").Tags["Name"] = "web-1";
         Settings = new IsolationSettings
@@ -29,8 +35,12 @@ internal sealed class ApprovalFixture
             Tiers = TierPolicy.Parse("guardduty:4-7=ask/30/contain; guardduty:3-4=ask/10/drop; guardduty:0-3=notify"),
             Approvals = new ApprovalSettings("/ec2-isolation/slack-signing-secret", new HashSet<string>(StringComparer.Ordinal) { SlackInteractions.Approver }),
         };
-        var router = FakeAccounts.Router(FakeAccounts.Services(FakeAccounts.Service(Cloud, Settings, Time), Cloud));
-        Approvals = new ApprovalService(router, Store, Channel, Settings, Time, NullLogger<ApprovalService>.Instance);
+        var engine = notifier is null
+            ? FakeAccounts.Service(Cloud, Settings, Time)
+            : new IsolationService(
+                new AwsApis(Cloud, Cloud, Cloud, Cloud, Cloud, Cloud), Cloud, Cloud, Settings, FakeAccounts.Region, Time, NullLogger<IsolationService>.Instance, [notifier]);
+        var router = FakeAccounts.Router(FakeAccounts.Services(engine, Cloud));
+        Approvals = new ApprovalService(router, Store, Channel, Settings, Time, NullLogger<ApprovalService>.Instance, handOff, ticket);
         Processor = new IsolationEventProcessor(router, Settings, NullLogger<IsolationEventProcessor>.Instance, time: Time, approvals: withChannel ? Approvals : null);
         Endpoint = new SlackInteractionEndpoint(
             new FixedSecret(SlackInteractions.SigningSecret), Approvals, Settings.Approvals, Time, NullLogger<SlackInteractionEndpoint>.Instance);
@@ -56,6 +66,13 @@ internal sealed class ApprovalFixture
     }
 
     public Task<EventResult> HandleAsync(string json) => Processor.HandleAsync(json, CancellationToken.None);
+
+    /// <summary>A finding the tier asks about (severity 5.5) handled, and the cloud's calls so far forgotten.</summary>
+    public async Task AskAsync()
+    {
+        await HandleAsync(Finding(5.5));
+        Cloud.Calls.Clear();
+    }
 
     /// <summary>A click as Slack posts it now, signed with <paramref name="secret"/>.</summary>
     public Task<HttpAnswer> ClickAsync(string actionId, string? buttonValue = null, string userId = SlackInteractions.Approver, string secret = SlackInteractions.SigningSecret) =>

@@ -11,11 +11,7 @@ public sealed class SlackInteractionEndpointTests
 
     private readonly ApprovalFixture _fixture = new();
 
-    private async Task AskAsync()
-    {
-        await _fixture.HandleAsync(ApprovalFixture.Finding(5.5));
-        _fixture.Cloud.Calls.Clear();
-    }
+    private Task AskAsync() => _fixture.AskAsync();
 
     [Fact]
     public async Task HandleAsync_ApprovedByAnApprover_IsolatedWithTheApproverAsRequester()

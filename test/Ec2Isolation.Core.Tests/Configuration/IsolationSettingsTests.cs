@@ -56,6 +56,24 @@ public sealed class IsolationSettingsTests
         Assert.Contains("EC2ISOLATION_FORENSIC_INGRESS", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ec2-isolation-ResultBus1A2B3C")]
+    [InlineData("arn:aws:events:us-east-1:123456789012:event-bus/ec2-isolation-ResultBus1A2B3C")]
+    public void FromEnvironment_ResultBusNameOrArn_Read(string bus)
+    {
+        Assert.Equal(bus, Read(("EC2ISOLATION_TABLE", "records"), ("EC2ISOLATION_RESULT_BUS_NAME", bus)).ResultBusName);
+    }
+
+    [Theory]
+    [InlineData("results bus")]
+    [InlineData("arn:aws:sqs:us-east-1:123456789012:results")]
+    public void FromEnvironment_ResultBusNotANameNorAnArn_NamedInTheError(string bus)
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Read(("EC2ISOLATION_TABLE", "records"), ("EC2ISOLATION_RESULT_BUS_NAME", bus)));
+
+        Assert.Contains("EC2ISOLATION_RESULT_BUS_NAME", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RequireIsolationInstanceProfile_NotSet_ErrorNamesTheVariable()
     {

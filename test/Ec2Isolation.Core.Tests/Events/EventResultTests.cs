@@ -1,8 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ec2Isolation.Core.Approvals;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
+using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Model;
+using Ec2Isolation.Core.Tests.Approvals;
 using Ec2Isolation.Core.Tests.Fakes;
 using Ec2Isolation.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -151,10 +154,13 @@ public sealed class EventResultTests
             await HandleEventAsync(SampleEvents.InstancesCall("TerminateInstances", [Chosen], errorCode: "Client.OperationNotPermitted")),
             await HandleEventAsync(SampleEvents.CreateTagsCall([Chosen], new Dictionary<string, string> { ["ec2-isolation"] = "isolate" })),
             await QuarantineRuleAddedAsync(),
+            await ApprovalDecisionAsync(SlackInteractionEndpoint.ApproveAction),
+            await ApprovalDecisionAsync(SlackInteractionEndpoint.DenyAction),
+            await HandleEventAsync(ContinuationOf(InstanceId)),
         ];
         Assert.Equal(
             ["isolated", "already-isolated", "isolated", "already-handled", "swept", "refused", "ignored", "already-handled", "busy", "isolated", "isolated", "isolated",
-             "ignored", "reverted"],
+             "ignored", "reverted", "isolated", "denied", "already-isolated"],
             samples.Select(s => (string?)s["action"]));
         var folder = Directory.CreateTempSubdirectory("ec2-isolation-schema-").FullName;
         try
@@ -165,12 +171,22 @@ public sealed class EventResultTests
             var (exitCode, output) = await BootstrapProcess.RunAsync("python3", ["-c", ValidateScript, SchemaPath, samplesPath, DocumentPath], TimeSpan.FromMinutes(1));
 
             Assert.True(exitCode == 0, output);
-            Assert.Contains("15 valid", output, StringComparison.Ordinal);
+            Assert.Contains("18 valid", output, StringComparison.Ordinal);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>The result of a decision made in Slack and handed off (Approve or Deny), in a deployment whose tier asks.</summary>
+    private static async Task<JsonNode> ApprovalDecisionAsync(string actionId)
+    {
+        var handOff = new FakeApprovalHandOff();
+        var fixture = new ApprovalFixture(handOff: handOff);
+        await fixture.HandleAsync(ApprovalFixture.Finding(5.5));
+        await fixture.ClickAsync(actionId);
+        return JsonNode.Parse((await fixture.HandleAsync(Assert.Single(handOff.HandedOff).ToEventJson())).ToJson())!;
     }
 
     /// <summary>A rule added to the quarantine group of the isolated <see cref="Chosen"/>'s VPC, and its tamper event handled.</summary>
@@ -218,6 +234,17 @@ public sealed class EventResultTests
 
     private async Task<JsonNode> HandleEventAsync(string eventJson) =>
         JsonNode.Parse((await CreateSut().HandleAsync(eventJson, CancellationToken.None)).ToJson())!;
+
+    /// <summary>The continuation queue's SQS event for the isolation in force on <paramref name="instanceId"/> (issue 17).</summary>
+    private string ContinuationOf(string instanceId)
+    {
+        var record = _cloud.StoredRecord(instanceId)!;
+        var body = new Continuation(instanceId, record.AccountId, FakeAccounts.Region, record.IncidentId).ToMessageBody();
+        return new JsonObject
+        {
+            ["Records"] = new JsonArray(new JsonObject { ["messageId"] = "m-1", ["eventSource"] = "aws:sqs", ["body"] = body }),
+        }.ToJsonString();
+    }
 
     private static JsonNode Result(string kind, InstanceOutcome outcome) =>
         JsonNode.Parse(new EventResult(kind, "event-1", "123456789012", "eu-west-1", outcome.Outcome, outcome.Message, [outcome]).ToJson())!;

@@ -15,7 +15,7 @@ internal static class FakeAccounts
 {
     public const string Region = "us-east-1";
 
-    public static AccountServices Services(IIsolationService isolation, FakeCloud cloud) => new(isolation, cloud, Mock.Of<IReplacementService>(), Mock.Of<IReplacementScanner>());
+    public static AccountServices Services(IIsolationService isolation, FakeCloud cloud) => new(isolation, cloud, Mock.Of<IReplacementService>(), Mock.Of<IReplacementScanner>(), cloud);
 
     /// <summary>The services of one fake cloud's account: the engine over it, the cloud its own dry-run probe.</summary>
     public static AccountServices Services(FakeCloud cloud, IsolationSettings settings, TimeProvider time) => Services(Service(cloud, settings, time), cloud);

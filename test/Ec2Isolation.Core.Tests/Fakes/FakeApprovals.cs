@@ -1,46 +1,6 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using Ec2Isolation.Core.Approvals;
-using Ec2Isolation.Core.Ports;
 
 namespace Ec2Isolation.Core.Tests.Fakes;
-
-/// <summary>The approval requests of the record table: one per instance, every write conditional on the version, as DynamoDB's.</summary>
-internal sealed class FakeApprovalStore : IApprovalStore
-{
-    private readonly ConcurrentDictionary<string, string> _items = new(StringComparer.Ordinal);
-
-    public int Writes { get; private set; }
-
-    public ApprovalRequest? Stored(string instanceId) =>
-        _items.Where(item => item.Key.EndsWith("/" + instanceId, StringComparison.Ordinal)).Select(item => Read(item.Value)).SingleOrDefault();
-
-    public Task<ApprovalRequest?> GetAsync(string accountId, string region, string instanceId, CancellationToken cancellationToken) =>
-        Task.FromResult(_items.TryGetValue($"{accountId}/{region}/{instanceId}", out var json) ? Read(json) : null);
-
-    public Task PutAsync(ApprovalRequest request, long? expectedVersion, CancellationToken cancellationToken)
-    {
-        var key = $"{request.AccountId}/{request.Region}/{request.InstanceId}";
-        lock (_items)
-        {
-            var stored = _items.TryGetValue(key, out var json) ? Read(json) : null;
-            if (stored?.Version != expectedVersion)
-            {
-                throw new RecordConflictException($"The approval request of {request.InstanceId} is not at version {expectedVersion}.");
-            }
-
-            _items[key] = JsonSerializer.Serialize(request, ApprovalJsonContext.Default.ApprovalRequest);
-            Writes++;
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task<IReadOnlyList<ApprovalRequest>> ListPendingAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ApprovalRequest>>([.. _items.Values.Select(Read).Where(r => r.Status == ApprovalStatus.Pending)]);
-
-    private static ApprovalRequest Read(string json) => JsonSerializer.Deserialize(json, ApprovalJsonContext.Default.ApprovalRequest)!;
-}
 
 /// <summary>A Slack channel that keeps what it was sent.</summary>
 internal sealed class FakeApprovalChannel : IApprovalChannel
@@ -80,4 +40,67 @@ internal sealed class FakeApprovalChannel : IApprovalChannel
 internal sealed class FixedSecret(string value) : ISecretSource
 {
     public Task<string> GetAsync(CancellationToken cancellationToken) => Task.FromResult(value);
+}
+
+/// <summary>
+/// Lambda's asynchronous Invoke of the function itself: keeps each hand-off, or refuses them all as Lambda does when
+/// throttled (TooManyRequestsException, 429: https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html#API_Invoke_Errors).
+/// </summary>
+internal sealed class FakeApprovalHandOff : IApprovalHandOff
+{
+    public List<ApprovalHandOff> HandedOff { get; } = [];
+
+    /// <summary>Set: every hand-off fails with it.</summary>
+    public Exception? Failure { get; set; }
+
+    public Task HandOffAsync(ApprovalHandOff handOff, CancellationToken cancellationToken)
+    {
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        HandedOff.Add(handOff);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A ticket system (Jira) that keeps what it was sent: each opened ticket gets the next key, SEC-1 first.</summary>
+internal sealed class FakeApprovalTicket : IApprovalTicket
+{
+    public List<(string Key, string Title, string Text, IReadOnlyDictionary<string, string> Facts)> Opened { get; } = [];
+    public List<(string Key, string Title, string Text)> Comments { get; } = [];
+
+    /// <summary>Set: every call fails with it (Jira down).</summary>
+    public Exception? Failure { get; set; }
+
+    /// <summary>Set: every call waits until it is cancelled (Jira that does not answer).</summary>
+    public bool Hangs { get; set; }
+
+    public async Task<string> OpenAsync(string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
+    {
+        await AnswerAsync(cancellationToken);
+        var key = $"SEC-{Opened.Count + 1}";
+        Opened.Add((key, title, text, facts));
+        return key;
+    }
+
+    public async Task CommentAsync(string key, string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
+    {
+        await AnswerAsync(cancellationToken);
+        Comments.Add((key, title, text));
+    }
+
+    private async Task AnswerAsync(CancellationToken cancellationToken)
+    {
+        if (Hangs)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+    }
 }

@@ -98,6 +98,9 @@ internal sealed class PlanningLoadBalancingApi(ILoadBalancingApi loadBalancing, 
     public Task<IReadOnlyList<TargetRegistration>> FindRegistrationsAsync(InstanceDescription instance, CancellationToken cancellationToken) =>
         loadBalancing.FindRegistrationsAsync(instance, cancellationToken);
 
+    public Task<IReadOnlyList<TargetGroupMembership>> FindTargetGroupsAsync(InstanceDescription instance, CancellationToken cancellationToken) =>
+        loadBalancing.FindTargetGroupsAsync(instance, cancellationToken);
+
     public Task DeregisterAsync(string instanceId, TargetRegistration registration, CancellationToken cancellationToken) =>
         plan.UncheckedAsync("elasticloadbalancing:DeregisterTargets", registration.TargetGroupArn, Describe(instanceId, registration));
 
