@@ -26,9 +26,7 @@ public sealed class ThrottlePatience(TimeProvider time, InvocationDeadline? dead
 
     /// <summary>The wait before the <paramref name="attempt"/>th throttled call is sent again: full jitter, doubling up to <see cref="MaxDelay"/>.</summary>
     public static TimeSpan NextDelay(int attempt) =>
-        FirstDelay * Math.Pow(2, Math.Min(attempt - 1, 10)) is var ceiling && ceiling < MaxDelay
-            ? ceiling * Random.Shared.NextDouble()
-            : MaxDelay * Random.Shared.NextDouble();
+        TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, FirstDelay.Ticks << Math.Min(attempt - 1, 10))) * Random.Shared.NextDouble();
 
     /// <summary>True when a call throttled since <paramref name="since"/> may wait <paramref name="delay"/> and be sent again.</summary>
     public bool Allows(DateTimeOffset since, TimeSpan delay)

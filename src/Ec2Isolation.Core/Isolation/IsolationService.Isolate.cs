@@ -86,7 +86,8 @@ public sealed partial class IsolationService
             deferred = await StepRunner.ApplyAsync(context, IsolationSteps.InOrder, run.OnStep, deferral, cancellationToken);
             if (deferred)
             {
-                await StepRunner.DeferAsync(context, run.Continuations!, region, (request.ContinuationOf?.Generation ?? -1) + 1, cancellationToken);
+                var generation = request.ContinuationOf is { } previous ? previous.Generation + 1 : 0;
+                await StepRunner.DeferAsync(context, run.Continuations!, region, generation, cancellationToken);
             }
             else
             {
