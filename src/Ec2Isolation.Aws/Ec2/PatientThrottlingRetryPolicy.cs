@@ -44,9 +44,9 @@ internal sealed class PatientThrottlingRetryPolicy(IClientConfig config, Throttl
 
     public override void WaitBeforeRetry(IExecutionContext executionContext)
     {
-        if (State(executionContext) is { LastThrottled: true } state)
+        if (State(executionContext) is { LastThrottled: true })
         {
-            Task.Delay(state.Delay, patience.Time, executionContext.RequestContext.CancellationToken).GetAwaiter().GetResult();
+            WaitBeforeRetryAsync(executionContext).GetAwaiter().GetResult();
             return;
         }
 
