@@ -5,7 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-dotnet test Ec2Isolation.sln --nologo "$@" 2>&1 | tee "$log"
+# A test that hangs aborts its project after 10 minutes without progress, naming the test (the blame collector), instead
+# of holding the run until CI's own time limit.
+dotnet test Ec2Isolation.sln --nologo --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # dotnet test ends each project with "Passed!  - Failed: 0, Passed: 99, Skipped: 0, Total: 99, ...".
 awk '/(Passed|Failed)! +- +Failed:/ {
@@ -16,5 +18,10 @@ awk '/(Passed|Failed)! +- +Failed:/ {
        }
        found = 1
      }
-     END { if (found) printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
+     /^Test Run Aborted/ { aborted++ }
+     END {
+       if (found) printf "tests: %d passed, %d failed, %d skipped", passed, failed, skipped
+       if (found && aborted) printf ", %d test run(s) aborted (a hang or a crash: see \"The test running when\" above)", aborted
+       if (found) printf "\n"
+     }' "$log"
 exit "$status"

@@ -104,9 +104,10 @@ public sealed class ApprovalTicketTests
         _ticket.Hangs = true;
 
         var handling = _fixture.HandleAsync(ApprovalFixture.Finding(5.5));
+        await _ticket.Hanging.WaitOrFailAsync();
         Assert.Empty(_fixture.Channel.Requests);
         _fixture.Time.Advance(ApprovalService.TicketTimeout);
-        var result = await handling;
+        var result = await handling.WaitOrFailAsync();
 
         Assert.Equal(Outcomes.ApprovalRequested, result.Action);
         Assert.Single(_fixture.Channel.Requests);

@@ -77,6 +77,14 @@ internal sealed class FakeApprovalTicket : IApprovalTicket
     /// <summary>Set: every call waits until it is cancelled (Jira that does not answer).</summary>
     public bool Hangs { get; set; }
 
+    /// <summary>
+    /// Completes once a call hangs: the caller's time-out is armed by then, so a test may move the clock past it (moved
+    /// earlier, the time-out's timer would be created after the move and never fire).
+    /// </summary>
+    public Task Hanging => _hanging.Task;
+
+    private readonly TaskCompletionSource _hanging = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public async Task<string> OpenAsync(string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
     {
         await AnswerAsync(cancellationToken);
@@ -95,6 +103,7 @@ internal sealed class FakeApprovalTicket : IApprovalTicket
     {
         if (Hangs)
         {
+            _hanging.TrySetResult();
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 

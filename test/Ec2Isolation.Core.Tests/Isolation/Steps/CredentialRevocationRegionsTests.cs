@@ -75,16 +75,16 @@ public sealed class CredentialRevocationRegionsTests
             {
                 // us-east-1 attaches only once eu-west-1 has found the role without a boundary (so it renders without us-east-1's statement) ...
                 case (Us, "PutRolePermissionsBoundary"):
-                    euReadTheRole.Wait();
+                    euReadTheRole.WaitOrFail();
                     break;
                 case (Eu, "CreatePolicy"):
                     euReadTheRole.Set();
-                    usReadsBack.Wait();
+                    usReadsBack.WaitOrFail();
                     break;
                 // ... and reads its write back only after eu-west-1's write, which dropped it, has landed.
                 case (Us, "GetPolicyVersion"):
                     usReadsBack.Set();
-                    euWrote.Wait();
+                    euWrote.WaitOrFail();
                     break;
                 case (Eu, "PutRolePermissionsBoundary"):
                     euWrote.Set();

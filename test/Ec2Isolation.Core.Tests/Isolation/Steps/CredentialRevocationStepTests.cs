@@ -105,7 +105,7 @@ public sealed class CredentialRevocationStepTests
                 bothRead.TrySetResult();
             }
 
-            await bothRead.Task;
+            await bothRead.Task.WaitOrFailAsync();
         };
 
         await Task.WhenAll(
@@ -130,12 +130,12 @@ public sealed class CredentialRevocationStepTests
             if (call == "CreatePolicy" && Interlocked.Increment(ref creates) == 1)
             {
                 firstWriteHeld.SetResult();
-                gate.Wait();
+                gate.WaitOrFail();
             }
         };
 
         var first = CreateSut().IsolateAsync(Request(fleet[0]), CancellationToken.None);
-        await firstWriteHeld.Task;
+        await firstWriteHeld.Task.WaitOrFailAsync();
         // Meanwhile the second run writes {first, second} to its list and to IAM, and finishes.
         await CreateSut().IsolateAsync(Request(fleet[1]), CancellationToken.None);
         Assert.True(_cloud.SessionDenied(Role, Arn(fleet[1]), _time.GetUtcNow()));
