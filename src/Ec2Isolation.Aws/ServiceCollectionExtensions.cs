@@ -106,7 +106,8 @@ public static class ServiceCollectionExtensions
             new QueryAutoScalingApi(AwsQueryClient.Create(clients, QueryService.AutoScaling, time)),
             new QueryLoadBalancingApi(AwsQueryClient.Create(clients, QueryService.ElasticLoadBalancingV2, time)),
             new DynamoRecordStore(home.CreateDynamoDb(), provider.GetRequiredService<IsolationSettings>().TableName, account, home.Connection.Region),
-            new DynamoRoleRevocationStore(home.CreateDynamoDb(), provider.GetRequiredService<IsolationSettings>().TableName, account));
+            new DynamoRoleRevocationStore(home.CreateDynamoDb(), provider.GetRequiredService<IsolationSettings>().TableName, account),
+            new QueryClassicLoadBalancingApi(AwsQueryClient.Create(clients, QueryService.ElasticLoadBalancing, time)));
     }
 
     /// <summary>The services of one account. Who asked (the record's RequestedBy, when a command does not say) is the deployment's own caller.</summary>
@@ -138,6 +139,6 @@ public static class ServiceCollectionExtensions
             time,
             provider.GetRequiredService<ILogger<ReplacementScanner>>(),
             provider.GetServices<IIsolationNotifier>());
-        return new AccountServices(isolation, apis.Ec2, replacement, scanner, apis.LoadBalancing);
+        return new AccountServices(isolation, apis.Ec2, replacement, scanner, apis.LoadBalancing, apis.ClassicLoadBalancing);
     }
 }

@@ -27,7 +27,7 @@ public sealed class ApprovalCommandTests
     {
         var router = new Mock<IAccountRouter>(MockBehavior.Strict);
         router.Setup(r => r.ForAsync(Account, Region, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new AccountServices(_cli.Service.Object, Mock.Of<IEc2Api>(), _cli.Replacement.Object, _cli.Scanner.Object, Mock.Of<ILoadBalancingApi>()));
+            .ReturnsAsync(new AccountServices(_cli.Service.Object, Mock.Of<IEc2Api>(), _cli.Replacement.Object, _cli.Scanner.Object, Mock.Of<ILoadBalancingApi>(), Mock.Of<IClassicLoadBalancingApi>()));
         var settings = new IsolationSettings { TableName = "isolations", IsolationInstanceProfile = "ec2-isolation-deny-all", SlackWebhookParameter = "/ec2-isolation/slack-webhook" };
         var approvals = new ApprovalService(router.Object, _store, _channel.Object, settings, TimeProvider.System, NullLogger<ApprovalService>.Instance);
         _cli.Approvals = new ApprovalCommands(approvals, Account, Region, _ => Task.FromResult(Analyst));

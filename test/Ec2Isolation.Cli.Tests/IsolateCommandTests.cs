@@ -70,6 +70,22 @@ public sealed class IsolateCommandTests
     }
 
     [Fact]
+    public async Task Isolate_RecordBehindClassicLoadBalancers_PrintsEach()
+    {
+        var record = TestData.Record();
+        record.Original.Attachments!.ClassicLoadBalancers = ["legacy-web", "legacy-api"];
+        _cli.Service
+            .Setup(s => s.IsolateAsync(It.IsAny<IsolationRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new IsolationResult(IsolationOutcome.Isolated, record, "done"));
+
+        var run = await _cli.RunAsync($"isolate {TestData.InstanceId}");
+
+        var lines = run.Output.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("classic load balancer ", StringComparison.Ordinal) && l.EndsWith(" legacy-web", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("classic load balancer ", StringComparison.Ordinal) && l.EndsWith(" legacy-api", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Isolate_DryRun_CallsPlanAndNeverIsolates()
     {
         _cli.Service

@@ -135,7 +135,7 @@ public sealed class IsolationMetricsTests : IAsyncDisposable
     private async Task<JsonElement> MeasuredLineAsync()
     {
         var router = new Mock<IAccountRouter>();
-        var services = new AccountServices(_isolation.Object, Mock.Of<IEc2Api>(), Mock.Of<IReplacementService>(), Mock.Of<Ec2Isolation.Core.Scanning.IReplacementScanner>(), Mock.Of<ILoadBalancingApi>());
+        var services = new AccountServices(_isolation.Object, Mock.Of<IEc2Api>(), Mock.Of<IReplacementService>(), Mock.Of<Ec2Isolation.Core.Scanning.IReplacementScanner>(), Mock.Of<ILoadBalancingApi>(), Mock.Of<IClassicLoadBalancingApi>());
         router.Setup(r => r.ForAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(services);
         var environment = new Dictionary<string, string?>
         {

@@ -63,7 +63,7 @@ public sealed class JsonLoggerProviderTests : IDisposable
     {
         using var output = new MemoryStream();
         using var factory = LoggerFactory.Create(logging => logging.AddProvider(new JsonLoggerProvider(output, new FakeTimeProvider(Now), "ec2-isolation-fn")));
-        var home = new AccountServices(Mock.Of<IIsolationService>(), Mock.Of<IEc2Api>(), Mock.Of<IReplacementService>(), Mock.Of<Ec2Isolation.Core.Scanning.IReplacementScanner>(), Mock.Of<ILoadBalancingApi>());
+        var home = new AccountServices(Mock.Of<IIsolationService>(), Mock.Of<IEc2Api>(), Mock.Of<IReplacementService>(), Mock.Of<Ec2Isolation.Core.Scanning.IReplacementScanner>(), Mock.Of<ILoadBalancingApi>(), Mock.Of<IClassicLoadBalancingApi>());
         var router = new AccountRouter(
             new AccountSettings("ec2-isolation-member", new HashSet<string> { "111111111111" }, ExternalId: null),
             "us-east-1",

@@ -22,6 +22,13 @@ public sealed record QueryService(string Version, string SigningName, string End
     public static QueryService ElasticLoadBalancingV2 { get; } =
         new("2015-12-01", "elasticloadbalancing", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2");
 
+    /// <summary>
+    /// Classic Load Balancers (service id "Elastic Load Balancing": <c>AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING</c>): the
+    /// same endpoint and signing name as ELBv2, told apart by the API version.
+    /// </summary>
+    public static QueryService ElasticLoadBalancing { get; } =
+        new("2012-06-01", "elasticloadbalancing", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING");
+
     /// <summary>The region the requests are signed for: a global service signs for its partition's home region.</summary>
     public RegionEndpoint SigningRegion(RegionEndpoint region)
     {

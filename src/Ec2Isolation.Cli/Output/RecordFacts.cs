@@ -51,6 +51,7 @@ internal static class RecordFacts
         rows.AddRange((attachments?.TargetRegistrations ?? []).Select(target =>
             Fact("target group", target.TargetGroupArn + (target.IpAddress is { } address ? $" address {address}" : string.Empty)
                 + (target.Port is { } port ? $" port {port}" : string.Empty))));
+        rows.AddRange((attachments?.ClassicLoadBalancers ?? []).Select(name => Fact("classic load balancer", name)));
         AddIf(rows, "network", record.Original.NetworkUnknown ? "original groups unknown (found in isolation groups without a record): release needs --restore-groups" : null);
         rows.AddRange(record.FailedSteps.Count > 0
             ? record.FailedSteps.Select(failed => Fact("last error", $"{failed.Key}: {failed.Value}"))

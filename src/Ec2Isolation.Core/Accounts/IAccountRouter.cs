@@ -7,10 +7,12 @@ namespace Ec2Isolation.Core.Accounts;
 
 /// <summary>
 /// The services acting in one account: the engine, the EC2 calls the event processor makes itself (finding tags,
-/// the sweep), replacement, the Amazon Inspector scan of a replacement, and the ELBv2 reads an approval request's evidence
-/// makes. Their records all go to the deployment's own table.
+/// the sweep), replacement, the Amazon Inspector scan of a replacement, and the ELBv2 and Classic Load Balancer reads an
+/// approval request's evidence makes. Their records all go to the deployment's own table.
 /// </summary>
-public sealed record AccountServices(IIsolationService Isolation, IEc2Api Ec2, IReplacementService Replacement, IReplacementScanner Scanner, ILoadBalancingApi LoadBalancing);
+public sealed record AccountServices(
+    IIsolationService Isolation, IEc2Api Ec2, IReplacementService Replacement, IReplacementScanner Scanner, ILoadBalancingApi LoadBalancing,
+    IClassicLoadBalancingApi ClassicLoadBalancing);
 
 /// <summary>
 /// Which account an event or a command acts in. The deployment's own account uses its own credentials; another

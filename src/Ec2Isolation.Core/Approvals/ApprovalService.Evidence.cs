@@ -1,10 +1,11 @@
+using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace Ec2Isolation.Core.Approvals;
 
-/// <summary>What a responder sees before deciding: the instance's name, state, Auto Scaling group and load balancers.</summary>
+/// <summary>What a responder sees before deciding: the instance's name, state, Auto Scaling group and load balancers (ELBv2 and Classic).</summary>
 public sealed partial class ApprovalService
 {
     /// <summary>What the evidence says when the load balancers could not be read.</summary>
@@ -35,7 +36,7 @@ public sealed partial class ApprovalService
                     evidence["Elastic Beanstalk environment"] = environment;
                 }
 
-                await AddLoadBalancersAsync(evidence, services.LoadBalancing, instance, cancellationToken);
+                await AddLoadBalancersAsync(evidence, services, instance, cancellationToken);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -48,30 +49,47 @@ public sealed partial class ApprovalService
     }
 
     /// <summary>
-    /// The target-deregistration step's own discovery (<see cref="ILoadBalancingApi.FindTargetGroupsAsync"/>): one
-    /// DescribeTargetGroups per 400 target groups of the region and one DescribeTargetHealth per group of the
-    /// instance's VPCs, whatever number N of them holds the instance; the load balancers' names come from their ARNs.
+    /// The load balancers that send the instance traffic, as the steps find them: the target-deregistration step's
+    /// discovery (<see cref="ILoadBalancingApi.FindTargetGroupsAsync"/>: one DescribeTargetGroups per 400 target groups of
+    /// the region and one DescribeTargetHealth per group of the instance's VPCs; the names come from the ARNs) and the
+    /// classic-load-balancers step's (<see cref="IClassicLoadBalancingApi.FindLoadBalancersAsync"/>: one
+    /// DescribeLoadBalancers per 400 Classic Load Balancers), both at once. Classic ones are marked "(Classic)"; a lookup
+    /// that failed makes the whole list unknown, with what the other found.
     /// </summary>
     private async Task AddLoadBalancersAsync(
-        Dictionary<string, string> evidence, ILoadBalancingApi loadBalancing, InstanceDescription instance, CancellationToken cancellationToken)
+        Dictionary<string, string> evidence, AccountServices services, InstanceDescription instance, CancellationToken cancellationToken)
     {
-        IReadOnlyList<TargetGroupMembership> groups;
+        var targetGroups = LookUpAsync("ELBv2", () => services.LoadBalancing.FindTargetGroupsAsync(instance, cancellationToken), instance.InstanceId);
+        var classic = LookUpAsync("Classic Load Balancer", () => services.ClassicLoadBalancing.FindLoadBalancersAsync(instance.InstanceId, cancellationToken), instance.InstanceId);
+        var ((groups, groupsFailure), (classicNames, classicFailure)) = (await targetGroups, await classic);
+
+        List<string> loadBalancers =
+        [
+            .. (groups ?? []).SelectMany(group => group.LoadBalancerNames).Distinct(StringComparer.Ordinal),
+            .. (classicNames ?? []).Select(name => name + " (Classic)"),
+        ];
+        string[] failures = [.. new[] { groupsFailure, classicFailure }.OfType<string>()];
+        evidence["Load balancers"] = failures.Length > 0
+            ? $"{Unknown} ({string.Join("; ", failures)}{(loadBalancers.Count > 0 ? "; found: " + string.Join(", ", loadBalancers) : "")})"
+            : loadBalancers.Count > 0 ? string.Join(", ", loadBalancers) : "none";
+        if (groups is { Count: > 0 })
+        {
+            evidence["Target groups"] = string.Join(", ", groups.Select(group => group.TargetGroupName).Distinct(StringComparer.Ordinal));
+        }
+    }
+
+    /// <summary>One lookup: its answer, or why it failed (logged), never thrown.</summary>
+    private async Task<(T? Found, string? Failure)> LookUpAsync<T>(string what, Func<Task<T>> lookUp, string instanceId)
+        where T : class
+    {
         try
         {
-            groups = await loadBalancing.FindTargetGroupsAsync(instance, cancellationToken);
+            return (await lookUp(), null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogLoadBalancersUnknown(logger, e, instance.InstanceId);
-            evidence["Load balancers"] = $"{Unknown} (the ELBv2 lookup failed: {e.Message})";
-            return;
-        }
-
-        var loadBalancers = groups.SelectMany(group => group.LoadBalancerNames).Distinct(StringComparer.Ordinal).ToList();
-        evidence["Load balancers"] = loadBalancers.Count > 0 ? string.Join(", ", loadBalancers) : "none";
-        if (groups.Count > 0)
-        {
-            evidence["Target groups"] = string.Join(", ", groups.Select(group => group.TargetGroupName).Distinct(StringComparer.Ordinal));
+            LogLoadBalancersUnknown(logger, e, instanceId);
+            return (null, $"the {what} lookup failed: {e.Message}");
         }
     }
 

@@ -57,4 +57,11 @@ internal sealed record InstanceCapabilities(string State, bool IsSpot, bool HasI
     /// https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html
     /// </summary>
     public bool AcceptsInstanceTargetRegistration => State == Running;
+
+    /// <summary>
+    /// A Classic Load Balancer registers a running instance only: "The instance must be a running instance in the same
+    /// network as the load balancer."
+    /// https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_RegisterInstancesWithLoadBalancer.html
+    /// </summary>
+    public bool AcceptsClassicLoadBalancerRegistration => State == Running;
 }

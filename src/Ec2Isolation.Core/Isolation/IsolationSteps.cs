@@ -18,6 +18,7 @@ internal static class IsolationSteps
         new KeyPairStep(),
         new AutoScalingStandbyStep(),
         new TargetDeregistrationStep(),
+        new ClassicLoadBalancersStep(),
         new ProtectionStep(),
         new VolumesStep(),
         new SnapshotsStep(),

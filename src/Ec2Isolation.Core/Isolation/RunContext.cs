@@ -55,8 +55,8 @@ internal sealed class RunContext
 
     /// <summary>
     /// The original attachments once <paramref name="part"/> (<see cref="AttachmentParts"/>) is recorded. The parts not
-    /// yet recorded (all of them in a first run: the profile, protection, Auto Scaling membership and target
-    /// registrations) are read in one round, each on its own, and recorded in one write before the caller changes any of
+    /// yet recorded (all of them in a first run: the profile, protection, Auto Scaling membership, target
+    /// registrations and Classic Load Balancers) are read in one round, each on its own, and recorded in one write before the caller changes any of
     /// them. Not before the network step: containment waits for none of these calls. Throws when the read of
     /// <paramref name="part"/> failed: a step that needs only other parts goes on.
     /// </summary>
@@ -71,7 +71,7 @@ internal sealed class RunContext
     private async Task ReadUnrecordedAsync(CancellationToken cancellationToken)
     {
         var recorded = Record.Original.Attachments;
-        var missing = recorded is null ? AttachmentParts.All : [.. recorded.Unread];
+        var missing = recorded is null ? AttachmentParts.All : [.. recorded.Missing];
         if (missing.Count == 0)
         {
             return;
@@ -81,7 +81,8 @@ internal sealed class RunContext
         var protection = ReadAsync(missing, AttachmentParts.Protection, () => Apis.Ec2.DescribeProtectionAsync(InstanceId, cancellationToken));
         var autoScaling = ReadAsync(missing, AttachmentParts.AutoScaling, () => Apis.AutoScaling.DescribeMembershipAsync(InstanceId, cancellationToken));
         var targets = ReadAsync(missing, AttachmentParts.TargetRegistrations, () => Apis.LoadBalancing.FindRegistrationsAsync(Instance, cancellationToken));
-        await Task.WhenAll(profile, protection, autoScaling, targets);
+        var classic = ReadAsync(missing, AttachmentParts.ClassicLoadBalancers, () => Apis.ClassicLoadBalancing.FindLoadBalancersAsync(InstanceId, cancellationToken));
+        await Task.WhenAll(profile, protection, autoScaling, targets, classic);
         cancellationToken.ThrowIfCancellationRequested();
 
         var attachments = recorded ?? new OriginalAttachments();
@@ -100,6 +101,7 @@ internal sealed class RunContext
                 case AttachmentParts.InstanceProfile: attachments.InstanceProfile = profile.Result.Value; break;
                 case AttachmentParts.Protection: attachments.Protection = protection.Result.Value; break;
                 case AttachmentParts.AutoScaling: attachments.AutoScaling = autoScaling.Result.Value; break;
+                case AttachmentParts.ClassicLoadBalancers: attachments.ClassicLoadBalancers = [.. classic.Result.Value!]; break;
                 default: attachments.TargetRegistrations = [.. targets.Result.Value!]; break;
             }
         }

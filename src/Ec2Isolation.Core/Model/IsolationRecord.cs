@@ -180,10 +180,21 @@ public sealed class OriginalAttachments
     public AutoScalingMembership? AutoScaling { get; set; }
     public List<TargetRegistration> TargetRegistrations { get; set; } = [];
 
+    /// <summary>
+    /// The names of the Classic Load Balancers that listed the instance. Null while not read: in a record written before
+    /// the engine reached Classic Load Balancers (deliberately no initializer, so that such a record loads it as null),
+    /// the next isolation run reads and records it.
+    /// </summary>
+    public List<string>? ClassicLoadBalancers { get; set; }
+
     /// <summary>The parts (<see cref="AttachmentParts"/>) whose read failed: not known, so not changed. Empty in older records: every part read.</summary>
     public List<string> Unread { get; set; } = [];
 
-    public bool IsRead(string part) => !Unread.Contains(part);
+    /// <summary>The parts a run still has to read: those whose read failed, and those a record written before them lacks.</summary>
+    public IReadOnlyList<string> Missing =>
+        ClassicLoadBalancers is null && !Unread.Contains(AttachmentParts.ClassicLoadBalancers) ? [.. Unread, AttachmentParts.ClassicLoadBalancers] : Unread;
+
+    public bool IsRead(string part) => !Missing.Contains(part);
 }
 
 /// <summary>The parts of <see cref="OriginalAttachments"/>, by the names records store.</summary>
@@ -193,8 +204,9 @@ public static class AttachmentParts
     public const string Protection = "protection";
     public const string AutoScaling = "auto-scaling";
     public const string TargetRegistrations = "target-registrations";
+    public const string ClassicLoadBalancers = "classic-load-balancers";
 
-    public static IReadOnlyList<string> All { get; } = [InstanceProfile, Protection, AutoScaling, TargetRegistrations];
+    public static IReadOnlyList<string> All { get; } = [InstanceProfile, Protection, AutoScaling, TargetRegistrations, ClassicLoadBalancers];
 }
 
 /// <summary>What the isolation created or needs to undo, filled in step by step.</summary>

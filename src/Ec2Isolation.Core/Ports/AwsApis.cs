@@ -7,4 +7,5 @@ public sealed record AwsApis(
     IAutoScalingApi AutoScaling,
     ILoadBalancingApi LoadBalancing,
     IRecordStore Records,
-    IRoleRevocationStore RoleRevocations);
+    IRoleRevocationStore RoleRevocations,
+    IClassicLoadBalancingApi ClassicLoadBalancing);

@@ -62,6 +62,41 @@ public sealed class ApprovalEvidenceTests
     }
 
     [Fact]
+    public async Task HandleAsync_InstanceBehindAnAlbAndAClassicLoadBalancer_BothShownAndRecordedWithTheDecision()
+    {
+        Register(Web, 80);
+        _fixture.Cloud.ClassicLoadBalancers["legacy-web"] = [ApprovalFixture.InstanceId];
+        _fixture.Cloud.ClassicLoadBalancers["other"] = ["i-0fedcba9876543210"];
+
+        await _fixture.HandleAsync(ApprovalFixture.Finding(5.5));
+        await _fixture.ClickAsync(SlackInteractionEndpoint.ApproveAction);
+
+        Assert.Equal("web-alb, legacy-web (Classic)", _fixture.Stored.Evidence["Load balancers"]);
+        Assert.Equal("web-alb, legacy-web (Classic)", Assert.Single(_fixture.Cloud.StoredRecord(ApprovalFixture.InstanceId)!.Approvals).LoadBalancers);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ClassicLookupRefused_UnknownWithWhatTheElbv2LookupFound()
+    {
+        Register(Web, 80);
+        _fixture.Cloud.BeforeCall = call =>
+        {
+            if (call == "DescribeLoadBalancers")
+            {
+                throw new InvalidOperationException("AccessDenied: elasticloadbalancing:DescribeLoadBalancers");
+            }
+        };
+
+        var result = await _fixture.HandleAsync(ApprovalFixture.Finding(5.5));
+
+        Assert.Equal(Outcomes.ApprovalRequested, result.Action);
+        Assert.Equal(
+            $"{ApprovalService.Unknown} (the Classic Load Balancer lookup failed: AccessDenied: elasticloadbalancing:DescribeLoadBalancers; found: web-alb)",
+            Assert.Single(_fixture.Channel.Requests).Evidence["Load balancers"]);
+        Assert.Empty(_fixture.Cloud.Mutations);
+    }
+
+    [Fact]
     public async Task HandleAsync_InstanceInNoTargetGroup_LoadBalancersNone()
     {
         await _fixture.HandleAsync(ApprovalFixture.Finding(5.5));

@@ -38,7 +38,7 @@ internal sealed class ApprovalFixture
         var engine = notifier is null
             ? FakeAccounts.Service(Cloud, Settings, Time)
             : new IsolationService(
-                new AwsApis(Cloud, Cloud, Cloud, Cloud, Cloud, Cloud), Cloud, Cloud, Settings, FakeAccounts.Region, Time, NullLogger<IsolationService>.Instance, [notifier]);
+                new AwsApis(Cloud, Cloud, Cloud, Cloud, Cloud, Cloud, Cloud), Cloud, Cloud, Settings, FakeAccounts.Region, Time, NullLogger<IsolationService>.Instance, [notifier]);
         var router = FakeAccounts.Router(FakeAccounts.Services(engine, Cloud));
         Approvals = new ApprovalService(router, Store, Channel, Settings, Time, NullLogger<ApprovalService>.Instance, handOff, ticket);
         Processor = new IsolationEventProcessor(router, Settings, NullLogger<IsolationEventProcessor>.Instance, time: Time, approvals: withChannel ? Approvals : null);

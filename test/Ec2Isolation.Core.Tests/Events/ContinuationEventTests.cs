@@ -35,7 +35,7 @@ public sealed class ContinuationEventTests
     private IsolationEventProcessor CreateSut()
     {
         var service = new IsolationService(
-            new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _cloud, _cloud, _settings, FakeAccounts.Region, _time,
+            new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _cloud, _cloud, _settings, FakeAccounts.Region, _time,
             NullLogger<IsolationService>.Instance, deadline: _deadline, continuations: _cloud);
         return new(FakeAccounts.Router(FakeAccounts.Services(service, _cloud)), _settings, NullLogger<IsolationEventProcessor>.Instance);
     }

@@ -36,7 +36,7 @@ public sealed partial class TamperingEventTests
     {
         _cloud.AddInstance(InstanceId, "vpc-1", profileArn: "arn:aws:iam::123456789012:instance-profile/app");
         _service = new(
-            new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _cloud, _cloud, _settings, FakeAccounts.Region, _time,
+            new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _cloud, _cloud, _settings, FakeAccounts.Region, _time,
             NullLogger<IsolationService>.Instance, [_slack]);
     }
 

@@ -15,14 +15,14 @@ internal static class FakeAccounts
 {
     public const string Region = "us-east-1";
 
-    public static AccountServices Services(IIsolationService isolation, FakeCloud cloud) => new(isolation, cloud, Mock.Of<IReplacementService>(), Mock.Of<IReplacementScanner>(), cloud);
+    public static AccountServices Services(IIsolationService isolation, FakeCloud cloud) => new(isolation, cloud, Mock.Of<IReplacementService>(), Mock.Of<IReplacementScanner>(), cloud, cloud);
 
     /// <summary>The services of one fake cloud's account: the engine over it, the cloud its own dry-run probe.</summary>
     public static AccountServices Services(FakeCloud cloud, IsolationSettings settings, TimeProvider time) => Services(Service(cloud, settings, time), cloud);
 
     /// <summary>The engine over one fake cloud, the cloud its own dry-run probe and caller.</summary>
     public static IsolationService Service(FakeCloud cloud, IsolationSettings settings, TimeProvider time) =>
-        new(new AwsApis(cloud, cloud, cloud, cloud, cloud, cloud), cloud, cloud, settings, Region, time, NullLogger<IsolationService>.Instance);
+        new(new AwsApis(cloud, cloud, cloud, cloud, cloud, cloud, cloud), cloud, cloud, settings, Region, time, NullLogger<IsolationService>.Instance);
 
     /// <param name="members">Builds a member's services; none expected when null.</param>
     /// <param name="organization">The accounts AWS Organizations lists, for an organization-scoped <paramref name="settings"/>.</param>

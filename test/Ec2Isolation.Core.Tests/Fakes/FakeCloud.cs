@@ -10,7 +10,7 @@ namespace Ec2Isolation.Core.Tests.Fakes;
 /// conditional record writes, records stored as JSON so later changes to the object do not leak in), a log of every
 /// call in order, and fault injection on any call.
 /// </summary>
-internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IRecordStore, ICallerIdentity
+internal sealed partial class FakeCloud : IEc2Api, IIamApi, IAutoScalingApi, ILoadBalancingApi, IClassicLoadBalancingApi, IRecordStore, ICallerIdentity
 {
     public const string AccountId = "123456789012";
     public const string IsolationProfileArn = "arn:aws:iam::123456789012:instance-profile/ec2-isolation-deny-all";

@@ -247,6 +247,6 @@ public sealed class InstanceStatesTests
         [.. _cloud.Calls.Where(call => call.Contains("IamInstanceProfile", StringComparison.Ordinal) && !call.StartsWith("Describe", StringComparison.Ordinal))];
 
     private IsolationService CreateSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
         NullLogger<IsolationService>.Instance);
 }

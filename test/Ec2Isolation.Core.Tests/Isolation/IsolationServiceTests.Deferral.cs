@@ -14,7 +14,7 @@ public sealed partial class IsolationServiceTests
 
     /// <summary>The function's service: throttled EC2 evidence steps go to the continuation queue (the fake's).</summary>
     private IsolationService CreateDeferringSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance,
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance,
         deadline: _deadline, continuations: _cloud);
 
     private static IsolationRequest Continuation(string incidentId = "INC-42", int generation = 0) =>
@@ -97,7 +97,7 @@ public sealed partial class IsolationServiceTests
         }
 
         await new IsolationService(
-            new AwsApis(withoutQueue, withoutQueue, withoutQueue, withoutQueue, withoutQueue, withoutQueue), _dryRunEc2.Object, withoutQueue, _settings,
+            new AwsApis(withoutQueue, withoutQueue, withoutQueue, withoutQueue, withoutQueue, withoutQueue, withoutQueue), _dryRunEc2.Object, withoutQueue, _settings,
             "us-east-1", _time, NullLogger<IsolationService>.Instance).IsolateAsync(Request(), CancellationToken.None);
         var result = await CreateDeferringSut().IsolateAsync(Request(), CancellationToken.None);
 

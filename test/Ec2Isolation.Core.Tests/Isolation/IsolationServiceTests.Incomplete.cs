@@ -11,6 +11,7 @@ public sealed partial class IsolationServiceTests
     [Theory]
     [InlineData("DescribeTargetHealth", StepNames.TargetDeregistration, AttachmentParts.TargetRegistrations)]
     [InlineData("DescribeAutoScalingInstances", StepNames.AutoScalingStandby, AttachmentParts.AutoScaling)]
+    [InlineData("DescribeLoadBalancers", StepNames.ClassicLoadBalancers, AttachmentParts.ClassicLoadBalancers)]
     public async Task IsolateAsync_AttachmentReadThrottled_EvidenceKeptFailureListedAndRerunRetriesOnlyIt(string read, string failingStep, string part)
     {
         _cloud.AddInstance(InstanceId, VpcId, profileArn: ProfileArn);

@@ -28,7 +28,7 @@ public sealed partial class IsolationServiceTests
     private readonly InvocationDeadline _deadline = new();
 
     private IsolationService CreateSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance,
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), _dryRunEc2.Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance,
         deadline: _deadline);
 
     /// <summary>The tags a GuardDuty finding's run asks for once it has claimed the record.</summary>
@@ -553,6 +553,7 @@ public sealed partial class IsolationServiceTests
         _cloud.AddInstance(InstanceId, VpcId, enis: 2, profileArn: ProfileArn);
         _cloud.AutoScaling[InstanceId] = new AutoScalingMembership("web", "InService");
         _cloud.Targets.Add((InstanceId, new TargetRegistration("arn:tg/web", 80, null)));
+        _cloud.ClassicLoadBalancers["web-classic"] = [InstanceId];
         _settings = _settings with { DisableMetadata = true, DeleteKeyPair = true, StopAfterSnapshots = failingStep == StepNames.StopAfterSnapshots };
         _cloud.Instances[InstanceId].KeyName = _cloud.AddKeyPair("ops", "ssh-ed25519 AAAAC3Nza").KeyName;
         FailOn(FirstMutationsOf(failingStep));
@@ -1194,6 +1195,7 @@ public sealed partial class IsolationServiceTests
         StepNames.CredentialRevocation => ["CreatePolicy"],
         StepNames.AutoScalingStandby => ["EnterStandby"],
         StepNames.TargetDeregistration => ["DeregisterTargets"],
+        StepNames.ClassicLoadBalancers => ["DeregisterInstancesFromLoadBalancer"],
         StepNames.Protection => ["ModifyInstanceAttribute:protection"],
         StepNames.Volumes => ["ModifyInstanceAttribute:volumes"],
         StepNames.Snapshots => ["CreateSnapshots"],

@@ -49,4 +49,29 @@ public sealed class IsolationRecordJsonTests
         Assert.Equal(("alice", "running"), (copy.Stop!.RequestedBy, copy.Stop.StateBefore));
         Assert.Equal(["snap-1 (pending)"], copy.Stop.IncompleteSnapshots);
     }
+
+    [Fact]
+    public void Deserialize_RecordWrittenBeforeClassicLoadBalancers_NullSoTheNextRunReadsThem()
+    {
+        var json = JsonNode.Parse(JsonSerializer.Serialize(SampleRecords.Record(), IsolationJsonContext.Default.IsolationRecord))!.AsObject();
+        json["original"]!["attachments"]!.AsObject().Remove("classicLoadBalancers");
+
+        var attachments = JsonSerializer.Deserialize(json.ToJsonString(), IsolationJsonContext.Default.IsolationRecord)!.Original.Attachments!;
+
+        Assert.Null(attachments.ClassicLoadBalancers);
+        Assert.False(attachments.IsRead(AttachmentParts.ClassicLoadBalancers));
+        Assert.True(attachments.IsRead(AttachmentParts.TargetRegistrations));
+    }
+
+    [Fact]
+    public void Serialize_ClassicLoadBalancers_RoundTripAndRead()
+    {
+        var record = SampleRecords.Record();
+        record.Original.Attachments!.ClassicLoadBalancers = ["web", "api"];
+
+        var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(record, IsolationJsonContext.Default.IsolationRecord), IsolationJsonContext.Default.IsolationRecord)!;
+
+        Assert.Equal(["web", "api"], copy.Original.Attachments!.ClassicLoadBalancers);
+        Assert.True(copy.Original.Attachments.IsRead(AttachmentParts.ClassicLoadBalancers));
+    }
 }

@@ -25,7 +25,7 @@ public sealed class NotificationTests
     public NotificationTests() => _cloud.AddInstance(InstanceId, VpcId, enis: 2);
 
     private IsolationService CreateSut(params IIsolationNotifier[] notifiers) => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
         NullLogger<IsolationService>.Instance, notifiers);
 
     private static IsolationRequest Request() => new(InstanceId, "GuardDuty finding abc", "INC-42", "tester");

@@ -21,7 +21,7 @@ public sealed partial class ReplacementServiceTests
     private readonly IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
     private readonly Mock<IEc2Api> _dryRunEc2 = new();
 
-    private AwsApis Apis => new(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud);
+    private AwsApis Apis => new(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud);
 
     private ReplacementService CreateSut() => new(Apis, _dryRunEc2.Object, _settings, _time, NullLogger<ReplacementService>.Instance);
 

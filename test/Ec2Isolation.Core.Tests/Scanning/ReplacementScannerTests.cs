@@ -21,7 +21,7 @@ public sealed class ReplacementScannerTests
     private readonly FakeCloud _cloud = new();
     private readonly IsolationSettings _settings = new() { TableName = "records" };
 
-    private AwsApis Apis => new(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud);
+    private AwsApis Apis => new(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud);
 
     private ReplacementScanner CreateSut(TimeProvider time, params IIsolationNotifier[] notifiers) =>
         new(_cloud, Apis, _settings, time, NullLogger<ReplacementScanner>.Instance, notifiers);

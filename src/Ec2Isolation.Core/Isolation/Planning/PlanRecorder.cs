@@ -28,7 +28,8 @@ internal sealed class PlanRecorder(AwsApis apis, IEc2Api ec2PermissionProbe)
         new PlanningAutoScalingApi(apis.AutoScaling, this),
         new PlanningLoadBalancingApi(apis.LoadBalancing, this),
         new PlanningRecordStore(apis.Records, this),
-        new PlanningRoleRevocationStore(apis.RoleRevocations, this));
+        new PlanningRoleRevocationStore(apis.RoleRevocations, this),
+        new PlanningClassicLoadBalancingApi(apis.ClassicLoadBalancing, this));
 
     /// <summary>Records an EC2 change after asking EC2 DryRun whether it is permitted.</summary>
     public async Task Ec2Async(string action, string target, string detail, Func<Task> dryRun)

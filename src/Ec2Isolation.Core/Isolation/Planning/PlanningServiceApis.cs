@@ -137,3 +137,16 @@ internal sealed class PlanningRecordStore(IRecordStore records, PlanRecorder pla
         }
     }
 }
+
+/// <summary>Classic Load Balancers for a dry run: reads go through, changes are recorded.</summary>
+internal sealed class PlanningClassicLoadBalancingApi(IClassicLoadBalancingApi classic, PlanRecorder plan) : IClassicLoadBalancingApi
+{
+    public Task<IReadOnlyList<string>> FindLoadBalancersAsync(string instanceId, CancellationToken cancellationToken) =>
+        classic.FindLoadBalancersAsync(instanceId, cancellationToken);
+
+    public Task DeregisterAsync(string loadBalancerName, string instanceId, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("elasticloadbalancing:DeregisterInstancesFromLoadBalancer", loadBalancerName, instanceId);
+
+    public Task RegisterAsync(string loadBalancerName, string instanceId, CancellationToken cancellationToken) =>
+        plan.UncheckedAsync("elasticloadbalancing:RegisterInstancesWithLoadBalancer", loadBalancerName, instanceId);
+}

@@ -173,7 +173,7 @@ public sealed class CredentialRevocationRegionsTests
     private IsolationService Service(string region)
     {
         var ec2 = region == Us ? _cloud : _eu;
-        return new(new AwsApis(ec2, _cloud, ec2, ec2, ec2, ec2), ec2, ec2, _settings, region, _time, NullLogger<IsolationService>.Instance);
+        return new(new AwsApis(ec2, _cloud, ec2, ec2, ec2, ec2, ec2), ec2, ec2, _settings, region, _time, NullLogger<IsolationService>.Instance);
     }
 
     private static string[] AddInstances(FakeCloud ec2, string tag, int count)

@@ -18,7 +18,7 @@ public sealed class MetadataAndTrackingStepTests
     private IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
 
     private IsolationService CreateSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1",
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1",
         new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero)), NullLogger<IsolationService>.Instance);
 
     private static IsolationRequest Request() => new(InstanceId, "test", "INC-16", "tester");

@@ -20,7 +20,7 @@ public sealed class NetworkAclCutStepTests
     private IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
 
     private IsolationService CreateSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance);
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance);
 
     private static IsolationRequest Request() => new(InstanceId, "C2 through the NAT gateway", "INC-16", "tester");
 

@@ -26,7 +26,7 @@ public sealed class NetworkStepTests
     private readonly IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
 
     private IsolationService CreateSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
+        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time,
         NullLogger<IsolationService>.Instance);
 
     private static IsolationRequest Request() => new(InstanceId, "GuardDuty finding abc", "INC-42", "tester");
