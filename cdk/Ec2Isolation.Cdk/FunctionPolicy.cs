@@ -92,7 +92,7 @@ internal static partial class FunctionPolicy
         [
             .. t.TableArn is { } table ? new Scope[] { new("RecordTable", IsTable, [table]) } : [],
 
-            // Describe* of EC2, Auto Scaling and ELBv2 support no resource-level permissions: "*" is their only resource.
+            // Describe* of EC2, Auto Scaling and Elastic Load Balancing (v2 and Classic) support no resource-level permissions: "*" is their only resource.
             new("Describe", IsDescribe, ["*"]),
 
             new("PassIsolationRoleToEc2", a => a == "iam:PassRole", [t.IsolationRoleArn],
@@ -170,8 +170,12 @@ internal static partial class FunctionPolicy
                     ResourceName = "*:autoScalingGroupName/*",
                     ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
                 })]),
-            new("TargetGroupMembership", a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) && !IsDescribe(a),
+            new("TargetGroupMembership", a => a is "elasticloadbalancing:DeregisterTargets" or "elasticloadbalancing:RegisterTargets",
                 [Arn(stack, "elasticloadbalancing", "targetgroup", "*/*")]),
+            // Classic Load Balancers: arn:PARTITION:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/NAME (Service Authorization
+            // Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancing.html);
+            // their DescribeLoadBalancers supports no resource-level permissions and is in Describe.
+            new("ClassicLoadBalancerMembership", IsClassicMembership, [Arn(stack, "elasticloadbalancing", "loadbalancer", "*")]),
 
             .. AfterContainmentScopes(t),
             // Inspector's account status, coverage and findings (the scan of a replacement, analysts only): these read
@@ -187,6 +191,9 @@ internal static partial class FunctionPolicy
     /// <summary>A parameter's ARN: given as one, or its name (with or without the leading slash) in the stack's account and region.</summary>
     private static string ParameterArn(Stack stack, string parameter) =>
         parameter.StartsWith("arn:", StringComparison.Ordinal) ? parameter : Arn(stack, "ssm", "parameter", parameter.TrimStart('/'));
+
+    private static bool IsClassicMembership(string action) =>
+        action is "elasticloadbalancing:DeregisterInstancesFromLoadBalancer" or "elasticloadbalancing:RegisterInstancesWithLoadBalancer";
 
     private static bool IsNetworkAclEntry(string action) => action is "ec2:CreateNetworkAclEntry" or "ec2:DeleteNetworkAclEntry";
 

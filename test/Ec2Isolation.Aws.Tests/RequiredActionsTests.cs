@@ -8,7 +8,7 @@ namespace Ec2Isolation.Aws.Tests;
 /// <summary>
 /// The list of actions the function's policy is built from against the calls the adapters really make, read from
 /// moto's request log (signing service and action of each request), for the widest isolation: several ENIs, a profile
-/// to revoke, an Auto Scaling group and a target group.
+/// to revoke, an Auto Scaling group, a target group and a Classic Load Balancer.
 /// </summary>
 [Collection(MotoTests.Collection)]
 [Trait("Category", MotoTests.Integration)]
@@ -20,6 +20,7 @@ public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(mot
     {
         var (instanceId, _) = await Account.CreateAutoScalingMemberBehindTargetGroupAsync(await Account.Network.CreateGroupAsync("web"));
         await Account.AssociateAppProfileAsync(instanceId);
+        await Account.CreateClassicLoadBalancerAsync("legacy-web", instanceId);
         await Moto.StartRecordingAsync();
 
         await Account.CreateService().IsolateAsync(new IsolationRequest(instanceId, RequestedBy: "tester"), CancellationToken.None);
@@ -79,6 +80,7 @@ public sealed class RequiredActionsTests(MotoServer moto) : MotoAccountTests(mot
     public async Task Release_AfterIsolation_CallsOnlyListedActions()
     {
         var (instanceId, _) = await Account.CreateAutoScalingMemberBehindTargetGroupAsync(await Account.Network.CreateGroupAsync("web"));
+        await Account.CreateClassicLoadBalancerAsync("legacy-web", instanceId);
         var service = Account.CreateService();
         await service.IsolateAsync(new IsolationRequest(instanceId, RequestedBy: "tester"), CancellationToken.None);
         await Moto.StartRecordingAsync();

@@ -201,6 +201,19 @@ public sealed class FunctionPolicyTests(SynthesizedStacks stacks)
         Assert.EndsWith(":network-acl/*", JoinedArn(statement["Resource"]), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ClassicLoadBalancers_DeregisterGrantedOnLoadBalancersAloneAndDescribeWithTheOtherReads()
+    {
+        var statements = InlineStatements(stacks.Defaults, "isolate");
+
+        var classic = Assert.Single(statements, s => (string?)s["Sid"] == "ClassicLoadBalancerMembership");
+        Assert.Equal(["elasticloadbalancing:DeregisterInstancesFromLoadBalancer"], Strings(classic["Action"]));
+        Assert.EndsWith(":loadbalancer/*", JoinedArn(classic["Resource"]), StringComparison.Ordinal);
+        var targetGroups = Assert.Single(statements, s => (string?)s["Sid"] == "TargetGroupMembership");
+        Assert.Equal(["elasticloadbalancing:DeregisterTargets"], Strings(targetGroups["Action"]));
+        Assert.Contains("elasticloadbalancing:DescribeLoadBalancers", Strings(Assert.Single(statements, s => (string?)s["Sid"] == "Describe")["Action"]));
+    }
+
     /// <summary>Every statement of every policy on the function's role: its inline policies and the policies attached to it.</summary>
     private static IReadOnlyList<JsonNode> Statements(StackTemplate stack)
     {

@@ -91,6 +91,17 @@ public sealed class OrganizationTests(SynthesizedStacks stacks)
     }
 
     [Fact]
+    public void MemberAnalystRole_ClassicLoadBalancerDeregisterAndRegisterOnLoadBalancersAlone()
+    {
+        var classic = AnalystStatements().Single(s => (string?)s["Sid"] == "ClassicLoadBalancerMembership");
+
+        Assert.Equal(
+            ["elasticloadbalancing:DeregisterInstancesFromLoadBalancer", "elasticloadbalancing:RegisterInstancesWithLoadBalancer"],
+            Strings(classic["Action"]).Order());
+        Assert.EndsWith(":loadbalancer/*", Joined(classic["Resource"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MemberAnalystRole_TagChangesConditioned()
     {
         var statements = AnalystStatements();

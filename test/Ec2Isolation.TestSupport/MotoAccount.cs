@@ -154,6 +154,32 @@ public sealed class MotoAccount(AwsClientFactory clients, Ec2TestAccount network
         return (instanceId, targetGroupArn);
     }
 
+    /// <summary>A Classic Load Balancer in the account's subnet (HTTP 80), with <paramref name="instanceIds"/> registered.</summary>
+    public async Task CreateClassicLoadBalancerAsync(string name, params string[] instanceIds)
+    {
+        ArgumentNullException.ThrowIfNull(instanceIds);
+        await QueryAsync(
+            QueryService.ElasticLoadBalancing,
+            "CreateLoadBalancer",
+            new("LoadBalancerName", name),
+            new("Listeners.member.1.Protocol", "HTTP"),
+            new("Listeners.member.1.LoadBalancerPort", "80"),
+            new("Listeners.member.1.InstancePort", "80"),
+            new("Subnets.member.1", Network.SubnetId));
+        if (instanceIds.Length > 0)
+        {
+            await QueryAsync(
+                QueryService.ElasticLoadBalancing,
+                "RegisterInstancesWithLoadBalancer",
+                [new("LoadBalancerName", name), .. instanceIds.Select((id, i) => new KeyValuePair<string, string>($"Instances.member.{i + 1}.InstanceId", id))]);
+        }
+    }
+
+    /// <summary>The instances DescribeInstanceHealth reports for a Classic Load Balancer, with their states.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ClassicInstanceHealthAsync(string name) =>
+        (await QueryAsync(QueryService.ElasticLoadBalancing, "DescribeInstanceHealth", new KeyValuePair<string, string>("LoadBalancerName", name)))
+            .Members("InstanceStates").ToDictionary(state => state.RequiredValue("InstanceId"), state => state.RequiredValue("State"));
+
     public void Dispose() => Ec2.Dispose();
 
     private async Task CreateProfileAsync(string profileName, string roleName)
