@@ -7,11 +7,14 @@ namespace Ec2Isolation.TestSupport;
 /// <summary>
 /// What isolation changes and release restores, read from the emulator and flattened to compare by value: the groups
 /// of each ENI, the associated profile, the protection flags, DeleteOnTermination per volume, the tags, the Auto
-/// Scaling lifecycle state and the target registrations.
+/// Scaling lifecycle state, the target registrations and the Classic Load Balancers.
 /// </summary>
 /// <param name="AutoScaling">The lifecycle state in its Auto Scaling group; null when not a member.</param>
 /// <param name="Targets">Every registration of the instance, as target-group-name:port.</param>
-public sealed record InstanceSnapshot(string Groups, string? Profile, (bool, bool, string) Protection, string Volumes, string Tags, string? AutoScaling = null, string Targets = "");
+/// <param name="ClassicLoadBalancers">The Classic Load Balancers the instance is registered with, by name.</param>
+public sealed record InstanceSnapshot(
+    string Groups, string? Profile, (bool, bool, string) Protection, string Volumes, string Tags, string? AutoScaling = null, string Targets = "",
+    string ClassicLoadBalancers = "");
 
 /// <summary>
 /// Reads of an instance's configuration from the emulator, as moto models it faithfully (moto.md): ENI groups on the
@@ -29,7 +32,8 @@ public static class InstanceReads
             string.Join(";", (await account.VolumesAsync(instance.InstanceId)).Select(v => $"{v.VolumeId}:{v.DeleteOnTermination}")),
             string.Join(";", (await account.TagsAsync(instance.InstanceId)).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}")),
             await account.LifecycleStateAsync(instance.InstanceId),
-            string.Join(";", await account.RegistrationsAsync(instance.InstanceId)));
+            string.Join(";", await account.RegistrationsAsync(instance.InstanceId)),
+            string.Join(";", await account.ClassicLoadBalancersAsync(instance.InstanceId)));
     }
 
     /// <summary>The groups of each ENI, in the order of <see cref="TestInstance.NetworkInterfaceIds"/>.</summary>
@@ -112,5 +116,16 @@ public static class InstanceReads
         }
 
         return [.. registrations.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The Classic Load Balancers whose registered instances list the instance, by name, sorted.</summary>
+    public static async Task<List<string>> ClassicLoadBalancersAsync(this MotoAccount account, string instanceId)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var found = await account.QueryAsync(QueryService.ElasticLoadBalancing, "DescribeLoadBalancers");
+        return [.. found.Members("LoadBalancerDescriptions")
+            .Where(lb => lb.Members("Instances").Any(instance => instance.ChildValue("InstanceId") == instanceId))
+            .Select(lb => lb.RequiredValue("LoadBalancerName"))
+            .Order(StringComparer.Ordinal)];
     }
 }

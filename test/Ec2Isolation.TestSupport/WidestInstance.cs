@@ -3,9 +3,9 @@ using Amazon.EC2.Model;
 namespace Ec2Isolation.TestSupport;
 
 /// <summary>
-/// The instance that makes an isolation call every action it can: an Auto Scaling member behind a target group, with
-/// the application's instance profile (whose role gets the revocation policy), three ENIs (the first with two
-/// groups), an EBS volume, and a tag of its own.
+/// The instance that makes an isolation call every action it can: an Auto Scaling member behind a target group and
+/// (unless asked otherwise) a Classic Load Balancer, with the application's instance profile (whose role gets the
+/// revocation policy), three ENIs (the first with two groups), an EBS volume, and a tag of its own.
 /// </summary>
 /// <param name="Instance">The instance and its ENIs in device order.</param>
 /// <param name="TargetGroupArn">The target group it is registered in, on port 8080.</param>
@@ -13,8 +13,12 @@ public sealed record WidestInstance(TestInstance Instance, string TargetGroupArn
 {
     public string InstanceId => Instance.InstanceId;
 
+    /// <summary>The Classic Load Balancer it is registered with.</summary>
+    public const string ClassicLoadBalancer = "legacy-web";
+
     /// <summary>Builds it in <paramref name="account"/>.</summary>
-    public static async Task<WidestInstance> CreateAsync(MotoAccount account)
+    /// <param name="behindClassicLoadBalancer">False for an instance as a release before Classic Load Balancers isolated it.</param>
+    public static async Task<WidestInstance> CreateAsync(MotoAccount account, bool behindClassicLoadBalancer = true)
     {
         ArgumentNullException.ThrowIfNull(account);
         var web = await account.Network.CreateGroupAsync("web");
@@ -35,6 +39,11 @@ public sealed record WidestInstance(TestInstance Instance, string TargetGroupArn
         }
 
         await account.AssociateAppProfileAsync(instanceId);
+        if (behindClassicLoadBalancer)
+        {
+            await account.CreateClassicLoadBalancerAsync(ClassicLoadBalancer, instanceId);
+        }
+
         await ec2.CreateTagsAsync(new() { Resources = [instanceId], Tags = [new("team", "web")] });
         return new WidestInstance(new TestInstance(instanceId, interfaceIds), targetGroupArn);
     }

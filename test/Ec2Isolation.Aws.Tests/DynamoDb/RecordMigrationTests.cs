@@ -125,7 +125,8 @@ public sealed class RecordMigrationTests(MotoServer moto) : IAsyncLifetime
     {
         using var account = await MotoAccount.CreateAsync(moto);
         await MotoAccount.CreateTableAsync(_dynamo, OldTable, "InstanceId");
-        var widest = await WidestInstance.CreateAsync(account);
+        // The previous version never reached Classic Load Balancers: its record has no part for them.
+        var widest = await WidestInstance.CreateAsync(account, behindClassicLoadBalancer: false);
         var before = await account.SnapshotAsync(widest.Instance);
         var service = account.CreateService();
         await service.IsolateAsync(new IsolationRequest(widest.InstanceId, RequestedBy: "tester"), None);

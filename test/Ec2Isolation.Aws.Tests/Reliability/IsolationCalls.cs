@@ -46,6 +46,7 @@ public static class IsolationCalls
         "autoscaling:DescribeAutoScalingInstances",
         "elasticloadbalancing:DescribeTargetGroups",
         "elasticloadbalancing:DescribeTargetHealth",
+        "elasticloadbalancing:DescribeLoadBalancers",
         "ec2:DescribeRouteTables",
         "ec2:DescribeNatGateways",
         "ec2:DescribeTransitGatewayVpcAttachments",
@@ -61,6 +62,7 @@ public static class IsolationCalls
         "iam:GetPolicyVersion",
         "autoscaling:EnterStandby",
         "elasticloadbalancing:DeregisterTargets",
+        "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
         "ec2:ModifyInstanceAttribute",
         "ec2:DescribeSnapshots",
         "ec2:CreateSnapshots",
@@ -71,7 +73,7 @@ public static class IsolationCalls
     public static IReadOnlyList<string> Steps { get; } =
     [
         StepNames.Network, StepNames.NetworkAclCut, StepNames.MetadataAndTracking, StepNames.InstanceProfile, StepNames.CredentialRevocation,
-        StepNames.KeyPair, StepNames.AutoScalingStandby, StepNames.TargetDeregistration, StepNames.Protection, StepNames.Volumes, StepNames.Snapshots,
+        StepNames.KeyPair, StepNames.AutoScalingStandby, StepNames.TargetDeregistration, StepNames.ClassicLoadBalancers, StepNames.Protection, StepNames.Volumes, StepNames.Snapshots,
         StepNames.StatusTags, StepNames.StopAfterSnapshots,
     ];
 
@@ -87,6 +89,7 @@ public static class IsolationCalls
         new("iam:PutRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", StepNames.CredentialRevocation),
         new("autoscaling:EnterStandby", "autoscaling:EnterStandby", StepNames.AutoScalingStandby),
         new("elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:DeregisterTargets", StepNames.TargetDeregistration),
+        new("elasticloadbalancing:DeregisterInstancesFromLoadBalancer", "elasticloadbalancing:DeregisterInstancesFromLoadBalancer", StepNames.ClassicLoadBalancers),
         new("ec2:ModifyInstanceAttribute (protection)", "ec2:ModifyInstanceAttribute", StepNames.Protection, request => !IsVolumeChange(request)),
         new("ec2:ModifyInstanceAttribute (volumes)", "ec2:ModifyInstanceAttribute", StepNames.Volumes, IsVolumeChange),
         new("ec2:CreateSnapshots", "ec2:CreateSnapshots", StepNames.Snapshots),
@@ -110,8 +113,9 @@ public static class IsolationCalls
         Mutations[8],
         Mutations[9],
         Mutations[10],
+        Mutations[11],
         new("ec2:DescribeSnapshots", "ec2:DescribeSnapshots", StepNames.Snapshots),
-        Mutations[12],
+        Mutations[13],
     ];
 
     public static IsolationCall Mutation(string name) => Mutations.Single(call => call.Name == name);
