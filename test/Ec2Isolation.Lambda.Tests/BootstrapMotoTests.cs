@@ -152,7 +152,7 @@ public sealed class BootstrapMotoTests(MotoServer moto) : IAsyncLifetime
         var retry = await InvokeAsync(tagEvent);
 
         Assert.Equal("isolated", retry.GetProperty("action").GetString());
-        Assert.Equal(13, (await _account.CreateService().GetStatusAsync(instance, CancellationToken.None))!.CompletedSteps.Count);
+        Assert.Equal(14, (await _account.CreateService().GetStatusAsync(instance, CancellationToken.None))!.CompletedSteps.Count);
     }
 
     /// <summary>

@@ -188,7 +188,7 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         var rerun = await _account.CreateService().IsolateAsync(Request(instance.InstanceId), None);
 
         Assert.Equal(IsolationOutcome.Isolated, rerun.Outcome);
-        Assert.Equal(13, rerun.Record.CompletedSteps.Count);
+        Assert.Equal(14, rerun.Record.CompletedSteps.Count);
     }
 
     [Fact]
