@@ -179,7 +179,7 @@ public sealed class IsolationEndToEndTests(MotoServer moto) : IAsyncLifetime
         Assert.Contains("The network is contained", error.Message, StringComparison.Ordinal);
         var record = await apis.Records.GetAsync(instance.InstanceId, None);
         // Every other step ran (issue 14: a failed step no longer stops the run once the network is contained).
-        Assert.Equal(["network", "network-acl-cut", "metadata-and-tracking", "instance-profile", "key-pair", "auto-scaling-standby", "target-deregistration", "protection", "volumes", "snapshots", "status-tags", "stop-after-snapshots"], record!.CompletedSteps);
+        Assert.Equal(["network", "network-acl-cut", "metadata-and-tracking", "instance-profile", "key-pair", "auto-scaling-standby", "target-deregistration", "classic-load-balancers", "protection", "volumes", "snapshots", "status-tags", "stop-after-snapshots"], record!.CompletedSteps);
         Assert.Equal(["credential-revocation"], record.FailedSteps.Keys);
         Assert.Equal(("credential-revocation", IsolationStatus.Isolating), (record.FailedStep, record.Status));
         var quarantine = (await _account.GroupAsync(_account.Settings.QuarantineGroupName)).GroupId;
