@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
@@ -262,6 +263,17 @@ public sealed partial class ApprovalService(
             // The decision stands and is recorded; only its display in the channel is stale.
             LogNotUpdated(logger, request.RequestId, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Shows <paramref name="text"/> as the request's outcome in its Slack message, without storing it: the request stays
+    /// "decided, not acted on", which is what the sweep looks for.
+    /// </summary>
+    private async Task ShowAsync(ApprovalRequest request, string text, Uri responseUrl, CancellationToken cancellationToken)
+    {
+        var shown = JsonSerializer.Deserialize(JsonSerializer.Serialize(request, ApprovalJsonContext.Default.ApprovalRequest), ApprovalJsonContext.Default.ApprovalRequest)!;
+        shown.Outcome = text;
+        await UpdateMessageAsync(shown, responseUrl, cancellationToken);
     }
 
     private static InstanceOutcome Outcome(ApprovalTarget target, string outcome, string message) =>

@@ -29,10 +29,31 @@ internal sealed class FakeApprovalChannel : IApprovalChannel
         return Task.CompletedTask;
     }
 
-    public Task UpdateRequestAsync(ApprovalRequest request, Uri responseUrl, CancellationToken cancellationToken)
+    /// <summary>Set: every message update fails with it (the response URL used up or expired, Slack down).</summary>
+    public Exception? UpdateFailure { get; set; }
+
+    /// <summary>Set: every message update waits until it is cancelled (Slack that does not answer).</summary>
+    public bool UpdateHangs { get; set; }
+
+    /// <summary>Completes once an update hangs: the caller's time-out is armed by then, so a test may move the clock past it.</summary>
+    public Task UpdateHanging => _updateHanging.Task;
+
+    private readonly TaskCompletionSource _updateHanging = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task UpdateRequestAsync(ApprovalRequest request, Uri responseUrl, CancellationToken cancellationToken)
     {
+        if (UpdateHangs)
+        {
+            _updateHanging.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        if (UpdateFailure is { } failure)
+        {
+            throw failure;
+        }
+
         Updates.Add((request, responseUrl));
-        return Task.CompletedTask;
     }
 }
 
