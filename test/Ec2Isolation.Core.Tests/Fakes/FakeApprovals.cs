@@ -106,11 +106,20 @@ internal sealed class FakeApprovalTicket : IApprovalTicket
 
     private readonly TaskCompletionSource _hanging = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Set: runs once, while the next ticket is being opened (a decision made meanwhile, say).</summary>
+    public Func<Task>? WhileNextOpening { get; set; }
+
     public async Task<string> OpenAsync(string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
     {
         await AnswerAsync(cancellationToken);
         var key = $"SEC-{Opened.Count + 1}";
         Opened.Add((key, title, text, facts));
+        if (WhileNextOpening is { } meanwhile)
+        {
+            WhileNextOpening = null;
+            await meanwhile();
+        }
+
         return key;
     }
 
