@@ -36,7 +36,6 @@ internal static class OutbreakBench
 
     /// <summary>Instances per VPC at most: a test VPC's one subnet is a /24 (251 addresses for ENIs), and a fifth of them have two.</summary>
     private const int InstancesPerVpc = 150;
-    private static readonly HttpClient Sqs = new();
 
     public static async Task<OutbreakRun> RunAsync(MotoServer moto, int instances, int concurrency, bool continuations, double timeScale, Action<string> progress)
     {
@@ -56,7 +55,9 @@ internal static class OutbreakBench
             await account.Moto.Ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [.. chunk], Tags = [new("ec2-isolation", "isolate")] });
         }
 
-        var queueUrl = continuations ? await SqsAsync(moto, "CreateQueue", writer => writer.WriteString("QueueName", "ec2-isolation-continuations"), "QueueUrl") : null;
+        // The event source's SQS calls go straight to moto, not through the throttling proxy: they are Lambda's, not the function's.
+        var sqs = new MotoSqs(moto, moto.Clients());
+        var queueUrl = continuations ? await sqs.CreateQueueAsync("ec2-isolation-continuations") : null;
         var buckets = new Ec2TokenBuckets(timeScale);
         await using var proxy = FaultProxy.Start(moto.EndpointUrl);
         await using var wire = await WireRecorder.StartAsync(proxy.Endpoint);
@@ -88,7 +89,7 @@ internal static class OutbreakBench
         var run = new Invocations(FunctionTimeout / timeScale);
             var started = Stopwatch.GetTimestamp();
             var isolations = targets.Select(id => run.InvokeAsync(events, SampleEvents.Load(SampleEvents.TagChange, id), started)).ToList();
-            var served = queueUrl is null ? Task.CompletedTask : ServeContinuationsAsync(moto, queueUrl, continuationEvents, run, Task.WhenAll(isolations), started);
+            var served = queueUrl is null ? Task.CompletedTask : ServeContinuationsAsync(sqs, queueUrl, continuationEvents, run, Task.WhenAll(isolations), started);
             await Task.WhenAll(isolations);
             await served;
             proxy.Rule = _ => null;
@@ -134,37 +135,26 @@ internal static class OutbreakBench
     /// processes as an SQS event of one record (their number is the event source's maximum concurrency); until every
     /// event and every continuation served has ended (a continuation may queue another) and the queue stays empty.
     /// </summary>
-    private static async Task ServeContinuationsAsync(MotoServer moto, string queueUrl, LambdaRuntimeStandIn runtime, Invocations run, Task isolations, long started)
+    private static async Task ServeContinuationsAsync(MotoSqs sqs, string queueUrl, LambdaRuntimeStandIn runtime, Invocations run, Task isolations, long started)
     {
         var served = new List<Task>();
         var empty = 0;
         while (!isolations.IsCompleted || served.Exists(task => !task.IsCompleted) || empty < 2)
         {
-            using var answer = await SqsDocumentAsync(moto, "ReceiveMessage", writer =>
-            {
-                writer.WriteString("QueueUrl", queueUrl);
-                writer.WriteNumber("MaxNumberOfMessages", 10);
-                writer.WriteNumber("WaitTimeSeconds", 1);
-            });
-            var messages = answer.RootElement.TryGetProperty("Messages", out var list) ? list.EnumerateArray().ToList() : [];
+            var messages = await sqs.ReceiveAsync(queueUrl, waitSeconds: 1);
             empty = messages.Count == 0 && isolations.IsCompleted && served.TrueForAll(task => task.IsCompleted) ? empty + 1 : 0;
             foreach (var message in messages)
             {
-                var receipt = message.GetProperty("ReceiptHandle").GetString()!;
-                using var deleted = await SqsDocumentAsync(moto, "DeleteMessage", writer =>
-                {
-                    writer.WriteString("QueueUrl", queueUrl);
-                    writer.WriteString("ReceiptHandle", receipt);
-                });
+                await sqs.DeleteAsync(queueUrl, message);
                 var record = JsonSerializer.Serialize(new Dictionary<string, object>
                 {
                     ["Records"] = new[]
                     {
                         new Dictionary<string, string>
                         {
-                            ["messageId"] = message.GetProperty("MessageId").GetString()!,
+                            ["messageId"] = message.MessageId,
                             ["eventSource"] = "aws:sqs",
-                            ["body"] = message.GetProperty("Body").GetString()!,
+                            ["body"] = message.Body,
                         },
                     },
                 }, OutbreakJsonContext.Default.DictionaryStringObject);
@@ -255,32 +245,6 @@ internal static class OutbreakBench
             await account.Moto.Ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [id], Tags = [new("ec2-isolation", "isolate")] });
             await ours.HandleAsync(SampleEvents.Load(SampleEvents.TagChange, id));
         }
-    }
-
-    private static async Task<string> SqsAsync(MotoServer moto, string action, Action<Utf8JsonWriter> request, string member)
-    {
-        using var answer = await SqsDocumentAsync(moto, action, request);
-        return answer.RootElement.GetProperty(member).GetString()!;
-    }
-
-    /// <summary>An SQS call in its JSON protocol straight to moto (not through the throttling proxy: the event source is Lambda's, not the function's).</summary>
-    private static async Task<JsonDocument> SqsDocumentAsync(MotoServer moto, string action, Action<Utf8JsonWriter> request)
-    {
-        using var body = new MemoryStream();
-        using (var json = new Utf8JsonWriter(body))
-        {
-            json.WriteStartObject();
-            request(json);
-            json.WriteEndObject();
-        }
-
-        using var message = new HttpRequestMessage(HttpMethod.Post, moto.EndpointUrl) { Content = new ByteArrayContent(body.ToArray()) };
-        message.Content.Headers.ContentType = new("application/x-amz-json-1.0");
-        message.Headers.Add("X-Amz-Target", "AmazonSQS." + action);
-        message.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential=testing/20261207/{MotoServer.Region}/sqs/aws4_request, SignedHeaders=host, Signature=0");
-        using var response = await Sqs.SendAsync(message);
-        var text = await response.Content.ReadAsStringAsync();
-        return response.IsSuccessStatusCode ? JsonDocument.Parse(text.Length == 0 ? "{}" : text) : throw new InvalidOperationException($"SQS {action}: {text}");
     }
 }
 

@@ -10,26 +10,38 @@ namespace Ec2Isolation.Bench;
 /// <c>bench/run.sh --outbreak N [--concurrency K] [--time-scale S] [--design both|new|without-queue]</c>: the outbreak of N
 /// instances, without the continuation queue then with it (the new design), each on a
 /// fresh moto; the runs are kept in bench/outbreak-runs.json (a run replaces the earlier one of the same N, K and
-/// design) and written as RESULTS.md's outbreak section, between its markers. Exits 1 when a goal of issue 17 is missed.
+/// design) and written as RESULTS.md's outbreak section, between its markers. Exits 1 when a goal of issue 17 is missed, 2 on
+/// bad arguments (nothing run).
 /// </summary>
 internal static class OutbreakReport
 {
     private const string Start = "<!-- outbreak:start (bench/run.sh --outbreak N writes this section) -->";
     private const string End = "<!-- outbreak:end -->";
 
+    /// <summary>Below this, the swaps (2.4 per instance) fit in <c>ModifyNetworkInterfaceAttribute</c>'s 100 tokens: no floor to compare with.</summary>
+    private const int MinimumInstances = 50;
+
     public static async Task<int> RunAsync(string[] args, Action<string> progress)
     {
-        var instances = int.Parse(args.ElementAtOrDefault(1) ?? "100", CultureInfo.InvariantCulture);
         var options = args.Skip(2).Chunk(2).ToDictionary(pair => pair[0], pair => pair.ElementAtOrDefault(1) ?? string.Empty, StringComparer.Ordinal);
-        var concurrency = int.Parse(options.GetValueOrDefault("--concurrency", "10"), CultureInfo.InvariantCulture);
-        var timeScale = double.Parse(options.GetValueOrDefault("--time-scale", "1"), CultureInfo.InvariantCulture);
-        bool[] designs = options.GetValueOrDefault("--design", "both") switch
+        bool[]? designs = options.GetValueOrDefault("--design", "both") switch
         {
             "both" => [false, true],
             "new" => [true],
             "without-queue" => [false],
-            var other => throw new ArgumentException($"--design must be both, new or without-queue, not {other}."),
+            _ => null,
         };
+        if (!int.TryParse(args.ElementAtOrDefault(1) ?? "100", NumberStyles.None, CultureInfo.InvariantCulture, out var instances) || instances < MinimumInstances
+            || !int.TryParse(options.GetValueOrDefault("--concurrency", "10"), NumberStyles.None, CultureInfo.InvariantCulture, out var concurrency) || concurrency < 1
+            || !double.TryParse(options.GetValueOrDefault("--time-scale", "1"), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var timeScale) || timeScale is <= 0 or > 1
+            || designs is null || options.Keys.Except(["--concurrency", "--time-scale", "--design"]).Any())
+        {
+            await Console.Error.WriteLineAsync(
+                $"usage: bench/run.sh --outbreak N [--concurrency K] [--time-scale S] [--design both|new|without-queue]: N at least {MinimumInstances} "
+                + "(the swaps of fewer fit in ModifyNetworkInterfaceAttribute's bucket: no floor to compare with), K at least 1, S in (0, 1].");
+            return 2;
+        }
+
         progress("publishing the Native AOT bootstrap (when stale)");
         await BootstrapProcess.EnsurePublishedAsync();
         var runs = new List<OutbreakRun>();

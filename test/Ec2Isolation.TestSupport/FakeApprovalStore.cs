@@ -18,8 +18,20 @@ public sealed class FakeApprovalStore : IApprovalStore
     public Task<ApprovalRequest?> GetAsync(string accountId, string region, string instanceId, CancellationToken cancellationToken) =>
         Task.FromResult(_items.TryGetValue($"{accountId}/{region}/{instanceId}", out var json) ? Read(json) : null);
 
-    public Task PutAsync(ApprovalRequest request, long? expectedVersion, CancellationToken cancellationToken)
+    /// <summary>
+    /// Set: runs once, at the start of the next write, before its condition is checked (another run's write landing
+    /// between this run's read and its write).
+    /// </summary>
+    public Func<Task>? BeforeNextPut { get; set; }
+
+    public async Task PutAsync(ApprovalRequest request, long? expectedVersion, CancellationToken cancellationToken)
     {
+        if (BeforeNextPut is { } interleaved)
+        {
+            BeforeNextPut = null;
+            await interleaved();
+        }
+
         var key = $"{request.AccountId}/{request.Region}/{request.InstanceId}";
         lock (_items)
         {
@@ -32,8 +44,6 @@ public sealed class FakeApprovalStore : IApprovalStore
             _items[key] = JsonSerializer.Serialize(request, ApprovalJsonContext.Default.ApprovalRequest);
             Writes++;
         }
-
-        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<ApprovalRequest>> ListPendingAsync(CancellationToken cancellationToken) =>

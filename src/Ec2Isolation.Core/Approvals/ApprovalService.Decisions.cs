@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Ports;
@@ -114,10 +113,7 @@ public sealed partial class ApprovalService
                 : $"Denied by {click.DecidedBy} and recorded: nothing is changed.";
             if (click.ResponseUrl is { } responseUrl)
             {
-                // Shown, not stored: the request stays "decided, not acted on", which is what the sweep looks for.
-                var shown = JsonSerializer.Deserialize(JsonSerializer.Serialize(request, ApprovalJsonContext.Default.ApprovalRequest), ApprovalJsonContext.Default.ApprovalRequest)!;
-                shown.Outcome = text;
-                await UpdateMessageAsync(shown, responseUrl, cancellationToken);
+                await ShowAsync(request, text, responseUrl, cancellationToken);
             }
 
             return new(true, text, request);

@@ -41,7 +41,11 @@ public sealed partial class ApprovalService
         CallTicketAsync(instanceId, "open", (port, token) => port.OpenAsync(title, text, facts, token), cancellationToken);
 
     /// <summary>Comments the recorded decision and what it did on the request's ticket, when it has one.</summary>
-    private async Task CommentDecisionAsync(ApprovalRequest request, CancellationToken cancellationToken)
+    private Task CommentDecisionAsync(ApprovalRequest request, CancellationToken cancellationToken) =>
+        CommentAsync(request, $"Approval request for {request.InstanceId}: {request.Status}", request.Outcome ?? string.Empty, cancellationToken);
+
+    /// <summary>Comments <paramref name="text"/> with the request's facts and decision on the request's ticket, when it has one.</summary>
+    private async Task CommentAsync(ApprovalRequest request, string title, string text, CancellationToken cancellationToken)
     {
         if (request.TicketKey is not { } key)
         {
@@ -56,13 +60,12 @@ public sealed partial class ApprovalService
             facts["Decided at"] = Time(decidedAt);
         }
 
-        var title = $"Approval request for {request.InstanceId}: {request.Status}";
         await CallTicketAsync(
             request.InstanceId,
             "comment on",
             async (port, token) =>
             {
-                await port.CommentAsync(key, title, request.Outcome ?? string.Empty, facts, token);
+                await port.CommentAsync(key, title, text, facts, token);
                 return key;
             },
             cancellationToken);

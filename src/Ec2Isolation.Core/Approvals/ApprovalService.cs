@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Ec2Isolation.Core.Accounts;
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Events;
@@ -37,6 +38,10 @@ public sealed partial class ApprovalService(
             if (pending.PostedAt is null)
             {
                 await PostAsync(pending, cancellationToken);
+            }
+            else
+            {
+                await OpenLateTicketAsync(pending, cancellationToken);
             }
 
             return Outcome(target, Outcomes.ApprovalRequested, $"{target.InstanceId} awaits a decision on approval request {pending.RequestId} until {Time(pending.ExpiresAt)}; nothing more asked.");
@@ -95,37 +100,6 @@ public sealed partial class ApprovalService(
         return Outcome(target, Outcomes.Notified, $"{target.InstanceId}: {told}; nothing changed (the tier notifies only).");
     }
 
-    /// <summary>Applies the time-out of every pending request past its expiry: contain or drop, each once, each told to the channel.</summary>
-    public async Task<IReadOnlyList<InstanceOutcome>> ExpireAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var outcomes = new List<InstanceOutcome>();
-        foreach (var request in (await store.ListPendingAsync(cancellationToken)).Where(r => r.IsExpired(now)))
-        {
-            if (!await ClaimAsync(request, ApprovalStatus.Expired, TimeOut, now, cancellationToken))
-            {
-                continue;
-            }
-
-            LogExpired(logger, request.RequestId, request.InstanceId, request.OnExpiry);
-            var (contained, _, text) = request.OnExpiry == ExpiryAction.Contain
-                ? await IsolateAsync(request, cancellationToken)
-                : (false, false, $"Nobody decided by {Time(request.ExpiresAt)}; the request was dropped and nothing was changed.");
-            request.Outcome = text;
-            await SaveOutcomeAsync(request, cancellationToken);
-            await channel.PostNoticeAsync(
-                $"Approval request for {request.InstanceId} expired",
-                request.Outcome,
-                Facts(request.AccountId, request.Region, request.InstanceId, request.FindingTitle, request.Severity, request.Evidence),
-                cancellationToken);
-            // A time-out's isolation that failed fails the sweep (the alarm fires); the trigger tag lets the next sweep finish it.
-            var outcome = request.OnExpiry == ExpiryAction.Drop ? Outcomes.Ignored : contained ? Outcomes.Isolated : Outcomes.Failed;
-            outcomes.Add(new InstanceOutcome(request.InstanceId, outcome, text) { Account = request.AccountId, Error = outcome == Outcomes.Failed ? text : null });
-        }
-
-        return outcomes;
-    }
-
     /// <summary>The current request of one instance, for <c>status</c>.</summary>
     public Task<ApprovalRequest?> GetAsync(string accountId, string region, string instanceId, CancellationToken cancellationToken) =>
         store.GetAsync(accountId, region, instanceId, cancellationToken);
@@ -156,22 +130,40 @@ public sealed partial class ApprovalService(
         return facts;
     }
 
-    /// <summary>Pending to decided, conditional on the version read: false when another decision came first.</summary>
+    /// <summary>
+    /// Pending to decided, conditional on the version read: false when another decision came first. A pending request
+    /// written meanwhile without being decided (its late ticket's key stored) is decided on top of that write: a decision
+    /// always wins over a ticket.
+    /// </summary>
     private async Task<bool> ClaimAsync(ApprovalRequest request, ApprovalStatus status, string decidedBy, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var read = request.Version;
-        request.Status = status;
-        request.DecidedBy = decidedBy;
-        request.DecidedAt = now;
-        request.Version = read + 1;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await store.PutAsync(request, read, cancellationToken);
-            return true;
-        }
-        catch (RecordConflictException)
-        {
-            return false;
+            var read = request.Version;
+            request.Status = status;
+            request.DecidedBy = decidedBy;
+            request.DecidedAt = now;
+            request.Version = read + 1;
+            try
+            {
+                await store.PutAsync(request, read, cancellationToken);
+                return true;
+            }
+            catch (RecordConflictException) when (attempt < MaxClaimAttempts)
+            {
+                var current = await store.GetAsync(request.AccountId, request.Region, request.InstanceId, cancellationToken);
+                if (current is not { Status: ApprovalStatus.Pending } || current.RequestId != request.RequestId)
+                {
+                    return false;
+                }
+
+                // Only these change while a request is pending; the rest was set when it was asked.
+                (request.TicketKey, request.PostedAt, request.Version) = (current.TicketKey, current.PostedAt, current.Version);
+            }
+            catch (RecordConflictException)
+            {
+                return false;
+            }
         }
     }
 
@@ -264,6 +256,17 @@ public sealed partial class ApprovalService(
         }
     }
 
+    /// <summary>
+    /// Shows <paramref name="text"/> as the request's outcome in its Slack message, without storing it: the request stays
+    /// "decided, not acted on", which is what the sweep looks for.
+    /// </summary>
+    private async Task ShowAsync(ApprovalRequest request, string text, Uri responseUrl, CancellationToken cancellationToken)
+    {
+        var shown = JsonSerializer.Deserialize(JsonSerializer.Serialize(request, ApprovalJsonContext.Default.ApprovalRequest), ApprovalJsonContext.Default.ApprovalRequest)!;
+        shown.Outcome = text;
+        await UpdateMessageAsync(shown, responseUrl, cancellationToken);
+    }
+
     private static InstanceOutcome Outcome(ApprovalTarget target, string outcome, string message) =>
         new(target.InstanceId, outcome, message) { Account = target.AccountId };
 
@@ -283,9 +286,6 @@ public sealed partial class ApprovalService(
 
     [LoggerMessage(2101, LogLevel.Warning, "Approval request {RequestId} for {InstanceId}: {Status} by {DecidedBy}")]
     private static partial void LogDecided(ILogger logger, string requestId, string instanceId, ApprovalStatus status, string decidedBy);
-
-    [LoggerMessage(2102, LogLevel.Warning, "Approval request {RequestId} for {InstanceId} expired; {OnExpiry}")]
-    private static partial void LogExpired(ILogger logger, string requestId, string instanceId, ExpiryAction onExpiry);
 
     [LoggerMessage(2103, LogLevel.Error, "Isolating {InstanceId} on approval request {RequestId} failed")]
     private static partial void LogIsolationFailed(ILogger logger, Exception exception, string instanceId, string requestId);

@@ -12,8 +12,8 @@ public sealed partial class IsolationEventProcessor
     /// <summary>
     /// Isolates an approved request's instance through the engine (the approver as RequestedBy, the same record and steps),
     /// or reports a denial; a request replaced, not decided, expired or acted on before changes nothing. A failed
-    /// isolation fails the invocation (Lambda retries it; the sweep takes the decision over), busy leaves the decision to
-    /// the run that holds the record.
+    /// isolation is shown in the Slack message and on the ticket, then fails the invocation (Lambda retries it; the sweep
+    /// takes the decision over); busy leaves the decision to the run that holds the record.
     /// </summary>
     private async Task<EventResult> OnApprovalDecidedAsync(AccountServices services, IsolationEvent.ApprovalDecided decided, CancellationToken cancellationToken)
     {
@@ -31,9 +31,22 @@ public sealed partial class IsolationEventProcessor
             return Ignored(decided, kind, decided.InstanceId, why);
         }
 
-        var outcome = request.Status == ApprovalStatus.Denied
-            ? new InstanceOutcome(request.InstanceId, Outcomes.Denied, $"Denied by {request.DecidedBy}: nothing was changed.")
-            : await IsolateAsync(decided, services.Isolation, approvals.IsolationRequestFor(request), cancellationToken);
+        InstanceOutcome outcome;
+        try
+        {
+            outcome = request.Status == ApprovalStatus.Denied
+                ? new InstanceOutcome(request.InstanceId, Outcomes.Denied, $"Denied by {request.DecidedBy}: nothing was changed.")
+                : await IsolateAsync(decided, services.Isolation, approvals.IsolationRequestFor(request), cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Shown at once in Slack and on the ticket, then failed as before: Lambda retries the invocation
+            // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html) and the decision, still
+            // unacted, is the sweep's otherwise. Nothing is reopened.
+            await approvals.ReportNotIsolatedAsync(request, e, decided.ResponseUrl, cancellationToken);
+            throw;
+        }
+
         if (outcome.Outcome != Outcomes.Busy)
         {
             await approvals.RecordActedAsync(

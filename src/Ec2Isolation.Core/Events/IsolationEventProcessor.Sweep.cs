@@ -79,9 +79,10 @@ public sealed partial class IsolationEventProcessor
         var outcomes = new List<InstanceOutcome>();
         try
         {
-            // Each tier's time-out: an unanswered approval request is contained or dropped, once. Then every decision
-            // whose hand-off or handed-off invocation failed: an approval not yet acted on is isolated here.
-            outcomes.AddRange(approvals is null ? [] : await approvals.ExpireAsync(cancellationToken));
+            // Each tier's time-out: an unanswered approval request is contained or dropped, once (and a few pending
+            // requests whose ticket failed to open get it). Then every decision whose hand-off or handed-off invocation
+            // failed: an approval not yet acted on is isolated here.
+            outcomes.AddRange(approvals is null ? [] : await approvals.SweepPendingAsync(cancellationToken));
             outcomes.AddRange(approvals is null ? [] : await approvals.FinishDecidedAsync(cancellationToken));
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)

@@ -86,6 +86,22 @@ public sealed class DynamoApprovalStoreTests(MotoServer moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutAsync_LateTicketKeyAfterADecisionFromTheSameVersion_ConflictAndTheDecisionStandsWithoutTheKey()
+    {
+        await _store.PutAsync(Request(), null, None);
+        var decided = Request(version: 2);
+        decided.Status = ApprovalStatus.Denied;
+        var lateTicket = Request(version: 2);
+        lateTicket.TicketKey = "SEC-7";
+
+        await _store.PutAsync(decided, 1, None);
+        await Assert.ThrowsAsync<RecordConflictException>(() => _store.PutAsync(lateTicket, 1, None));
+
+        var read = (await _store.GetAsync(Account, Region, InstanceId, None))!;
+        Assert.Equal((ApprovalStatus.Denied, null), (read.Status, read.TicketKey));
+    }
+
+    [Fact]
     public async Task ListPendingAsync_PendingDecidedAndIsolationRecords_OnlyThePendingRequests()
     {
         await _store.PutAsync(Request(), null, None);

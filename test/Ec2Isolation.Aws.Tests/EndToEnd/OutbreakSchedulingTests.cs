@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Ec2Isolation.Aws.Sqs;
-using Ec2Isolation.Aws.Tests.Sqs;
 using Ec2Isolation.Core.Events;
 using Ec2Isolation.Core.Model;
 using Ec2Isolation.TestSupport;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Amazon.Runtime.Signing;
 using Ec2Isolation.Aws.EventBridge;
 using Ec2Isolation.Aws.Organizations;
-using Ec2Isolation.Aws.Tests.Sqs;
 using Ec2Isolation.TestSupport;
 
 namespace Ec2Isolation.Aws.Tests.EventBridge;

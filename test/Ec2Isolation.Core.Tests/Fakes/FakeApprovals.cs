@@ -29,10 +29,31 @@ internal sealed class FakeApprovalChannel : IApprovalChannel
         return Task.CompletedTask;
     }
 
-    public Task UpdateRequestAsync(ApprovalRequest request, Uri responseUrl, CancellationToken cancellationToken)
+    /// <summary>Set: every message update fails with it (the response URL used up or expired, Slack down).</summary>
+    public Exception? UpdateFailure { get; set; }
+
+    /// <summary>Set: every message update waits until it is cancelled (Slack that does not answer).</summary>
+    public bool UpdateHangs { get; set; }
+
+    /// <summary>Completes once an update hangs: the caller's time-out is armed by then, so a test may move the clock past it.</summary>
+    public Task UpdateHanging => _updateHanging.Task;
+
+    private readonly TaskCompletionSource _updateHanging = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task UpdateRequestAsync(ApprovalRequest request, Uri responseUrl, CancellationToken cancellationToken)
     {
+        if (UpdateHangs)
+        {
+            _updateHanging.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        if (UpdateFailure is { } failure)
+        {
+            throw failure;
+        }
+
         Updates.Add((request, responseUrl));
-        return Task.CompletedTask;
     }
 }
 
@@ -85,11 +106,20 @@ internal sealed class FakeApprovalTicket : IApprovalTicket
 
     private readonly TaskCompletionSource _hanging = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Set: runs once, while the next ticket is being opened (a decision made meanwhile, say).</summary>
+    public Func<Task>? WhileNextOpening { get; set; }
+
     public async Task<string> OpenAsync(string title, string text, IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
     {
         await AnswerAsync(cancellationToken);
         var key = $"SEC-{Opened.Count + 1}";
         Opened.Add((key, title, text, facts));
+        if (WhileNextOpening is { } meanwhile)
+        {
+            WhileNextOpening = null;
+            await meanwhile();
+        }
+
         return key;
     }
 
