@@ -19,11 +19,15 @@ public sealed class AwsQueryClient
     /// <summary>Attempts per action, the first included (<see cref="AwsRetry.MaxAttempts"/>).</summary>
     public const int MaxAttempts = AwsRetry.MaxAttempts;
 
-    /// <summary>The error codes that mean "slow down" or "try again" rather than "this request is wrong".</summary>
+    /// <summary>
+    /// The error codes that mean "slow down" or "try again" rather than "this request is wrong". <c>DependencyThrottle</c>
+    /// is Elastic Load Balancing's: a call it makes to another service on the request's behalf was throttled
+    /// (https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DescribeLoadBalancers.html).
+    /// </summary>
     private static readonly FrozenSet<string> RetryableCodes = FrozenSet.ToFrozenSet(
     [
         "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled",
-        "ServiceUnavailable", "InternalFailure",
+        "ServiceUnavailable", "InternalFailure", "DependencyThrottle",
     ]);
 
     private readonly HttpClient _http;

@@ -4,31 +4,17 @@ using Microsoft.Extensions.Logging;
 namespace Ec2Isolation.Core.Approvals;
 
 /// <summary>
-/// The sweep's part in pending requests: each tier's time-out applied once to the requests nobody answered, and the
-/// tickets that failed to open opened for a few of the others (ApprovalService.LateTickets.cs).
+/// The sweep's part in pending requests: each tier's time-out applied once to the requests nobody answered (the tickets
+/// that failed to open are the sweep's too, after its containment: ApprovalService.LateTickets.cs).
 /// </summary>
 public sealed partial class ApprovalService
 {
-    /// <summary>
-    /// The sweep's look at the pending requests (listed once): applies the time-out of every one past its expiry (contain
-    /// or drop, each once, each told to the channel), then opens the tickets that failed to open for a few of the others
-    /// (<see cref="OpenLateTicketsAsync"/>).
-    /// </summary>
-    public async Task<IReadOnlyList<InstanceOutcome>> SweepPendingAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var pending = await store.ListPendingAsync(cancellationToken);
-        var outcomes = await ExpireAsync([.. pending.Where(r => r.IsExpired(now))], cancellationToken);
-        await OpenLateTicketsAsync([.. pending.Where(r => !r.IsExpired(now))], cancellationToken);
-        return outcomes;
-    }
-
-    /// <summary>Applies the time-out of each request: contain or drop, each once, each told to the channel.</summary>
-    private async Task<IReadOnlyList<InstanceOutcome>> ExpireAsync(IReadOnlyList<ApprovalRequest> expired, CancellationToken cancellationToken)
+    /// <summary>Applies the time-out of every pending request past its expiry: contain or drop, each once, each told to the channel.</summary>
+    public async Task<IReadOnlyList<InstanceOutcome>> ExpireAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var outcomes = new List<InstanceOutcome>();
-        foreach (var request in expired)
+        foreach (var request in (await store.ListPendingAsync(cancellationToken)).Where(r => r.IsExpired(now)))
         {
             if (!await ClaimAsync(request, ApprovalStatus.Expired, TimeOut, now, cancellationToken))
             {

@@ -36,10 +36,13 @@ public sealed partial class ApprovalService
         using var token = CancellationTokenSource.CreateLinkedTokenSource(bounded.Token, cancellationToken);
         try
         {
-            var holds = (error as IsolationFailedException)?.Result?.Record is { } record ? WhatHolds(record) : await WhatHoldsNowAsync(request, token.Token);
-            var text = $"Approved by {request.DecidedBy} at {Time(request.DecidedAt!.Value)}, but the isolation did not complete: {error.Message} "
+            var holds = (error as IsolationFailedException)?.Result?.Record is { } record
+                ? WhatHolds(record, settings.CutTrackedPaths)
+                : await WhatHoldsNowAsync(request, token.Token);
+            // What holds before the error: Slack cuts a long section, and an error can be long (several steps' AWS messages).
+            var text = $"Approved by {request.DecidedBy} at {Time(request.DecidedAt!.Value)}, but the isolation did not complete. "
                 + $"The isolation record says: {holds}. The approval stands: the failed run is retried within minutes, "
-                + "and the sweep finishes the isolation if the retries fail too.";
+                + $"and the sweep finishes the isolation if the retries fail too. The error: {error.Message}";
             if (responseUrl is not null)
             {
                 await ShowAsync(request, text, responseUrl, token.Token);
@@ -55,8 +58,11 @@ public sealed partial class ApprovalService
         }
     }
 
-    /// <summary>What an isolation record says holds, for people: whether the network is contained, and the steps completed.</summary>
-    internal static string WhatHolds(IsolationRecord? record)
+    /// <summary>
+    /// What an isolation record says holds, for people: whether the network is contained (the security groups, and, when
+    /// the deployment cuts them, the flows AWS always tracks), and the steps completed.
+    /// </summary>
+    internal static string WhatHolds(IsolationRecord? record, bool cutTrackedPaths)
     {
         if (record is null)
         {
@@ -64,9 +70,13 @@ public sealed partial class ApprovalService
         }
 
         var completed = record.CompletedSteps.Count == 0 ? "none" : string.Join(", ", record.CompletedSteps);
-        return record.CompletedSteps.Contains(StepNames.Network)
-            ? $"network contained; steps completed: {completed}"
-            : $"network NOT yet contained; steps completed: {completed}";
+        var network = (record.CompletedSteps.Contains(StepNames.Network), record.CompletedSteps.Contains(StepNames.NetworkAclCut)) switch
+        {
+            (false, _) => "network NOT yet contained",
+            (true, false) when cutTrackedPaths => "security groups contained, but the flows AWS always tracks (NAT gateway and the like) NOT yet cut",
+            _ => "network contained",
+        };
+        return $"{network}; steps completed: {completed}";
     }
 
     /// <summary>What the instance's isolation record says holds now; a record that cannot be read is said so, not thrown.</summary>
@@ -75,7 +85,7 @@ public sealed partial class ApprovalService
         try
         {
             var services = await accounts.ForAsync(request.AccountId, request.Region, cancellationToken);
-            return WhatHolds(await services.Isolation.GetStatusAsync(request.InstanceId, cancellationToken));
+            return WhatHolds(await services.Isolation.GetStatusAsync(request.InstanceId, cancellationToken), settings.CutTrackedPaths);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

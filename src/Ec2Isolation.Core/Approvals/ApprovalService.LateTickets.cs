@@ -21,17 +21,30 @@ public sealed partial class ApprovalService
     /// <summary>How often a decision is tried again on top of a pending request written meanwhile (its late ticket's key).</summary>
     private const int MaxClaimAttempts = 3;
 
-    /// <summary>Opens the tickets of a few posted requests that have none (the oldest first); a failure is logged and left for the next pass.</summary>
-    private async Task OpenLateTicketsAsync(IReadOnlyList<ApprovalRequest> pending, CancellationToken cancellationToken)
+    /// <summary>
+    /// The sweep's last part, after its containment: opens the tickets of a few pending requests posted without one (the
+    /// oldest first). Never throws: a ticket is worth no containment, so a failure (Jira, or the request table) is logged
+    /// and left for the next pass.
+    /// </summary>
+    public async Task OpenLateTicketsAsync(CancellationToken cancellationToken)
     {
         if (ticket is null)
         {
             return;
         }
 
-        foreach (var request in pending.Where(NeedsLateTicket).OrderBy(r => r.RequestedAt).Take(LateTicketsPerSweep))
+        try
         {
-            await OpenLateTicketAsync(request, cancellationToken);
+            var now = time.GetUtcNow();
+            var late = (await store.ListPendingAsync(cancellationToken)).Where(r => !r.IsExpired(now) && NeedsLateTicket(r));
+            foreach (var request in late.OrderBy(r => r.RequestedAt).Take(LateTicketsPerSweep))
+            {
+                await OpenLateTicketAsync(request, cancellationToken);
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogLateTicketsNotOpened(logger, e.Message);
         }
     }
 
@@ -51,23 +64,31 @@ public sealed partial class ApprovalService
         var current = request;
         for (var attempt = 1; attempt <= MaxClaimAttempts; attempt++)
         {
-            var read = current.Version;
-            current.TicketKey = key;
-            current.Version = read + 1;
             try
             {
+                if (attempt > 1)
+                {
+                    // The last write conflicted: what is the request now?
+                    var reread = await store.GetAsync(request.AccountId, request.Region, request.InstanceId, cancellationToken);
+                    if (reread is null || reread.RequestId != request.RequestId || reread.Status != ApprovalStatus.Pending || reread.TicketKey is not null)
+                    {
+                        await DisownLateTicketAsync(request, key, reread, cancellationToken);
+                        return;
+                    }
+
+                    current = reread;
+                }
+
+                var read = current.Version;
+                current.TicketKey = key;
+                current.Version = read + 1;
                 await store.PutAsync(current, read, cancellationToken);
                 LogLateTicket(logger, key, request.RequestId, request.InstanceId);
                 return;
             }
             catch (RecordConflictException)
             {
-                current = await store.GetAsync(request.AccountId, request.Region, request.InstanceId, cancellationToken);
-                if (current is null || current.RequestId != request.RequestId || current.Status != ApprovalStatus.Pending || current.TicketKey is not null)
-                {
-                    await DisownLateTicketAsync(request, key, current, cancellationToken);
-                    return;
-                }
+                // Read again on the next attempt.
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -114,4 +135,7 @@ public sealed partial class ApprovalService
 
     [LoggerMessage(2143, LogLevel.Warning, "Ticket {TicketKey}, opened late for approval request {RequestId}, is not its ticket: {Why}")]
     private static partial void LogLateTicketDisowned(ILogger logger, string ticketKey, string requestId, string why);
+
+    [LoggerMessage(2144, LogLevel.Warning, "The sweep opened no late tickets this pass: {Why}")]
+    private static partial void LogLateTicketsNotOpened(ILogger logger, string why);
 }

@@ -79,10 +79,9 @@ public sealed partial class IsolationEventProcessor
         var outcomes = new List<InstanceOutcome>();
         try
         {
-            // Each tier's time-out: an unanswered approval request is contained or dropped, once (and a few pending
-            // requests whose ticket failed to open get it). Then every decision whose hand-off or handed-off invocation
-            // failed: an approval not yet acted on is isolated here.
-            outcomes.AddRange(approvals is null ? [] : await approvals.SweepPendingAsync(cancellationToken));
+            // Each tier's time-out: an unanswered approval request is contained or dropped, once. Then every decision
+            // whose hand-off or handed-off invocation failed: an approval not yet acted on is isolated here.
+            outcomes.AddRange(approvals is null ? [] : await approvals.ExpireAsync(cancellationToken));
             outcomes.AddRange(approvals is null ? [] : await approvals.FinishDecidedAsync(cancellationToken));
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -119,6 +118,12 @@ public sealed partial class IsolationEventProcessor
                 outcomes.Add(outcome with { Account = accountId });
             }
         });
+
+        // Last, once the containment is done: the tickets of a few pending requests that failed to open (never throws).
+        if (approvals is not null)
+        {
+            await approvals.OpenLateTicketsAsync(cancellationToken);
+        }
 
         var failed = outcomes.Where(o => o.Outcome == Outcomes.Failed).ToList();
         if (failed.Count > 0 || unswept.Count > 0 || recordsError is not null)

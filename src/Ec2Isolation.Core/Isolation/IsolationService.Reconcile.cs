@@ -38,7 +38,8 @@ public sealed partial class IsolationService
             ? await BeforeAnyChangeAsync(() => NetworkAclDenies.FindMissingAsync(run.Apis.Ec2, record, cancellationToken))
             : [];
         var drifted = NetworkDrifted(record, instance);
-        if (missing.Count == 0 && !drifted)
+        var added = StepsAddedSince(record);
+        if (missing.Count == 0 && !drifted && added.Count == 0)
         {
             return new IsolationResult(IsolationOutcome.AlreadyIsolated, record, $"{id} is already isolated (incident {record.IncidentId}); nothing changed.");
         }
@@ -49,9 +50,10 @@ public sealed partial class IsolationService
         }
 
         // The engine's own path, under the record's lease: a drifted network is contained again (and the new ENI's
-        // addresses cut), the ACL step is run again for the denies someone removed.
-        var result = await IsolateAsync(
-            run, new IsolationRequest(id, RequestedBy: requestedBy, Redo: missing.Count > 0 ? [StepNames.NetworkAclCut] : null), cancellationToken);
+        // addresses cut), the ACL step is run again for the denies someone removed, and the steps the engine gained since
+        // the record was isolated are run.
+        List<string> redo = missing.Count > 0 ? [StepNames.NetworkAclCut, .. added] : added;
+        var result = await IsolateAsync(run, new IsolationRequest(id, RequestedBy: requestedBy, Redo: redo.Count > 0 ? redo : null), cancellationToken);
         if (result.Outcome != IsolationOutcome.Isolated)
         {
             return result;
@@ -69,8 +71,23 @@ public sealed partial class IsolationService
                 + string.Join("; ", missing.Select(Describe)));
         }
 
+        if (added.Count > 0)
+        {
+            what.Add($"the steps the engine gained since it was isolated were run ({string.Join(", ", added)})");
+        }
+
         return result with { Message = $"{id} was contained again: {string.Join("; and ", what)}." };
     }
+
+    /// <summary>
+    /// The steps that close a path to the instance which the engine gained after <paramref name="record"/> was isolated:
+    /// an instance isolated before the engine reached Classic Load Balancers still receives their traffic until the sweep
+    /// runs the step. Only such steps: the sweep does not add evidence steps (a stop, say) to an isolation in force.
+    /// </summary>
+    private static List<string> StepsAddedSince(IsolationRecord record) =>
+        [.. PathClosingStepsAddedLater.Where(step => !record.CompletedSteps.Contains(step))];
+
+    private static readonly string[] PathClosingStepsAddedLater = [StepNames.ClassicLoadBalancers];
 
     /// <summary>
     /// Closes the record of an instance that no longer exists: removes the network ACL denies of its addresses (EC2

@@ -77,6 +77,7 @@ public sealed class AwsQueryClientTests
     [InlineData("Throttling")]
     [InlineData("RequestLimitExceeded")]
     [InlineData("ServiceUnavailable")]
+    [InlineData("DependencyThrottle")]
     public async Task SendAsync_ThrottledTwice_RetriesWithBackoffUntilSuccess(string code)
     {
         var handler = new ScriptedHandler(attempt => attempt < 2 ? ScriptedHandler.Error(code) : ScriptedHandler.Xml(PutRolePolicyOk));

@@ -62,6 +62,36 @@ public sealed class ApprovalFailedIsolationTests
         Assert.Null(_fixture.Stored.Outcome);
     }
 
+    [Theory]
+    [InlineData(true, "security groups contained, but the flows AWS always tracks (NAT gateway and the like) NOT yet cut; steps completed: network")]
+    [InlineData(false, "network contained; steps completed: network")]
+    public void WhatHolds_GroupsSwappedAclCutNotDone_TrackedFlowsSaidOpenWhereTheDeploymentCutsThem(bool cutTrackedPaths, string expected)
+    {
+        var record = SampleRecords.Record(status: IsolationStatus.Isolating);
+        record.CompletedSteps.Clear();
+        record.CompletedSteps.Add(StepNames.Network);
+
+        Assert.Equal(expected, ApprovalService.WhatHolds(record, cutTrackedPaths));
+    }
+
+    [Fact]
+    public async Task HandleAsync_HandedOffIsolationFailsWithALongError_WhatHoldsShownBeforeTheError()
+    {
+        var handOff = await ApprovedAsync();
+        _fixture.Cloud.BeforeCall = call =>
+        {
+            if (call == "CreateSnapshots")
+            {
+                throw new InvalidOperationException(new string('x', 4000));
+            }
+        };
+
+        await Assert.ThrowsAsync<IsolationFailedException>(() => _fixture.HandleAsync(handOff));
+
+        var shown = Assert.Single(_fixture.Channel.Updates).Request.Outcome!;
+        Assert.True(shown.IndexOf("network contained", StringComparison.Ordinal) < shown.IndexOf("xxxx", StringComparison.Ordinal), shown[..200]);
+    }
+
     [Fact]
     public async Task HandleAsync_RetryAfterAFailedHandedOffIsolation_MessageUpdatedToTheResult()
     {

@@ -192,6 +192,31 @@ public sealed class ClassicLoadBalancersStepTests
     }
 
     [Fact]
+    public async Task ReconcileAsync_IsolatedBeforeTheEngineReachedClassicLoadBalancers_TheSweepTakesTheInstanceOutOnce()
+    {
+        await CreateSut().IsolateAsync(Request(), CancellationToken.None);
+        // As an isolation completed before this step existed left it: isolated, neither the part nor the step recorded,
+        // and the instance still behind its Classic Load Balancer.
+        var record = _cloud.StoredRecord(InstanceId)!;
+        record.Original.Attachments!.ClassicLoadBalancers = null;
+        record.CompletedSteps.Remove(StepNames.ClassicLoadBalancers);
+        await _cloud.PutAsync(record, record.Version, CancellationToken.None);
+        _cloud.ClassicLoadBalancers["web"] = [InstanceId];
+
+        var swept = await CreateSut().ReconcileAsync(InstanceId, "sweep e-1", CancellationToken.None);
+        var again = await CreateSut().ReconcileAsync(InstanceId, "sweep e-2", CancellationToken.None);
+
+        Assert.Equal((IsolationOutcome.Isolated, IsolationOutcome.AlreadyIsolated), (swept.Outcome, again.Outcome));
+        Assert.Contains("gained since it was isolated were run (classic-load-balancers)", swept.Message, StringComparison.Ordinal);
+        Assert.Empty(_cloud.ClassicLoadBalancers["web"]);
+        var stored = _cloud.StoredRecord(InstanceId)!;
+        Assert.Equal(IsolationStatus.Isolated, stored.Status);
+        Assert.Equal(["web"], stored.Original.Attachments!.ClassicLoadBalancers);
+        Assert.Contains(StepNames.ClassicLoadBalancers, stored.CompletedSteps);
+        Assert.Single(_cloud.Calls, call => call.StartsWith("DeregisterInstancesFromLoadBalancer", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task PlanIsolationAsync_BehindAClassicLoadBalancer_PlansTheDeregistrationAndChangesNothing()
     {
         _cloud.ClassicLoadBalancers["web"] = [InstanceId];
