@@ -192,6 +192,31 @@ public sealed class ClassicLoadBalancersStepTests
     }
 
     [Fact]
+    public async Task IsolateAsync_DescribeLoadBalancersRefused_StepFailsLoudlyAndTheEvidenceIsStillTaken()
+    {
+        // A member role deployed before this step lacks elasticloadbalancing:DescribeLoadBalancers.
+        _cloud.ClassicLoadBalancers["web"] = [InstanceId];
+        _cloud.BeforeCall = call =>
+        {
+            if (call == "DescribeLoadBalancers")
+            {
+                throw new InvalidOperationException("AccessDenied: not authorized to perform: elasticloadbalancing:DescribeLoadBalancers");
+            }
+        };
+
+        var error = await Assert.ThrowsAsync<IsolationFailedException>(() => CreateSut().IsolateAsync(Request(), CancellationToken.None));
+
+        Assert.Equal(IsolationOutcome.Incomplete, error.Result?.Outcome);
+        Assert.Contains("AccessDenied", error.Message, StringComparison.Ordinal);
+        var record = _cloud.StoredRecord(InstanceId)!;
+        Assert.Contains(StepNames.ClassicLoadBalancers, record.FailedSteps);
+        Assert.Contains(StepNames.Network, record.CompletedSteps);
+        Assert.Contains(StepNames.Snapshots, record.CompletedSteps);
+        Assert.Single(_cloud.Snapshots);
+        Assert.Equal([InstanceId], _cloud.ClassicLoadBalancers["web"]);
+    }
+
+    [Fact]
     public async Task ReconcileAsync_IsolatedBeforeTheEngineReachedClassicLoadBalancers_TheSweepTakesTheInstanceOutOnce()
     {
         await CreateSut().IsolateAsync(Request(), CancellationToken.None);
