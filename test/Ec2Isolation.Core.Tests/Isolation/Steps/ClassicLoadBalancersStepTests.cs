@@ -2,11 +2,8 @@ using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Isolation.Steps;
 using Ec2Isolation.Core.Model;
-using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Tests.Fakes;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Moq;
 
 namespace Ec2Isolation.Core.Tests.Isolation.Steps;
 
@@ -21,8 +18,7 @@ public sealed class ClassicLoadBalancersStepTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 8, 10, 0, 0, TimeSpan.Zero));
     private readonly IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
 
-    private IsolationService CreateSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1", _time, NullLogger<IsolationService>.Instance);
+    private IsolationService CreateSut() => FakeAccounts.Service(_cloud, _settings, _time);
 
     private static IsolationRequest Request() => new(InstanceId, "GuardDuty finding abc", "INC-42", "tester");
 

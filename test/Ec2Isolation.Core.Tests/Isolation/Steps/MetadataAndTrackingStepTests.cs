@@ -1,11 +1,8 @@
 using Ec2Isolation.Core.Configuration;
 using Ec2Isolation.Core.Isolation;
 using Ec2Isolation.Core.Model;
-using Ec2Isolation.Core.Ports;
 using Ec2Isolation.Core.Tests.Fakes;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Moq;
 
 namespace Ec2Isolation.Core.Tests.Isolation.Steps;
 
@@ -17,9 +14,7 @@ public sealed class MetadataAndTrackingStepTests
     private readonly FakeCloud _cloud = new();
     private IsolationSettings _settings = new() { TableName = "records", IsolationInstanceProfile = FakeCloud.IsolationProfileArn };
 
-    private IsolationService CreateSut() => new(
-        new AwsApis(_cloud, _cloud, _cloud, _cloud, _cloud, _cloud, _cloud), new Mock<IEc2Api>().Object, _cloud, _settings, "us-east-1",
-        new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero)), NullLogger<IsolationService>.Instance);
+    private IsolationService CreateSut() => FakeAccounts.Service(_cloud, _settings, new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero)));
 
     private static IsolationRequest Request() => new(InstanceId, "test", "INC-16", "tester");
 
